@@ -1,0 +1,37 @@
+// Typed errors of the event store port. Adapters map their native errors to
+// these so callers handle one set of codes.
+
+export type EventStoreErrorCode =
+  | 'WRONG_EXPECTED_REVISION'
+  | 'INVALID_STREAM_NAME'
+  | 'INVALID_EVENT'
+  | 'EVENT_TOO_LARGE'
+  | 'INVALID_EXPECTED_REVISION'
+  | 'IDEMPOTENCY_CONFLICT';
+
+export class EventStoreError extends Error {
+  constructor(
+    readonly code: EventStoreErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EventStoreError';
+  }
+}
+
+export class WrongExpectedRevisionError extends EventStoreError {
+  constructor(
+    readonly stream: string,
+    readonly expected: string,
+    readonly actual: number,
+  ) {
+    super(
+      'WRONG_EXPECTED_REVISION',
+      `stream ${stream}: expected revision ${expected}, actual ${actual}`,
+    );
+    this.name = 'WrongExpectedRevisionError';
+  }
+}
+
+export const isWrongExpectedRevision = (error: unknown): error is WrongExpectedRevisionError =>
+  error instanceof WrongExpectedRevisionError;

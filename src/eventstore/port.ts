@@ -1,0 +1,109 @@
+// The event store port: the only way the rest of the system reads or writes
+// events. Adapters (Postgres, PGlite, KurrentDB) translate their native
+// behaviour and errors into these types.
+
+export type JsonValue =
+  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** An event about to be appended. `id` is a UUID; repeating it makes a retry a no-op. */
+export interface NewEvent<Type extends string = string, Data extends JsonObject = JsonObject> {
+  id: string;
+  type: Type;
+  data: Data;
+  metadata?: JsonObject;
+}
+
+/**
+ * A stored event. `revision` counts from 0 within its stream; `position` is an
+ * opaque, totally ordered string for the global log (compare with the
+ * adapter's `comparePositions`, never as numbers).
+ */
+export interface RecordedEvent<Type extends string = string, Data extends JsonObject = JsonObject> {
+  id: string;
+  stream: string;
+  revision: number;
+  position: string;
+  type: Type;
+  data: Data;
+  metadata: JsonObject;
+  recordedAt: Date;
+  prevHash: string;
+  hash: string;
+}
+
+/**
+ * - `any`: append whatever the stream holds
+ * - `no_stream`: the stream must not exist yet
+ * - `stream_exists`: the stream must have at least one event
+ * - a number: the revision of the stream's last event
+ */
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
+
+export interface AppendOptions {
+  expectedRevision?: ExpectedRevision;
+}
+
+export interface AppendResult {
+  /** Revision of the last event now in the stream. */
+  nextRevision: number;
+  /** Position of the last appended (or, for an idempotent retry, already stored) event. */
+  position: string;
+}
+
+export interface ReadStreamOptions {
+  fromRevision?: number;
+  limit?: number;
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: events strictly after this position. Omit to start at the beginning. */
+  after?: string;
+  limit?: number;
+}
+
+export interface SubscribeOptions {
+  /** Exclusive checkpoint; omit to start at the beginning of the log. */
+  after?: string;
+  /** Largest batch handed to the handler at once. */
+  batchSize?: number;
+  /** Events are delivered in log order; the next batch waits for the handler's promise. */
+  handler: (events: RecordedEvent[]) => Promise<void>;
+  /** Called if the handler or the store fails; the subscription stops. */
+  onError?: (error: unknown) => void;
+}
+
+export interface Subscription {
+  /** Stops delivering; resolves once any batch in flight has been handled. */
+  stop(): Promise<void>;
+  /** Resolves when the subscriber has delivered everything up to `position`. */
+  caughtUp: Promise<void>;
+}
+
+export interface StreamAppend {
+  stream: string;
+  events: NewEvent[];
+  expectedRevision?: ExpectedRevision;
+}
+
+export type StreamAppendOutcome = { ok: true; result: AppendResult } | { ok: false; error: Error };
+
+export interface EventStore {
+  readonly kind: 'postgres' | 'pglite' | 'kurrentdb';
+  append(stream: string, events: NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  /**
+   * Group commit: appends to many streams in one round trip where the adapter
+   * can. Each stream's append succeeds or fails on its own (a conflict on one
+   * meter's stream does not fail the others).
+   */
+  appendMany(appends: StreamAppend[]): Promise<StreamAppendOutcome[]>;
+  readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** Revision of the stream's last event, or -1 when it has none. */
+  streamRevision(stream: string): Promise<number>;
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Position of the last event currently readable in the log, or null when empty. */
+  headPosition(): Promise<string | null>;
+  subscribe(options: SubscribeOptions): Subscription;
+  comparePositions(a: string, b: string): number;
+  close(): Promise<void>;
+}
