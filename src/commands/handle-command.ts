@@ -22,7 +22,7 @@ export interface CommandResult<E> {
   position: string | null;
 }
 
-type AnyEvent = Event<string, JsonObject>;
+type AnyEvent = Event<string, object>;
 type AnyCommand = Command<string, object>;
 
 export async function handleCommand<C extends AnyCommand, E extends AnyEvent, S>(
@@ -52,7 +52,7 @@ export async function handleCommand<C extends AnyCommand, E extends AnyEvent, S>
     const newEvents: NewEvent[] = decided.map((event, index) => ({
       id: eventIdFor(command.metadata.commandId, index),
       type: event.type,
-      data: event.data,
+      data: event.data as JsonObject,
       metadata: {
         commandId: command.metadata.commandId,
         actor: command.metadata.actor,

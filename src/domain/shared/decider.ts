@@ -2,9 +2,8 @@
 // events are plain tagged objects, `decide` is pure and returns the events to
 // append (`[]` when there is nothing to do) or a typed domain error.
 
-import type { JsonObject } from '../../eventstore/port.ts';
-
-export type Event<Type extends string, Data extends JsonObject> = {
+// Event data must be JSON: the store rejects anything else at append time.
+export type Event<Type extends string, Data extends object> = {
   type: Type;
   data: Data;
 };
