@@ -8,18 +8,23 @@ import { z } from 'zod';
 const blankAsUnset = (value: unknown) => (value === '' ? undefined : value);
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankAsUnset, schema.optional());
 
-/** A URL whose scheme is one of `schemes` (without the trailing colon). */
+/**
+ * A connection string starting `scheme://`, scheme one of `schemes`. Only the
+ * scheme is checked here: KurrentDB cluster strings (`kurrentdb://a:2113,b:2113`)
+ * are not WHATWG URLs, and each client parses its own string fully anyway.
+ */
 const urlWithScheme = (schemes: readonly string[]) =>
-  z.string().refine(
-    (value) => {
-      try {
-        return schemes.includes(new URL(value).protocol.slice(0, -1));
-      } catch {
-        return false;
-      }
-    },
-    { message: `must be a URL starting with ${schemes.map((s) => `${s}://`).join(' or ')}` },
-  );
+  z
+    .string()
+    .refine((value) => schemes.includes(/^([a-z0-9+.-]+):\/\/\S+$/i.exec(value)?.[1] ?? ''), {
+      message: `must be a URL starting with ${schemes.map((s) => `${s}://`).join(' or ')}`,
+    });
+
+// The schemes @kurrent/kurrentdb-client's connection-string parser accepts.
+const KURRENTDB_SCHEMES = ['kurrentdb', 'kurrent', 'kdb', 'esdb'].flatMap((s) => [
+  s,
+  `${s}+discover`,
+]);
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
@@ -44,16 +49,7 @@ const environmentSchema = z.object({
     z.string().trim().min(1, 'must not be empty').default('./data'),
   ),
   REDIS_URL: optional(urlWithScheme(['redis', 'rediss'])),
-  KURRENTDB_URL: optional(
-    urlWithScheme([
-      'kurrentdb',
-      'kurrentdb+discover',
-      'kdb',
-      'kdb+discover',
-      'esdb',
-      'esdb+discover',
-    ]),
-  ),
+  KURRENTDB_URL: optional(urlWithScheme(KURRENTDB_SCHEMES)),
   SMTP_URL: optional(urlWithScheme(['smtp', 'smtps'])),
   LOG_LEVEL: z.preprocess(blankAsUnset, z.enum(LOG_LEVELS).default('info')),
   NODE_ENV: z.preprocess(blankAsUnset, z.enum(NODE_ENVS).default('development')),

@@ -51,8 +51,10 @@ describe('loadConfig', () => {
 
   it('accepts port 0 (let the OS choose) and the other KurrentDB schemes', () => {
     expect(loadConfig({ PORT: '0' }).port).toBe(0);
-    expect(loadConfig({ KURRENTDB_URL: 'esdb+discover://a,b,c' }).kurrentdbUrl).toBe(
-      'esdb+discover://a,b,c',
+    const cluster = 'kurrentdb://node1:2113,node2:2113,node3:2113?tls=false';
+    expect(loadConfig({ KURRENTDB_URL: cluster }).kurrentdbUrl).toBe(cluster);
+    expect(loadConfig({ KURRENTDB_URL: 'esdb+discover://cluster.local' }).kurrentdbUrl).toBe(
+      'esdb+discover://cluster.local',
     );
     expect(loadConfig({ DATABASE_URL: 'postgresql://x/y' }).databaseUrl).toBe('postgresql://x/y');
   });
