@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { propertyDecider as decider } from '../../../src/domain/property/index.ts';
 import { given } from '../../support/decider-spec.ts';
 import {
+  T0,
   T1,
   added,
   adminId,
@@ -34,7 +35,7 @@ const addData = {
 describe('property: add', () => {
   it('adds a pending property with clear routing fields and a sealed address', () => {
     given(decider)
-      .when(cmd('AddProperty', addData, ownerId, added.data.addedAt))
+      .when(cmd('AddProperty', addData, ownerId, T0))
       .then([added]);
   });
   it('rejects adding for someone else', () => {
@@ -118,12 +119,7 @@ describe('property: approve and reject', () => {
 });
 
 describe('property: missed readings (billing process)', () => {
-  const flag = cmd(
-    'FlagMissedReading',
-    { runId: 'run-1', period: '2026-01' },
-    billing,
-    added.data.addedAt,
-  );
+  const flag = cmd('FlagMissedReading', { runId: 'run-1', period: '2026-01' }, billing, T0);
   it('flags on a first miss', () => {
     given(decider, [added, approved]).when(flag).then([flagged]);
   });
