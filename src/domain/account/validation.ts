@@ -1,0 +1,135 @@
+// Pure checks and normalisation of what a person types at sign-up or when
+// editing their details, run by the service before anything is sealed (the
+// decider never sees personal data in clear, so it cannot check it itself).
+
+import { DomainError } from '../shared/decider.ts';
+
+export type ValidationErrorCode =
+  | 'INVALID_USERNAME'
+  | 'INVALID_NAME'
+  | 'INVALID_EMAIL'
+  | 'INVALID_MOBILE'
+  | 'INVALID_AADHAAR'
+  | 'CONSENT_REQUIRED';
+
+/** The clear personal data sealed into account events. */
+export interface AccountPersonalData {
+  name: string;
+  email: string;
+  mobile: string;
+  aadhaar: string | null;
+  [key: string]: string | null;
+}
+
+export interface RegistrationInput {
+  username: string;
+  name: string;
+  email: string;
+  mobile: string;
+  aadhaar?: string | null;
+  /** ISO instant the person ticked the consent box; null or missing: no consent. */
+  consentGivenAt?: string | null;
+}
+
+export const normaliseUsername = (username: string): string => username.trim().toLowerCase();
+export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
+
+/** Strips spaces, dashes and an Indian country prefix (+91 / 91 / 0). */
+export function normaliseMobile(mobile: string): string {
+  const digits = mobile.replace(/[\s-]/g, '');
+  const match = /^(?:\+91|91|0)?(\d{10})$/.exec(digits);
+  return match ? match[1]! : digits;
+}
+
+const USERNAME = /^[a-z0-9._-]{3,32}$/;
+// Deliberately loose (RFC 5322 is not worth matching): one @, no spaces, a dot in the domain.
+const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+// Indian mobile numbers are 10 digits starting 6-9.
+const MOBILE = /^[6-9]\d{9}$/;
+
+// Verhoeff checksum tables: UIDAI uses Verhoeff for the last Aadhaar digit.
+const D = [
+  [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
+  [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+  [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
+  [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
+  [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+  [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
+  [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
+  [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+  [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+];
+const P = [
+  [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
+  [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+  [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
+  [9, 4, 5, 3, 1, 2, 7, 6, 0, 8],
+  [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+  [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
+  [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+];
+
+export function verhoeffValid(digits: string): boolean {
+  let check = 0;
+  [...digits].reverse().forEach((ch, i) => {
+    check = D[check]![P[i % 8]![Number(ch)]!]!;
+  });
+  return check === 0;
+}
+
+/** Aadhaar: 12 digits (spaces allowed), not starting 0 or 1, Verhoeff check digit. */
+export function normaliseAadhaar(aadhaar: string): string | DomainError<ValidationErrorCode> {
+  const digits = aadhaar.replace(/\s/g, '');
+  if (!/^[2-9]\d{11}$/.test(digits) || !verhoeffValid(digits))
+    return new DomainError('INVALID_AADHAAR', 'Aadhaar must be a valid 12-digit number');
+  return digits;
+}
+
+/** XXXX-XXXX-1234: the only form in which an Aadhaar number is ever shown. */
+export const maskAadhaar = (aadhaar: string): string =>
+  `XXXX-XXXX-${aadhaar.replace(/\s/g, '').slice(-4)}`;
+
+/** Name, email, mobile and Aadhaar, normalised; shared by sign-up and edits. */
+export function validatePersonalData(input: {
+  name: string;
+  email: string;
+  mobile: string;
+  aadhaar?: string | null;
+}): AccountPersonalData | DomainError<ValidationErrorCode> {
+  const name = input.name.trim().replace(/\s+/g, ' ');
+  if (name.length === 0 || name.length > 200)
+    return new DomainError('INVALID_NAME', 'name must be 1 to 200 characters');
+  const email = normaliseEmail(input.email);
+  if (email.length > 254 || !EMAIL.test(email))
+    return new DomainError('INVALID_EMAIL', 'email address is not valid');
+  const mobile = normaliseMobile(input.mobile);
+  if (!MOBILE.test(mobile))
+    return new DomainError('INVALID_MOBILE', 'mobile must be a 10-digit Indian number');
+  let aadhaar: string | null = null;
+  if (input.aadhaar !== undefined && input.aadhaar !== null && input.aadhaar.trim() !== '') {
+    const normalised = normaliseAadhaar(input.aadhaar);
+    if (normalised instanceof DomainError) return normalised;
+    aadhaar = normalised;
+  }
+  return { name, email, mobile, aadhaar };
+}
+
+export function validateRegistration(
+  input: RegistrationInput,
+):
+  | { username: string; personal: AccountPersonalData; consentGivenAt: string }
+  | DomainError<ValidationErrorCode> {
+  const username = normaliseUsername(input.username);
+  if (!USERNAME.test(username))
+    return new DomainError(
+      'INVALID_USERNAME',
+      'username must be 3 to 32 characters: lowercase letters, digits, dot, underscore, hyphen',
+    );
+  const personal = validatePersonalData(input);
+  if (personal instanceof DomainError) return personal;
+  if (!input.consentGivenAt)
+    return new DomainError('CONSENT_REQUIRED', 'consent to the privacy terms is required');
+  return { username, personal, consentGivenAt: input.consentGivenAt };
+}
