@@ -8,6 +8,7 @@ import {
   type AccountEvent,
   type Role,
 } from '../../../src/domain/account/index.ts';
+import type { SealedPersonalData } from '../../../src/privacy/sealed.ts';
 import { given } from '../../support/decider-spec.ts';
 
 describe('account decider', () => {
@@ -271,7 +272,12 @@ describe('account decider', () => {
   const LOOKUP = 'a'.repeat(64);
   const HASH = '$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG';
   const HASH2 = '$argon2id$v=19$m=65536,t=3,p=4$b3RoZXJzYWx0$qLml5cbi8XcVPr8dkKmMyHzDFhLzLqQN';
-  const sealed = { v: 1, subject: ID, iv: 'aXYtaXYtaXYt', ct: 'Y2lwaGVydGV4dA' } as const;
+  const sealed: SealedPersonalData = {
+    v: 1,
+    subject: ID,
+    iv: 'aXYtaXYtaXYt',
+    ct: 'Y2lwaGVydGV4dA',
+  };
   const sealed2 = { ...sealed, ct: 'bmV3LWNpcGhlcg' };
 
   function cmd<T extends AccountCommand['type']>(
@@ -300,7 +306,7 @@ describe('account decider', () => {
       actor,
     );
   }
-  const registered: AccountEvent = {
+  const registered: Extract<AccountEvent, { type: 'AccountRegistered' }> = {
     type: 'AccountRegistered',
     data: {
       accountId: ID,
