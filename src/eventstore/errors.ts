@@ -7,7 +7,9 @@ export type EventStoreErrorCode =
   | 'INVALID_EVENT'
   | 'EVENT_TOO_LARGE'
   | 'INVALID_EXPECTED_REVISION'
-  | 'IDEMPOTENCY_CONFLICT';
+  | 'IDEMPOTENCY_CONFLICT'
+  /** A position string that this adapter did not produce. */
+  | 'INVALID_POSITION';
 
 export class EventStoreError extends Error {
   constructor(

@@ -1,0 +1,153 @@
+// Per-stream hash chains: every event stores `prevHash` and
+// `hash = SHA-256(prevHash ‖ canonical(stream, revision, id, type, data, metadata))`,
+// so editing, deleting or reordering a stored event breaks a link. This module is
+// adapter-independent: the Postgres and KurrentDB adapters compute hashes with it,
+// and the verifier walks whatever events an adapter reads back.
+
+import { createHash } from 'node:crypto';
+import type { EventStore, JsonObject, RecordedEvent } from './port.ts';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/**
+ * RFC 8785-style canonical JSON: object keys sorted by UTF-16 code units, no
+ * whitespace, numbers and strings as ECMAScript serialises them. Throws on
+ * values JSON cannot represent (so a hash never covers a lossy encoding).
+ */
+export function canonicalJson(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`non-finite number ${value}`);
+      return JSON.stringify(value);
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+      const entries = Object.keys(value)
+        .sort()
+        .map(
+          (key) =>
+            `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`,
+        );
+      return `{${entries.join(',')}}`;
+    }
+    default:
+      throw new TypeError(`${typeof value} is not JSON`);
+  }
+}
+
+/** The fields a hash covers; `recordedAt` and `position` are the store's, not the writer's. */
+export interface HashedContent {
+  stream: string;
+  revision: number;
+  id: string;
+  type: string;
+  data: JsonObject;
+  metadata: JsonObject;
+}
+
+export function eventHash(prevHash: string, content: HashedContent): string {
+  const { stream, revision, id, type, data, metadata } = content;
+  return createHash('sha256')
+    .update(prevHash, 'utf8')
+    .update(canonicalJson({ stream, revision, id, type, data, metadata }), 'utf8')
+    .digest('hex');
+}
+
+export type ChainBreakReason =
+  /** The event's content no longer hashes to its stored hash. */
+  | 'content_changed'
+  /** A revision is missing before this one (an event was deleted). */
+  | 'revision_gap'
+  /** This revision is not after the previous one (events reordered or duplicated). */
+  | 'out_of_order'
+  /** The stored prevHash is not the previous event's hash. */
+  | 'prev_hash_mismatch'
+  /** The stream's recorded head is past its last readable event (its tail was deleted). */
+  | 'truncated';
+
+export interface ChainBreak {
+  stream: string;
+  revision: number;
+  reason: ChainBreakReason;
+}
+
+type Head = { revision: number; hash: string };
+
+/**
+ * Incremental verifier: feed events in stream order (or in log order, where
+ * each stream's events appear in revision order); `push` returns the first
+ * broken link it sees and remembers only each stream's last hash.
+ */
+export class ChainVerifier {
+  private readonly heads = new Map<string, Head>();
+
+  push(event: RecordedEvent): ChainBreak | null {
+    const head = this.heads.get(event.stream) ?? { revision: -1, hash: GENESIS_HASH };
+    const at = (reason: ChainBreakReason): ChainBreak => ({
+      stream: event.stream,
+      revision: event.revision,
+      reason,
+    });
+    if (event.revision > head.revision + 1) return at('revision_gap');
+    if (event.revision <= head.revision) return at('out_of_order');
+    if (event.prevHash !== head.hash) return at('prev_hash_mismatch');
+    if (eventHash(event.prevHash, event) !== event.hash) return at('content_changed');
+    this.heads.set(event.stream, { revision: event.revision, hash: event.hash });
+    return null;
+  }
+
+  /** Last verified revision per stream (for comparing against the store's heads). */
+  lastRevisions(): Map<string, number> {
+    return new Map([...this.heads].map(([stream, head]) => [stream, head.revision]));
+  }
+}
+
+/** Verifies one stream's events, read in revision order from revision 0. */
+export function verifyStream(events: Iterable<RecordedEvent>): ChainBreak | null {
+  const verifier = new ChainVerifier();
+  for (const event of events) {
+    const broken = verifier.push(event);
+    if (broken) return broken;
+  }
+  return null;
+}
+
+export interface VerifyStoreOptions {
+  /** Page size for reading the log. */
+  batchSize?: number;
+  /**
+   * Also compare each stream's last verified revision with `streamRevision`,
+   * catching a deleted tail. Only meaningful while no one is appending.
+   */
+  checkHeads?: boolean;
+}
+
+/** Walks the whole log in log order; returns the first broken link, or null if intact. */
+export async function verifyStore(
+  store: EventStore,
+  options: VerifyStoreOptions = {},
+): Promise<ChainBreak | null> {
+  const verifier = new ChainVerifier();
+  const limit = options.batchSize ?? 1000;
+  let after: string | undefined;
+  for (;;) {
+    const events = await store.readAll(after === undefined ? { limit } : { after, limit });
+    for (const event of events) {
+      const broken = verifier.push(event);
+      if (broken) return broken;
+    }
+    if (events.length < limit) break;
+    after = events[events.length - 1]!.position;
+  }
+  if (options.checkHeads) {
+    for (const [stream, revision] of verifier.lastRevisions()) {
+      const head = await store.streamRevision(stream);
+      if (head !== revision) return { stream, revision: revision + 1, reason: 'truncated' };
+    }
+  }
+  return null;
+}

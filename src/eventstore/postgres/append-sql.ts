@@ -1,0 +1,156 @@
+// The three statements of an append round: lock the streams, look up event ids
+// already stored, and insert a batch (events via `unnest`, stream heads, the
+// wake-up NOTIFY) in one statement. Hashes are chained here, in memory, from
+// each stream's locked last hash.
+
+import type { SqlExecutor } from '../../db/sql.ts';
+import { eventHash } from '../integrity.ts';
+import type { AppendResult } from '../port.ts';
+import type { PreparedAppend } from './append.ts';
+import { encodePosition } from './positions.ts';
+
+export interface StreamHead {
+  revision: number;
+  lastHash: string;
+}
+
+export interface StoredId {
+  stream: string;
+  revision: number;
+  txid: string;
+  position: string;
+}
+
+/**
+ * Locks the rows of `streams` (sorted, so two group commits cannot deadlock),
+ * creating missing ones at revision -1. `ON CONFLICT DO UPDATE` takes the row
+ * lock and returns the latest committed head in a single statement.
+ */
+export async function lockStreams(
+  tx: SqlExecutor,
+  streams: string[],
+  genesisHash: string,
+): Promise<Map<string, StreamHead>> {
+  const { rows } = await tx.query<{ stream: string; revision: number | string; last_hash: string }>(
+    `INSERT INTO streams (stream, revision, last_hash)
+     SELECT s, -1, $2 FROM unnest($1::text[]) AS s ORDER BY s
+     ON CONFLICT (stream) DO UPDATE SET revision = streams.revision
+     RETURNING stream, revision, last_hash`,
+    [streams, genesisHash],
+  );
+  return new Map(
+    rows.map((row) => [row.stream, { revision: Number(row.revision), lastHash: row.last_hash }]),
+  );
+}
+
+export async function storedIds(
+  tx: SqlExecutor,
+  appends: PreparedAppend[],
+): Promise<Map<string, StoredId>> {
+  const ids = appends.flatMap((append) => append.events.map((event) => event.id));
+  const { rows } = await tx.query<{
+    id: string;
+    stream: string;
+    revision: number | string;
+    txid: string;
+    position: string;
+  }>(
+    `SELECT id::text AS id, stream, revision, transaction_id::text AS txid, position::text AS position
+     FROM events WHERE id = ANY($1::uuid[])`,
+    [ids],
+  );
+  return new Map(rows.map((row) => [row.id, { ...row, revision: Number(row.revision) }]));
+}
+
+/**
+ * Inserts the accepted appends, moves their stream heads, drops stream rows
+ * this round created only to lock them, and queues a NOTIFY (sent on commit).
+ */
+export async function insertEvents(
+  tx: SqlExecutor,
+  accepted: PreparedAppend[],
+  headOf: (stream: string) => StreamHead,
+  createdButRejected: string[],
+  channel: string,
+): Promise<Map<string, AppendResult>> {
+  if (accepted.length === 0) {
+    if (createdButRejected.length > 0) {
+      await tx.query('DELETE FROM streams WHERE stream = ANY($1::text[]) AND revision = -1', [
+        createdButRejected,
+      ]);
+    }
+    return new Map();
+  }
+  const cols = {
+    stream: [] as string[],
+    revision: [] as number[],
+    id: [] as string[],
+    type: [] as string[],
+    data: [] as string[],
+    metadata: [] as string[],
+    prevHash: [] as string[],
+    hash: [] as string[],
+  };
+  const heads = { stream: [] as string[], revision: [] as number[], hash: [] as string[] };
+  for (const { stream, events } of accepted) {
+    let { revision, lastHash } = headOf(stream);
+    for (const event of events) {
+      revision += 1;
+      const hash = eventHash(lastHash, { stream, revision, ...event });
+      cols.stream.push(stream);
+      cols.revision.push(revision);
+      cols.id.push(event.id);
+      cols.type.push(event.type);
+      cols.data.push(JSON.stringify(event.data));
+      cols.metadata.push(JSON.stringify(event.metadata));
+      cols.prevHash.push(lastHash);
+      cols.hash.push(hash);
+      lastHash = hash;
+    }
+    heads.stream.push(stream);
+    heads.revision.push(revision);
+    heads.hash.push(lastHash);
+  }
+  const { rows } = await tx.query<{ stream: string; position: string; txid: string }>(
+    `WITH inserted AS (
+       INSERT INTO events (stream, revision, id, type, data, metadata, prev_hash, hash)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::jsonb[],
+                            $6::jsonb[], $7::text[], $8::text[])
+       RETURNING stream, position
+     ), moved AS (
+       UPDATE streams s SET revision = h.revision, last_hash = h.hash
+       FROM unnest($9::text[], $10::bigint[], $11::text[]) AS h(stream, revision, hash)
+       WHERE s.stream = h.stream
+     ), dropped AS (
+       DELETE FROM streams WHERE stream = ANY($12::text[]) AND revision = -1
+     )
+     SELECT i.stream, max(i.position)::text AS position, pg_current_xact_id()::text AS txid
+     FROM inserted i CROSS JOIN (SELECT pg_notify($13, '')) AS wake
+     GROUP BY i.stream`,
+    [
+      cols.stream,
+      cols.revision,
+      cols.id,
+      cols.type,
+      cols.data,
+      cols.metadata,
+      cols.prevHash,
+      cols.hash,
+      heads.stream,
+      heads.revision,
+      heads.hash,
+      createdButRejected,
+      channel,
+    ],
+  );
+  const revisionOf = new Map(heads.stream.map((stream, i) => [stream, heads.revision[i]!]));
+  return new Map(
+    rows.map((row) => [
+      row.stream,
+      {
+        nextRevision: revisionOf.get(row.stream)!,
+        position: encodePosition(row.txid, row.position),
+      },
+    ]),
+  );
+}
