@@ -1,0 +1,77 @@
+// The canonical bytes of a reading: what a meter signs and what an auditor
+// re-creates years later from the stored event to check the signature.
+
+import { sha256 } from '@noble/hashes/sha2.js';
+import { ByteReader, ByteWriter, utf8Bytes } from './bytes.ts';
+import { Limits, Tags } from './constants.ts';
+import { ProtocolError } from './errors.ts';
+
+export interface Reading {
+  meterId: string;
+  /** Strictly increasing per meter, from 1. */
+  seq: number;
+  /** Cumulative register in Wh. */
+  registerWh: number;
+  /** Milliseconds since the Unix epoch, UTC, as the meter's clock says. */
+  readAt: number;
+  /** Set when answering a gateway `read` request. */
+  requestId?: string;
+}
+
+const TAG = utf8Bytes(Tags.reading);
+
+const checkId = (what: string, s: string): void => {
+  const n = utf8Bytes(s).length;
+  if (n < 1 || n > Limits.maxIdBytes) {
+    throw new ProtocolError('MALFORMED_FRAME', `${what} must be 1-${Limits.maxIdBytes} bytes`);
+  }
+};
+
+const checkUint = (what: string, n: number, min: number): void => {
+  if (!Number.isSafeInteger(n) || n < min) {
+    throw new ProtocolError('MALFORMED_FRAME', `${what} must be a safe integer >= ${min}`);
+  }
+};
+
+export const validateReading = (r: Reading): void => {
+  checkId('meterId', r.meterId);
+  checkUint('seq', r.seq, 1);
+  checkUint('registerWh', r.registerWh, 0);
+  checkUint('readAt', r.readAt, 0);
+  if (r.requestId !== undefined) checkId('requestId', r.requestId);
+};
+
+/**
+ * lp(tag) ‖ lp(meterId) ‖ u64 seq ‖ u64 registerWh ‖ u64 readAt ‖ u8 hasRequestId
+ * [‖ lp(requestId)], where lp is a u16 big-endian length then the UTF-8 bytes.
+ */
+export const encodeReading = (r: Reading): Uint8Array => {
+  validateReading(r);
+  const w = new ByteWriter().lp(TAG).str(r.meterId).u64(r.seq).u64(r.registerWh).u64(r.readAt);
+  if (r.requestId === undefined) w.u8(0);
+  else w.u8(1).str(r.requestId);
+  return w.finish();
+};
+
+/** Strict inverse of encodeReading: any other byte string is MALFORMED_FRAME. */
+export const decodeReading = (bytes: Uint8Array): Reading => {
+  const rd = new ByteReader(bytes);
+  const tag = rd.lp('reading tag', TAG.length);
+  if (tag.length !== TAG.length || !tag.every((b, i) => b === TAG[i])) {
+    throw new ProtocolError('MALFORMED_FRAME', 'reading tag mismatch');
+  }
+  const meterId = rd.str('meterId', Limits.maxIdBytes);
+  const seq = rd.u64('seq');
+  const registerWh = rd.u64('registerWh');
+  const readAt = rd.u64('readAt');
+  const flag = rd.u8('requestId flag');
+  if (flag > 1) throw new ProtocolError('MALFORMED_FRAME', 'requestId flag must be 0 or 1');
+  const reading: Reading = { meterId, seq, registerWh, readAt };
+  if (flag === 1) reading.requestId = rd.str('requestId', Limits.maxIdBytes);
+  rd.end('reading');
+  validateReading(reading);
+  return reading;
+};
+
+/** The 32-byte message hash that is signed: SHA-256 of the canonical bytes. */
+export const readingHash = (r: Reading): Uint8Array => sha256(encodeReading(r));

@@ -1,0 +1,205 @@
+// The gateway side of one meter connection, independent of any transport:
+// sends `hello`, checks `auth` against the meter directory, derives the
+// session keys, then opens sealed frames, checks readings and hands verified
+// ones to the sink, acking only after the sink says they are stored.
+
+import { randomBytes } from '@noble/hashes/utils.js';
+import { Opener, Sealer } from '../crypto/aead-session.ts';
+import { isValidPublicKey, publicKeyOf, randomPrivateKey, signHash } from '../crypto/ecdsa.ts';
+import { deriveSessionKeys, helloSigningHash, transcriptHash } from '../crypto/handshake.ts';
+import { decodeReading, readingHash } from '../protocol/canonical.ts';
+import { Limits, NONCE_BYTES } from '../protocol/constants.ts';
+import { ProtocolError, closesSession, type ProtocolErrorCode } from '../protocol/errors.ts';
+import {
+  decodeFrame,
+  encodeHello,
+  encodePlainError,
+  type Auth,
+  type Hello,
+} from '../protocol/frames.ts';
+import {
+  decodeMessageBody,
+  encodeMessageBody,
+  messageFrameType,
+  type Message,
+} from '../protocol/messages.ts';
+import type { ReadingVerifier } from '../verify/types.ts';
+import type { FrameTransport, MeterDirectory, MeterRecord, ReadingSink } from './ports.ts';
+import { TokenBucket } from './rate-limit.ts';
+
+export interface GatewaySessionDeps {
+  gatewayId: string;
+  gatewayPrivateKey: Uint8Array;
+  directory: MeterDirectory;
+  verifier: ReadingVerifier;
+  sink: ReadingSink;
+  /** Milliseconds since the epoch; injected so skew and rate checks are testable. */
+  clock?: () => number;
+  maxClockSkewMs?: number;
+  /** Fixed ephemeral key and nonce: only for test vectors. */
+  ephemeralPrivateKey?: Uint8Array;
+  nonce?: Uint8Array;
+}
+
+type State =
+  | { status: 'awaiting-auth' }
+  | { status: 'open'; meterId: string; sealer: Sealer; opener: Opener; bucket: TokenBucket }
+  | { status: 'closed' };
+
+export class GatewaySession {
+  private state: State = { status: 'awaiting-auth' };
+  private readonly hello: Hello;
+  private readonly ephemeralPrivateKey: Uint8Array;
+  private readonly clock: () => number;
+
+  constructor(
+    private readonly deps: GatewaySessionDeps,
+    private readonly transport: FrameTransport,
+  ) {
+    this.clock = deps.clock ?? Date.now;
+    this.ephemeralPrivateKey = deps.ephemeralPrivateKey ?? randomPrivateKey();
+    const unsigned = {
+      gatewayId: deps.gatewayId,
+      nonce: deps.nonce ?? randomBytes(NONCE_BYTES),
+      ephemeralPublicKey: publicKeyOf(this.ephemeralPrivateKey),
+    };
+    this.hello = {
+      ...unsigned,
+      signature: signHash(helloSigningHash(unsigned), deps.gatewayPrivateKey),
+    };
+  }
+
+  get status(): State['status'] {
+    return this.state.status;
+  }
+
+  /** The authenticated meter, once the handshake is done. */
+  get meterId(): string | undefined {
+    return this.state.status === 'open' ? this.state.meterId : undefined;
+  }
+
+  start(): void {
+    this.transport.send(encodeHello(this.hello));
+  }
+
+  /** Handles one inbound frame. Callers must not overlap calls (await each). */
+  async handle(bytes: Uint8Array): Promise<void> {
+    if (this.state.status === 'closed') return;
+    try {
+      const frame = decodeFrame(bytes);
+      if (this.state.status === 'awaiting-auth') {
+        if (frame.kind !== 'auth')
+          throw new ProtocolError('UNEXPECTED_FRAME', `${frame.kind} before auth`);
+        await this.authenticate(frame.auth);
+        return;
+      }
+      if (frame.kind !== 'sealed')
+        throw new ProtocolError('UNEXPECTED_FRAME', `${frame.kind} in session`);
+      const body = this.state.opener.open(frame.sealed);
+      await this.onMessage(decodeMessageBody(frame.sealed.type, body));
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      this.fail(err.code, err.message, 0);
+    }
+  }
+
+  /** Sends a sealed message on an open session; false when the session is not open. */
+  send(message: Message): boolean {
+    if (this.state.status !== 'open') return false;
+    const frame = this.state.sealer.seal(messageFrameType(message), encodeMessageBody(message));
+    this.transport.send(frame);
+    return true;
+  }
+
+  /** Ends the session from the gateway's side (timeout, meter disabled, shutdown). */
+  fail(code: ProtocolErrorCode, message: string, refSeq: number): void {
+    if (this.state.status === 'closed') return;
+    if (this.state.status === 'open') this.send({ type: 'error', code, refSeq, message });
+    else this.transport.send(encodePlainError({ code, message }));
+    if (closesSession(code) || this.state.status !== 'open') {
+      this.state = { status: 'closed' };
+      this.transport.close(code);
+    }
+  }
+
+  private async authenticate(auth: Auth): Promise<void> {
+    const meter: MeterRecord | undefined = await this.deps.directory.lookup(auth.meterId);
+    if (!meter) throw new ProtocolError('UNKNOWN_METER', `meter ${auth.meterId} is not registered`);
+    if (!meter.enabled)
+      throw new ProtocolError('METER_DISABLED', `meter ${auth.meterId} is disabled`);
+    const transcript = transcriptHash(this.hello, auth.meterId, auth.ephemeralPublicKey);
+    const ok = await this.deps.verifier.verify({
+      publicKey: meter.publicKey,
+      hash: transcript,
+      signature: auth.signature,
+    });
+    if (!ok) throw new ProtocolError('BAD_SIGNATURE', 'auth signature does not verify');
+    if (!isValidPublicKey(auth.ephemeralPublicKey)) {
+      throw new ProtocolError('MALFORMED_FRAME', 'ephemeral key is not a curve point');
+    }
+    const keys = deriveSessionKeys(this.ephemeralPrivateKey, auth.ephemeralPublicKey, transcript);
+    const now = this.clock();
+    this.state = {
+      status: 'open',
+      meterId: auth.meterId,
+      sealer: new Sealer(keys.gatewayToMeter),
+      opener: new Opener(keys.meterToGateway),
+      bucket: new TokenBucket(Limits.ratePerSecond, Limits.rateBurst, now),
+    };
+    this.send({ type: 'auth-ok', serverTime: now });
+  }
+
+  private async onMessage(m: Message): Promise<void> {
+    switch (m.type) {
+      case 'reading':
+        return this.onReading(m.canonical, m.signature);
+      case 'ping':
+        this.send({ type: 'pong', nonce: m.nonce });
+        return;
+      case 'pong':
+        return;
+      case 'error':
+        // The meter is giving up on the session; nothing to answer.
+        this.state = { status: 'closed' };
+        this.transport.close(m.code);
+        return;
+      case 'auth-ok':
+      case 'ack':
+      case 'read':
+        throw new ProtocolError('UNEXPECTED_FRAME', `${m.type} is gateway-to-meter only`);
+      default: {
+        const _exhaustive: never = m;
+        return _exhaustive;
+      }
+    }
+  }
+
+  private async onReading(canonical: Uint8Array, signature: Uint8Array): Promise<void> {
+    if (this.state.status !== 'open') return;
+    const { meterId, bucket } = this.state;
+    const reading = decodeReading(canonical);
+    if (reading.meterId !== meterId) {
+      throw new ProtocolError(
+        'METER_MISMATCH',
+        `reading for ${reading.meterId} in ${meterId}'s session`,
+      );
+    }
+    const now = this.clock();
+    if (!bucket.take(now)) return this.fail('RATE_LIMITED', 'too many readings', reading.seq);
+    if (Math.abs(reading.readAt - now) > (this.deps.maxClockSkewMs ?? Limits.maxClockSkewMs)) {
+      return this.fail('CLOCK_SKEW', `readAt ${reading.readAt} vs gateway ${now}`, reading.seq);
+    }
+    const meter = await this.deps.directory.lookup(meterId);
+    if (!meter) return this.fail('UNKNOWN_METER', 'meter was removed', reading.seq);
+    const ok = await this.deps.verifier
+      .verify({ publicKey: meter.publicKey, hash: readingHash(reading), signature })
+      .catch(() => undefined);
+    if (ok === undefined) return this.fail('UNAVAILABLE', 'verification unavailable', reading.seq);
+    if (!ok) return this.fail('BAD_SIGNATURE', 'reading signature does not verify', reading.seq);
+    const result = await this.deps.sink
+      .accept(reading, signature)
+      .catch(() => ({ ok: false, code: 'UNAVAILABLE' }) as const);
+    if (result.ok) this.send({ type: 'ack', seq: reading.seq });
+    else this.fail(result.code, 'reading refused', reading.seq);
+  }
+}

@@ -1,0 +1,125 @@
+// Canonical reading bytes and frame codec: exact layouts, strict parsing, and
+// every malformed input is a typed ProtocolError rather than a crash.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { toHex } from '../../src/iot/protocol/bytes.ts';
+import { decodeReading, encodeReading, type Reading } from '../../src/iot/protocol/canonical.ts';
+import { Limits } from '../../src/iot/protocol/constants.ts';
+import { ProtocolError } from '../../src/iot/protocol/errors.ts';
+import { decodeFrame, encodePlainError } from '../../src/iot/protocol/frames.ts';
+import {
+  decodeMessageBody,
+  encodeMessageBody,
+  messageFrameType,
+  type Message,
+} from '../../src/iot/protocol/messages.ts';
+
+const reading: Reading = { meterId: 'M1', seq: 1, registerWh: 0, readAt: 5 };
+
+const codeOf = (f: () => unknown): string | undefined => {
+  try {
+    f();
+    return undefined;
+  } catch (err) {
+    if (err instanceof ProtocolError) return err.code;
+    throw err;
+  }
+};
+
+describe('canonical reading', () => {
+  it('has the documented byte layout', () => {
+    expect(toHex(encodeReading(reading))).toBe(
+      '0016' +
+        toHex(new TextEncoder().encode('meterledger/v1/reading')) +
+        '0002' +
+        '4d31' +
+        '0000000000000001' +
+        '0000000000000000' +
+        '0000000000000005' +
+        '00',
+    );
+  });
+
+  it('round-trips any valid reading', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 16 }),
+        fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+        fc.nat(),
+        fc.nat(),
+        fc.option(fc.string({ minLength: 1, maxLength: 16 }), { nil: undefined }),
+        (meterId, seq, registerWh, readAt, requestId) => {
+          const r: Reading = { meterId, seq, registerWh, readAt };
+          if (requestId !== undefined) r.requestId = requestId;
+          expect(decodeReading(encodeReading(r))).toEqual(r);
+        },
+      ),
+    );
+  });
+
+  it('rejects out-of-range fields when encoding', () => {
+    expect(codeOf(() => encodeReading({ ...reading, seq: 0 }))).toBe('MALFORMED_FRAME');
+    expect(codeOf(() => encodeReading({ ...reading, registerWh: 1.5 }))).toBe('MALFORMED_FRAME');
+    expect(codeOf(() => encodeReading({ ...reading, meterId: '' }))).toBe('MALFORMED_FRAME');
+    expect(codeOf(() => encodeReading({ ...reading, meterId: 'x'.repeat(65) }))).toBe(
+      'MALFORMED_FRAME',
+    );
+  });
+
+  it('rejects trailing bytes, a wrong tag, a bad flag and values above 2^53-1', () => {
+    const bytes = encodeReading(reading);
+    expect(codeOf(() => decodeReading(Uint8Array.of(...bytes, 0)))).toBe('MALFORMED_FRAME');
+    const wrongTag = bytes.slice();
+    wrongTag[5] = 0x4e;
+    expect(codeOf(() => decodeReading(wrongTag))).toBe('MALFORMED_FRAME');
+    const badFlag = bytes.slice();
+    badFlag[badFlag.length - 1] = 2;
+    expect(codeOf(() => decodeReading(badFlag))).toBe('MALFORMED_FRAME');
+    const huge = bytes.slice();
+    huge.fill(0xff, 28, 36);
+    expect(codeOf(() => decodeReading(huge))).toBe('MALFORMED_FRAME');
+    expect(codeOf(() => decodeReading(bytes.subarray(0, 30)))).toBe('MALFORMED_FRAME');
+  });
+});
+
+describe('frames', () => {
+  it('classifies bad outer frames by code', () => {
+    expect(codeOf(() => decodeFrame(new Uint8Array(Limits.maxFrameBytes + 1)))).toBe(
+      'FRAME_TOO_LARGE',
+    );
+    expect(codeOf(() => decodeFrame(Uint8Array.of(2, 1)))).toBe('UNSUPPORTED_VERSION');
+    expect(codeOf(() => decodeFrame(Uint8Array.of(1, 0x77, 0, 0)))).toBe('MALFORMED_FRAME');
+    expect(codeOf(() => decodeFrame(Uint8Array.of(1)))).toBe('MALFORMED_FRAME');
+    expect(codeOf(() => decodeFrame(Uint8Array.of(1, 0x01, 0, 3, 0x61)))).toBe('MALFORMED_FRAME');
+    expect(codeOf(() => decodeFrame(Uint8Array.of(1, 0x11, ...new Uint8Array(8), 1, 2)))).toBe(
+      'MALFORMED_FRAME',
+    );
+  });
+
+  it('round-trips a plain error and refuses unknown codes', () => {
+    const frame = encodePlainError({ code: 'HANDSHAKE_TIMEOUT', message: 'too slow' });
+    expect(decodeFrame(frame)).toEqual({
+      kind: 'plain-error',
+      error: { code: 'HANDSHAKE_TIMEOUT', message: 'too slow' },
+    });
+    const bogus = Uint8Array.of(1, 0x0f, 0, 4, 0x4e, 0x4f, 0x50, 0x45, 0, 0);
+    expect(codeOf(() => decodeFrame(bogus))).toBe('MALFORMED_FRAME');
+  });
+
+  it('round-trips every sealed message body', () => {
+    const messages: Message[] = [
+      { type: 'auth-ok', serverTime: 1_700_000_000_000 },
+      { type: 'reading', canonical: encodeReading(reading), signature: new Uint8Array(64).fill(9) },
+      { type: 'ack', seq: 7 },
+      { type: 'read', requestId: 'r1', runId: 'run-2026-11' },
+      { type: 'error', code: 'REPLAYED_SEQ', refSeq: 7, message: 'seq 7 <= 9' },
+      { type: 'ping', nonce: 3 },
+      { type: 'pong', nonce: 3 },
+    ];
+    for (const m of messages) {
+      expect(decodeMessageBody(messageFrameType(m), encodeMessageBody(m))).toEqual(m);
+    }
+    expect(codeOf(() => decodeMessageBody(0x12, new Uint8Array(9)))).toBe('MALFORMED_FRAME');
+  });
+});
