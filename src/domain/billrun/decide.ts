@@ -1,0 +1,164 @@
+// Commands on a bill run. Gateways and services retry, so every per-meter
+// command that repeats what already happened returns `[]` instead of failing;
+// only contradictions (an answer after the meter was recorded missed, a
+// meter outside the run) are errors. The run completes in the same decision
+// that ends its last meter, so "completed" never lags behind the meters.
+
+import { DomainError, type Command } from '../shared/decider.ts';
+import { periodPattern } from '../billing/events.ts';
+import {
+  billRunProgress,
+  evolve,
+  type BillRunEvent,
+  type BillRunState,
+  type RunMeter,
+} from './events.ts';
+
+type Meta = Command<string, object>['metadata'];
+
+export type StartBillRun = Command<
+  'StartBillRun',
+  { runId: string; period: string; deadline: string; meters: RunMeter[] }
+>;
+export type RequestMeterRead = Command<'RequestMeterRead', { meterId: string }>;
+export type RecordMeterAnswer = Command<
+  'RecordMeterAnswer',
+  { meterId: string; readingEventId: string }
+>;
+export type CloseBillRun = Command<'CloseBillRun', Record<string, never>>;
+export type RecordMeterBilled = Command<'RecordMeterBilled', { meterId: string; billId: string }>;
+export type SkipMeter = Command<'SkipMeter', { meterId: string; reason: string }>;
+
+export type BillRunCommand =
+  | StartBillRun
+  | RequestMeterRead
+  | RecordMeterAnswer
+  | CloseBillRun
+  | RecordMeterBilled
+  | SkipMeter;
+
+export type BillRunErrorCode =
+  | 'RUN_ALREADY_STARTED'
+  | 'RUN_NOT_STARTED'
+  | 'INVALID_PERIOD'
+  | 'INVALID_DEADLINE'
+  | 'NO_METERS'
+  | 'DUPLICATE_METER'
+  | 'METER_NOT_IN_RUN'
+  | 'DEADLINE_PASSED'
+  | 'DEADLINE_NOT_REACHED'
+  | 'METER_ALREADY_MISSED'
+  | 'METER_NOT_ANSWERED'
+  | 'METER_ALREADY_ENDED'
+  | 'REASON_REQUIRED';
+
+export type BillRunError = DomainError<BillRunErrorCode>;
+
+type Open = Exclude<BillRunState, { status: 'none' }>;
+
+const err = (code: BillRunErrorCode, message: string): BillRunError =>
+  new DomainError(code, message);
+
+/** Appends `BillRunCompleted` when the given events end the last open meter. */
+function withCompletion(state: Open, events: BillRunEvent[], meta: Meta): BillRunEvent[] {
+  if (state.status === 'completed' || events.length === 0) return events;
+  const after = events.reduce(evolve, state as BillRunState);
+  const p = billRunProgress(after);
+  if (p.billed + p.missed + p.skipped < p.total) return events;
+  const { billed, missed, skipped } = p;
+  return [
+    ...events,
+    { type: 'BillRunCompleted', data: { billed, missed, skipped, completedAt: meta.now } },
+  ];
+}
+
+function start(command: StartBillRun, state: BillRunState): BillRunEvent[] | BillRunError {
+  if (state.status !== 'none') return err('RUN_ALREADY_STARTED', `run ${state.runId} exists`);
+  const { runId, period, deadline, meters } = command.data;
+  if (!periodPattern.test(period)) return err('INVALID_PERIOD', 'period must be YYYY-MM');
+  const deadlineAt = Date.parse(deadline);
+  if (Number.isNaN(deadlineAt) || deadlineAt <= Date.parse(command.metadata.now))
+    return err('INVALID_DEADLINE', 'deadline must be an ISO instant in the future');
+  if (meters.length === 0) return err('NO_METERS', 'a bill run needs at least one meter');
+  if (new Set(meters.map((m) => m.meterId)).size !== meters.length)
+    return err('DUPLICATE_METER', 'a meter is listed twice');
+  const { now, actor } = command.metadata;
+  return [
+    {
+      type: 'BillRunStarted',
+      data: { runId, period, deadline, meters, startedBy: actor, startedAt: now },
+    },
+  ];
+}
+
+function close(state: Open, meta: Meta): BillRunEvent[] | BillRunError {
+  if (Date.parse(meta.now) < Date.parse(state.deadline))
+    return err('DEADLINE_NOT_REACHED', `the run closes at ${state.deadline}`);
+  const missed: BillRunEvent[] = Object.entries(state.meters)
+    .filter(([, m]) => m.status === 'pending')
+    .map(([meterId]) => ({ type: 'MeterReadingMissed', data: { meterId, missedAt: meta.now } }));
+  return withCompletion(state, missed, meta);
+}
+
+function onMeter(
+  command: Exclude<BillRunCommand, StartBillRun | CloseBillRun>,
+  state: Open,
+): BillRunEvent[] | BillRunError {
+  const { meterId } = command.data;
+  const meter = state.meters[meterId];
+  if (!meter) return err('METER_NOT_IN_RUN', `meter ${meterId} is not in run ${state.runId}`);
+  const meta = command.metadata;
+  const afterDeadline = Date.parse(meta.now) >= Date.parse(state.deadline);
+  switch (command.type) {
+    case 'RequestMeterRead':
+      if (meter.asked || meter.status !== 'pending') return [];
+      if (afterDeadline) return err('DEADLINE_PASSED', 'the run no longer asks for readings');
+      return [{ type: 'MeterReadRequested', data: { meterId, requestedAt: meta.now } }];
+    case 'RecordMeterAnswer': {
+      if (meter.status === 'missed')
+        return err('METER_ALREADY_MISSED', `meter ${meterId} was recorded as missed`);
+      if (meter.status !== 'pending') return [];
+      if (afterDeadline) return err('DEADLINE_PASSED', 'the answer came after the deadline');
+      const { readingEventId } = command.data;
+      return [{ type: 'MeterAnswered', data: { meterId, readingEventId, answeredAt: meta.now } }];
+    }
+    case 'RecordMeterBilled': {
+      if (meter.status === 'billed') return [];
+      if (meter.status !== 'answered')
+        return err('METER_NOT_ANSWERED', `meter ${meterId} is ${meter.status}`);
+      const { billId } = command.data;
+      return withCompletion(
+        state,
+        [{ type: 'MeterBilled', data: { meterId, billId, billedAt: meta.now } }],
+        meta,
+      );
+    }
+    case 'SkipMeter': {
+      if (meter.status === 'skipped') return [];
+      if (meter.status === 'billed' || meter.status === 'missed')
+        return err('METER_ALREADY_ENDED', `meter ${meterId} is already ${meter.status}`);
+      const reason = command.data.reason.trim();
+      if (reason === '') return err('REASON_REQUIRED', 'say why the meter is skipped');
+      return withCompletion(
+        state,
+        [{ type: 'MeterSkipped', data: { meterId, reason, skippedAt: meta.now } }],
+        meta,
+      );
+    }
+    default: {
+      const _exhaustive: never = command;
+      return _exhaustive;
+    }
+  }
+}
+
+export function decide(
+  command: BillRunCommand,
+  state: BillRunState,
+): BillRunEvent[] | BillRunError {
+  if (command.type === 'StartBillRun') return start(command, state);
+  if (state.status === 'none') return err('RUN_NOT_STARTED', 'no such bill run');
+  if (command.type === 'CloseBillRun')
+    return state.status === 'completed' ? [] : close(state, command.metadata);
+  return onMeter(command, state);
+}

@@ -1,0 +1,248 @@
+import { describe, expect, it } from 'vitest';
+import {
+  billRunDecider,
+  billRunProgress,
+  billRunStream,
+  type BillRunCommand,
+  type BillRunEvent,
+} from '../../../src/domain/billrun/index.ts';
+import { given } from '../../support/decider-spec.ts';
+
+describe('bill run: StartBillRun', () => {
+  it('starts a run for a period with its meters', () => {
+    given(billRunDecider).when(startCmd()).then([started]);
+  });
+  it('rejects a second start', () => {
+    given(billRunDecider, [started]).when(startCmd()).thenFails('RUN_ALREADY_STARTED');
+  });
+  it.each([
+    ['INVALID_PERIOD', { period: '2026-00' }],
+    ['INVALID_DEADLINE', { deadline: 'tomorrow' }],
+    ['INVALID_DEADLINE', { deadline: '2026-01-31T23:00:00.000Z' }],
+    ['NO_METERS', { meters: [] }],
+    [
+      'DUPLICATE_METER',
+      {
+        meters: [
+          { meterId: 'm1', propertyId: 'p1' },
+          { meterId: 'm1', propertyId: 'p2' },
+        ],
+      },
+    ],
+  ])('rejects %s', (code, change) => {
+    given(billRunDecider).when(startCmd(change)).thenFails(code);
+  });
+});
+
+describe('bill run: RequestMeterRead', () => {
+  it('records the request once', () => {
+    given(billRunDecider, [started])
+      .when(cmd('RequestMeterRead', { meterId: 'm1' }))
+      .then([{ type: 'MeterReadRequested', data: { meterId: 'm1', requestedAt: before } }]);
+    given(billRunDecider, [started, requested('m1')])
+      .when(cmd('RequestMeterRead', { meterId: 'm1' }))
+      .then([]);
+  });
+  it('rejects requests after the deadline, unknown meters and unstarted runs', () => {
+    given(billRunDecider, [started])
+      .when(cmd('RequestMeterRead', { meterId: 'm1' }, after))
+      .thenFails('DEADLINE_PASSED');
+    given(billRunDecider, [started])
+      .when(cmd('RequestMeterRead', { meterId: 'mX' }))
+      .thenFails('METER_NOT_IN_RUN');
+    given(billRunDecider)
+      .when(cmd('RequestMeterRead', { meterId: 'm1' }))
+      .thenFails('RUN_NOT_STARTED');
+  });
+});
+
+describe('bill run: RecordMeterAnswer', () => {
+  it('records the reading event id', () => {
+    given(billRunDecider, [started, requested('m1')])
+      .when(answerCmd('m1'))
+      .then([answered('m1')]);
+  });
+  it('treats a second answer for the same meter as a no-op', () => {
+    given(billRunDecider, [started, answered('m1')])
+      .when(answerCmd('m1', 'other-reading'))
+      .then([]);
+  });
+  it('rejects an answer for a missed meter or after the deadline', () => {
+    given(billRunDecider, [started, missed('m1')])
+      .when(answerCmd('m1'))
+      .thenFails('METER_ALREADY_MISSED');
+    given(billRunDecider, [started])
+      .when(answerCmd('m1', 'r-m1', after))
+      .thenFails('DEADLINE_PASSED');
+    given(billRunDecider, [started]).when(answerCmd('mX')).thenFails('METER_NOT_IN_RUN');
+  });
+});
+
+describe('bill run: CloseBillRun', () => {
+  it('records every unanswered meter as missed', () => {
+    given(billRunDecider, [started, answered('m1')])
+      .when(cmd('CloseBillRun', {}, after))
+      .then([missedAt('m2', after), missedAt('m3', after)]);
+  });
+  it('completes the run when the misses end the last meters', () => {
+    given(billRunDecider, [started, answered('m1'), billed('m1')])
+      .when(cmd('CloseBillRun', {}, after))
+      .then([
+        missedAt('m2', after),
+        missedAt('m3', after),
+        completed({ billed: 1, missed: 2, skipped: 0 }, after),
+      ]);
+  });
+  it('rejects closing before the deadline and closing an unstarted run', () => {
+    given(billRunDecider, [started])
+      .when(cmd('CloseBillRun', {}))
+      .thenFails('DEADLINE_NOT_REACHED');
+    given(billRunDecider)
+      .when(cmd('CloseBillRun', {}, after))
+      .thenFails('RUN_NOT_STARTED');
+  });
+  it('is a no-op on a completed run', () => {
+    given(billRunDecider, allEnded)
+      .when(cmd('CloseBillRun', {}, after))
+      .then([]);
+  });
+});
+
+describe('bill run: RecordMeterBilled', () => {
+  it('records the bill for an answered meter', () => {
+    given(billRunDecider, [started, answered('m1')])
+      .when(cmd('RecordMeterBilled', { meterId: 'm1', billId: 'p1_2026-01' }))
+      .then([billed('m1')]);
+  });
+  it('completes the run with the last meter', () => {
+    given(billRunDecider, [started, answered('m1'), missed('m2'), skipped('m3')])
+      .when(cmd('RecordMeterBilled', { meterId: 'm1', billId: 'p1_2026-01' }))
+      .then([billed('m1'), completed({ billed: 1, missed: 1, skipped: 1 })]);
+  });
+  it('is a no-op when repeated', () => {
+    given(billRunDecider, [started, answered('m1'), billed('m1')])
+      .when(cmd('RecordMeterBilled', { meterId: 'm1', billId: 'p1_2026-01' }))
+      .then([]);
+  });
+  it('rejects billing a meter that has not answered', () => {
+    given(billRunDecider, [started])
+      .when(cmd('RecordMeterBilled', { meterId: 'm1', billId: 'x' }))
+      .thenFails('METER_NOT_ANSWERED');
+    given(billRunDecider, [started])
+      .when(cmd('RecordMeterBilled', { meterId: 'mX', billId: 'x' }))
+      .thenFails('METER_NOT_IN_RUN');
+  });
+});
+
+describe('bill run: SkipMeter', () => {
+  it('skips a meter with a reason, once', () => {
+    given(billRunDecider, [started])
+      .when(cmd('SkipMeter', { meterId: 'm3', reason: ' meter disabled ' }))
+      .then([skipped('m3')]);
+    given(billRunDecider, [started, skipped('m3')])
+      .when(cmd('SkipMeter', { meterId: 'm3', reason: 'again' }))
+      .then([]);
+  });
+  it('rejects skipping an ended meter, an empty reason and an unknown meter', () => {
+    given(billRunDecider, [started, missed('m1')])
+      .when(cmd('SkipMeter', { meterId: 'm1', reason: 'x' }))
+      .thenFails('METER_ALREADY_ENDED');
+    given(billRunDecider, [started])
+      .when(cmd('SkipMeter', { meterId: 'm1', reason: '  ' }))
+      .thenFails('REASON_REQUIRED');
+    given(billRunDecider, [started])
+      .when(cmd('SkipMeter', { meterId: 'mX', reason: 'x' }))
+      .thenFails('METER_NOT_IN_RUN');
+  });
+});
+
+describe('bill run progress', () => {
+  it('derives asked, answered, billed, missed and skipped from state', () => {
+    const { state } = given(billRunDecider, [
+      started,
+      requested('m1'),
+      requested('m2'),
+      answered('m1'),
+      billed('m1'),
+      missed('m2'),
+    ]);
+    expect(billRunProgress(state)).toEqual({
+      total: 3,
+      asked: 2,
+      answered: 1,
+      billed: 1,
+      missed: 1,
+      skipped: 0,
+    });
+    expect(state.status).toBe('open');
+    expect(given(billRunDecider, allEnded).state.status).toBe('completed');
+    expect(billRunStream('r1')).toBe('billrun-r1');
+  });
+});
+
+const before = '2026-02-01T06:00:00.000Z';
+const deadline = '2026-02-01T12:00:00.000Z';
+const after = '2026-02-01T12:00:00.000Z';
+const meters = [
+  { meterId: 'm1', propertyId: 'p1' },
+  { meterId: 'm2', propertyId: 'p2' },
+  { meterId: 'm3', propertyId: 'p3' },
+];
+
+function cmd<T extends BillRunCommand['type']>(
+  type: T,
+  data: Extract<BillRunCommand, { type: T }>['data'],
+  now = before,
+): BillRunCommand {
+  return { type, data, metadata: { now, commandId: 'c', actor: 'admin-1' } } as BillRunCommand;
+}
+
+const startCmd = (change: object = {}) =>
+  cmd('StartBillRun', { runId: 'run-1', period: '2026-01', deadline, meters, ...change });
+
+const started: BillRunEvent = {
+  type: 'BillRunStarted',
+  data: {
+    runId: 'run-1',
+    period: '2026-01',
+    deadline,
+    meters,
+    startedBy: 'admin-1',
+    startedAt: before,
+  },
+};
+const requested = (meterId: string): BillRunEvent => ({
+  type: 'MeterReadRequested',
+  data: { meterId, requestedAt: before },
+});
+const answerCmd = (meterId: string, readingEventId = `r-${meterId}`, now = before) =>
+  cmd('RecordMeterAnswer', { meterId, readingEventId }, now);
+const answered = (meterId: string): BillRunEvent => ({
+  type: 'MeterAnswered',
+  data: { meterId, readingEventId: `r-${meterId}`, answeredAt: before },
+});
+const missedAt = (meterId: string, at: string): BillRunEvent => ({
+  type: 'MeterReadingMissed',
+  data: { meterId, missedAt: at },
+});
+const missed = (meterId: string) => missedAt(meterId, after);
+const billed = (meterId: string): BillRunEvent => ({
+  type: 'MeterBilled',
+  data: { meterId, billId: 'p1_2026-01', billedAt: before },
+});
+const skipped = (meterId: string): BillRunEvent => ({
+  type: 'MeterSkipped',
+  data: { meterId, reason: 'meter disabled', skippedAt: before },
+});
+const completed = (
+  counts: { billed: number; missed: number; skipped: number },
+  at = before,
+): BillRunEvent => ({ type: 'BillRunCompleted', data: { ...counts, completedAt: at } });
+const allEnded = [
+  started,
+  answered('m1'),
+  billed('m1'),
+  missed('m2'),
+  missed('m3'),
+  completed({ billed: 1, missed: 2, skipped: 0 }, after),
+];
