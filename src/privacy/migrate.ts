@@ -1,0 +1,26 @@
+// The vault's own table, outside the event store: one row per subject holding
+// their data key wrapped under the master key. Forgetting a subject clears the
+// key and keeps the row as a tombstone, so "forgotten" (open gives null) stays
+// distinguishable from "never existed" (a bug or the wrong database).
+
+import type { SqlDatabase } from '../db/sql.ts';
+
+const SCHEMA = `
+CREATE SCHEMA IF NOT EXISTS privacy;
+CREATE TABLE IF NOT EXISTS privacy.subject_keys (
+  subject text PRIMARY KEY,
+  wrapped_key bytea,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  forgotten_at timestamptz,
+  CONSTRAINT subject_keys_key_xor_forgotten CHECK ((wrapped_key IS NULL) = (forgotten_at IS NOT NULL))
+);
+`;
+
+/** Idempotent; safe to run from several processes at once. */
+export async function migratePrivacy(db: SqlDatabase): Promise<void> {
+  await db.transaction(async (tx) => {
+    // CREATE ... IF NOT EXISTS still races on the catalog when two processes run it together.
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('meterledger:privacy-migrate'))`, []);
+    await tx.query(SCHEMA);
+  });
+}
