@@ -9,7 +9,7 @@ import { decodePosition, encodePosition } from './positions.ts';
 
 interface EventRow {
   txid: string;
-  position: string;
+  pos: string;
   stream: string;
   revision: number | string;
   id: string;
@@ -21,7 +21,9 @@ interface EventRow {
   hash: string;
 }
 
-const COLUMNS = `transaction_id::text AS txid, position::text AS position, stream, revision, id::text AS id,
+// Output names differ from column names on purpose: ORDER BY would otherwise
+// pick the text alias and sort positions as strings.
+const COLUMNS = `transaction_id::text AS txid, position::text AS pos, stream, revision, id::text AS id,
   type, data, metadata, recorded_at, prev_hash, hash`;
 
 // Visible to log readers: transactions that had finished when the statement began.
@@ -31,7 +33,7 @@ const toEvent = (row: EventRow): RecordedEvent => ({
   id: row.id,
   stream: row.stream,
   revision: Number(row.revision),
-  position: encodePosition(row.txid, row.position),
+  position: encodePosition(row.txid, row.pos),
   type: row.type,
   data: row.data,
   metadata: row.metadata,
@@ -76,12 +78,12 @@ export async function readAllRows(
 }
 
 export async function headPositionRow(db: SqlExecutor): Promise<string | null> {
-  const { rows } = await db.query<{ txid: string; position: string }>(
-    `SELECT transaction_id::text AS txid, position::text AS position FROM events
+  const { rows } = await db.query<{ txid: string; pos: string }>(
+    `SELECT transaction_id::text AS txid, position::text AS pos FROM events
      WHERE ${SETTLED} ORDER BY transaction_id DESC, position DESC LIMIT 1`,
   );
   const row = rows[0];
-  return row ? encodePosition(row.txid, row.position) : null;
+  return row ? encodePosition(row.txid, row.pos) : null;
 }
 
 export async function streamRevisionRow(db: SqlExecutor, stream: string): Promise<number> {
