@@ -1,0 +1,133 @@
+// The gateway's WebSocket endpoint (`/iot/v1`): one GatewaySession per
+// connection, frames handled strictly in arrival order, a handshake deadline,
+// and a registry of authenticated meters so bill runs can send `read`
+// requests and a disabled meter's session can be dropped. Storage is the
+// injected ReadingSink; nothing here persists anything.
+
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { IOT_PATH, Limits } from '../protocol/constants.ts';
+import type { ProtocolErrorCode } from '../protocol/errors.ts';
+import { GatewaySession, type GatewaySessionDeps } from '../session/gateway-session.ts';
+
+export interface GatewayServerOptions extends Omit<
+  GatewaySessionDeps,
+  'ephemeralPrivateKey' | 'nonce'
+> {
+  /** Attach to an existing HTTP(S) server (TLS lives there); otherwise listen on host:port. */
+  server?: HttpServer;
+  host?: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  handshakeTimeoutMs?: number;
+}
+
+export interface GatewayServer {
+  /** `ws://host:port/iot/v1` when listening on its own; undefined when attached. */
+  readonly url: string | undefined;
+  connectedMeters(): string[];
+  /** Sends a bill-run `read` request; false when the meter has no open session here. */
+  sendReadRequest(meterId: string, requestId: string, runId: string): boolean;
+  /** Ends a meter's session (e.g. it was disabled or its key revoked). */
+  disconnectMeter(meterId: string, code: ProtocolErrorCode): boolean;
+  close(): Promise<void>;
+}
+
+/** Frames queued behind a slow sink beyond this mean the meter is flooding us. */
+const MAX_QUEUED_FRAMES = 2 * Limits.rateBurst;
+
+const toBytes = (data: RawData): Uint8Array => {
+  const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+};
+
+export const startGatewayServer = async (opts: GatewayServerOptions): Promise<GatewayServer> => {
+  const { server, host = '127.0.0.1', port = 0, handshakeTimeoutMs, ...deps } = opts;
+  const wss = new WebSocketServer({
+    ...(server ? { server } : { host, port }),
+    path: IOT_PATH,
+    maxPayload: Limits.wsMaxPayloadBytes,
+  });
+  if (!server) {
+    await new Promise<void>((resolve, reject) => {
+      wss.once('listening', resolve);
+      wss.once('error', reject);
+    });
+  }
+  const open = new Map<string, { ws: WebSocket; session: GatewaySession }>();
+
+  wss.on('connection', (ws) => {
+    const session = new GatewaySession(deps, {
+      send: (frame) => ws.send(frame),
+      close: (code) => ws.close(1008, code),
+    });
+    let chain = Promise.resolve();
+    let queued = 0;
+    let registered: string | undefined;
+    const timer = setTimeout(() => {
+      if (session.status !== 'open') session.fail('HANDSHAKE_TIMEOUT', 'no auth in time', 0);
+    }, handshakeTimeoutMs ?? Limits.handshakeTimeoutMs);
+
+    const afterFrame = () => {
+      const meterId = session.meterId;
+      if (!meterId || registered) return;
+      clearTimeout(timer);
+      registered = meterId;
+      // A reconnecting meter's old socket may linger half-open: the newer session wins.
+      open.get(meterId)?.ws.close(1000, 'superseded');
+      open.set(meterId, { ws, session });
+    };
+
+    ws.on('message', (data, isBinary) => {
+      if (!isBinary) {
+        session.fail('MALFORMED_FRAME', 'text frames are not part of the protocol', 0);
+        return;
+      }
+      if (++queued > MAX_QUEUED_FRAMES) {
+        ws.close(1008, 'RATE_LIMITED');
+        return;
+      }
+      const bytes = toBytes(data);
+      chain = chain
+        .then(() => session.handle(bytes))
+        .catch((err: unknown) => {
+          // Directory or other port failures: nothing was stored, the meter may retry.
+          session.fail('UNAVAILABLE', err instanceof Error ? err.message : 'internal error', 0);
+        })
+        .finally(() => {
+          queued--;
+          afterFrame();
+        });
+    });
+    ws.on('close', () => {
+      clearTimeout(timer);
+      if (registered && open.get(registered)?.ws === ws) open.delete(registered);
+    });
+    // Socket errors are followed by 'close'; without a listener ws would throw.
+    ws.on('error', () => {});
+    session.start();
+  });
+
+  const address = server ? undefined : (wss.address() as AddressInfo);
+  return {
+    url: address && `ws://${host}:${address.port}${IOT_PATH}`,
+    connectedMeters: () => [...open.keys()],
+    sendReadRequest: (meterId, requestId, runId) =>
+      open.get(meterId)?.session.send({ type: 'read', requestId, runId }) ?? false,
+    disconnectMeter: (meterId, code) => {
+      const entry = open.get(meterId);
+      if (!entry) return false;
+      entry.session.fail(code, 'session ended by the gateway', 0);
+      if (entry.ws.readyState === entry.ws.OPEN) entry.ws.close(1008, code);
+      return true;
+    },
+    close: async () => {
+      for (const client of wss.clients) client.close(1001, 'gateway shutting down');
+      // A peer that never answers the close handshake must not hold shutdown up.
+      const force = setTimeout(() => wss.clients.forEach((c) => c.terminate()), 1000);
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      clearTimeout(force);
+    },
+  };
+};
