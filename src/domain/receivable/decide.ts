@@ -5,6 +5,7 @@
 
 import { DomainError, type Command } from '../shared/decider.ts';
 import {
+  isInstant,
   paymentMethods,
   type PaymentMethod,
   type ReceivableEvent,
@@ -62,9 +63,6 @@ const fail = (code: ReceivableErrorCode, message: string): ReceivableError =>
 
 const isAmount = (value: number, allowZero = false): boolean =>
   Number.isSafeInteger(value) && value <= MAX_AMOUNT_PAISE && (allowZero ? value >= 0 : value > 0);
-
-const isInstant = (value: string): boolean =>
-  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value) && !Number.isNaN(Date.parse(value));
 
 /** What each method's own reference looks like (null for cash: the receipt is the payment reference). */
 const methodReferencePatterns: Record<Exclude<PaymentMethod, 'cash'>, RegExp> = {

@@ -13,7 +13,9 @@ export type PaymentMethod = (typeof paymentMethods)[number];
 const positivePaise = z.number().int().positive();
 const nonNegativePaise = z.number().int().nonnegative();
 /** Calendar date (YYYY-MM-DD): due dates and late-fee runs are per day, not per instant. */
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const isoDate = z.iso.date();
+const instant = z.iso.datetime({ offset: true });
+export const isInstant = (value: string): boolean => instant.safeParse(value).success;
 
 const allocationSchema = z.object({ billId: z.string(), amountPaise: positivePaise });
 export type Allocation = z.infer<typeof allocationSchema>;
@@ -31,7 +33,7 @@ export const receivableEvents = defineEvents(
       dueDate: isoDate,
       /** Part of this bill settled at once from an existing credit balance. */
       settledFromCreditPaise: nonNegativePaise,
-      chargedAt: z.string(),
+      chargedAt: instant,
     }),
     PaymentReceived: z.object({
       /** Idempotency key of the payment within this property's receivable. */
@@ -40,7 +42,7 @@ export const receivableEvents = defineEvents(
       method: z.enum(paymentMethods),
       /** Provider reference, cheque number or UPI reference; null for cash. */
       methodReference: z.string().nullable(),
-      receivedAt: z.string(),
+      receivedAt: instant,
       recordedBy: z.string(),
       allocations: z.array(allocationSchema),
       /** What was left after settling every open bill: it becomes credit. */
@@ -52,7 +54,7 @@ export const receivableEvents = defineEvents(
       asOf: isoDate,
       /** Unpaid remainder of the bill when the fee was applied. */
       overduePaise: positivePaise,
-      appliedAt: z.string(),
+      appliedAt: instant,
     }),
     CreditApplied: z.object({
       amountPaise: positivePaise,
@@ -60,7 +62,7 @@ export const receivableEvents = defineEvents(
       approvedBy: z.string(),
       allocations: z.array(allocationSchema),
       unallocatedPaise: nonNegativePaise,
-      appliedAt: z.string(),
+      appliedAt: instant,
     }),
   },
 );

@@ -22,6 +22,8 @@ export type TicketCategory = (typeof ticketCategories)[number];
 export const actorRoles = ['customer', 'staff'] as const;
 export type ActorRole = (typeof actorRoles)[number];
 
+const instant = z.iso.datetime({ offset: true });
+
 export const ticketEvents = defineEvents(
   'ticket',
   'One support ticket about one property: opening, comments, and its status changes.',
@@ -34,24 +36,24 @@ export const ticketEvents = defineEvents(
       category: z.enum(ticketCategories),
       subject: z.string(),
       text: z.string(),
-      openedAt: z.string(),
+      openedAt: instant,
     }),
     TicketCommented: z.object({
       author: z.string(),
       authorRole: z.enum(actorRoles),
       text: z.string(),
-      commentedAt: z.string(),
+      commentedAt: instant,
     }),
-    TicketAcknowledged: z.object({ by: z.string(), acknowledgedAt: z.string() }),
+    TicketAcknowledged: z.object({ by: z.string(), acknowledgedAt: instant }),
     TicketAssigned: z.object({
       /** Admin account now responsible for the ticket. */
       assignee: z.string(),
       by: z.string(),
-      assignedAt: z.string(),
+      assignedAt: instant,
     }),
-    TicketResolved: z.object({ by: z.string(), resolution: z.string(), resolvedAt: z.string() }),
-    TicketClosed: z.object({ by: z.string(), byRole: z.enum(actorRoles), closedAt: z.string() }),
-    TicketReopened: z.object({ by: z.string(), reason: z.string(), reopenedAt: z.string() }),
+    TicketResolved: z.object({ by: z.string(), resolution: z.string(), resolvedAt: instant }),
+    TicketClosed: z.object({ by: z.string(), byRole: z.enum(actorRoles), closedAt: instant }),
+    TicketReopened: z.object({ by: z.string(), reason: z.string(), reopenedAt: instant }),
   },
 );
 

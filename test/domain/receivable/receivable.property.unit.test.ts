@@ -2,13 +2,14 @@
 // credit notes arrives (duplicates and invalid ones included), the receivable
 // keeps its books: balance = charges + late fees − payments − credits, every
 // amount is a whole number of paise, a bill gets at most one late fee, and a
-// payment reference is honoured once.
+// payment reference is honoured once. Every event matches its catalog schema.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../../src/domain/shared/decider.ts';
 import {
   receivableDecider as decider,
+  receivableEvents,
   type ReceivableCommand,
   type ReceivableEvent,
   type ReceivableState,
@@ -81,6 +82,8 @@ describe('receivable invariants under any command sequence', () => {
           expectDuplicatesAreNoOps(cmd, outcome, state);
           for (const event of outcome) {
             expectOnlyIntegers(event.data);
+            // What the decider emits is exactly what the catalog (and docs/events.md) declares.
+            expect(receivableEvents.schemas[event.type].safeParse(event.data).success).toBe(true);
             state = decider.evolve(state, event);
             log.push(event);
           }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { given } from '../../support/decider-spec.ts';
 import {
   ticketDecider as decider,
+  ticketEvents,
   type ActorRole,
   type TicketCommand,
   type TicketEvent,
@@ -259,6 +260,31 @@ describe('ReopenTicket', () => {
     given(decider, history as TicketEvent[])
       .when(reopen(actor, role as ActorRole, days, reason))
       .thenFails(code);
+  });
+});
+
+describe('ticket catalog', () => {
+  it('every event the decider emits over a full life matches its catalog schema', () => {
+    const commands: TicketCommand[] = [
+      open(),
+      cmd('CommentOnTicket', customer, 'customer', { text: 'Still offline' }),
+      cmd('AcknowledgeTicket', admin, 'staff', {}),
+      assign('acct-tech'),
+      cmd('ResolveTicket', admin, 'staff', { resolution: 'Replaced the antenna' }),
+      cmd('CloseTicket', customer, 'customer', {}),
+      reopen(customer, 'customer', 2),
+    ];
+    let state = decider.initialState;
+    for (const command of commands) {
+      const events = decider.decide(command, state);
+      if (events instanceof Error) throw events;
+      expect(events).toHaveLength(1);
+      for (const event of events) {
+        expect(ticketEvents.schemas[event.type].safeParse(event.data).success).toBe(true);
+        state = decider.evolve(state, event);
+      }
+    }
+    expect(state.status).toBe('reopened');
   });
 });
 
