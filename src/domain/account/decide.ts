@@ -61,6 +61,10 @@ const PASSWORD_HASH = /^\$[a-z0-9-]{1,32}(\$[A-Za-z0-9+/.=,_-]+){2,}$/;
 export const looksLikePasswordHash = (hash: string): boolean =>
   hash.length >= 30 && hash.length <= 512 && PASSWORD_HASH.test(hash);
 
+/** Anyone may sign up as a customer; staff accounts come from a superuser or the bootstrap. */
+export const canRegisterRole = (role: Role, actor: string, actorRoles: Role[]): boolean =>
+  role === 'customer' || actor === BOOTSTRAP_ACTOR || actorRoles.includes('superuser');
+
 const fail = (code: AccountErrorCode, message: string) => new DomainError(code, message);
 const isSuperuser = (a: Authority) => a.actorRoles.includes('superuser');
 
@@ -69,7 +73,7 @@ export function decideAccount(command: AccountCommand, state: AccountState): Res
   if (command.type === 'RegisterAccount') {
     const d = command.data;
     if (state.status !== 'unregistered') return fail('ACCOUNT_EXISTS', 'account already exists');
-    if (d.role !== 'customer' && actor !== BOOTSTRAP_ACTOR && !isSuperuser(d))
+    if (!canRegisterRole(d.role, actor, d.actorRoles))
       return fail('NOT_AUTHORISED', `only a superuser may register a ${d.role}`);
     if (d.personal.subject !== d.accountId)
       return fail('SEAL_SUBJECT_MISMATCH', 'personal data must be sealed under the account id');

@@ -9,7 +9,7 @@ import { DomainError, type Command, type Decider } from '../shared/decider.ts';
 import { defineEvents, streamName, type EventsOf } from '../shared/events.ts';
 
 const iso = z.iso.datetime({ offset: true });
-const RELEASE_REASONS = ['registration_failed', 'email_changed', 'forgotten'] as const;
+const RELEASE_REASONS = ['claim_abandoned', 'email_changed', 'forgotten'] as const;
 const reservationSchemas = {
   Reserved: z.object({ accountId: z.uuid(), at: iso }),
   Released: z.object({ accountId: z.uuid(), reason: z.enum(RELEASE_REASONS), at: iso }),

@@ -41,7 +41,8 @@ export function normaliseMobile(mobile: string): string {
   return match ? match[1]! : digits;
 }
 
-const USERNAME = /^[a-z0-9._-]{3,32}$/;
+// Starts with a letter or digit: the username is also a stream id (`username-<name>`).
+const USERNAME = /^[a-z0-9][a-z0-9._-]{2,31}$/;
 // Deliberately loose (RFC 5322 is not worth matching): one @, no spaces, a dot in the domain.
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 // Indian mobile numbers are 10 digits starting 6-9.
@@ -125,7 +126,7 @@ export function validateRegistration(
   if (!USERNAME.test(username))
     return new DomainError(
       'INVALID_USERNAME',
-      'username must be 3 to 32 characters: lowercase letters, digits, dot, underscore, hyphen',
+      'username must be 3 to 32 lowercase letters, digits, dots, underscores or hyphens, starting with a letter or digit',
     );
   const personal = validatePersonalData(input);
   if (personal instanceof DomainError) return personal;

@@ -21,7 +21,7 @@ export type RegionCommand =
 type Result = RegionEvent[] | DomainError<RegionErrorCode>;
 
 // ISO 3166-2:IN subdivision codes are two letters (KA, MH, DL, TG...).
-const STATE_CODE = /^[A-Z]{2}$/;
+export const isStateCode = (code: string): boolean => /^[A-Z]{2}$/.test(code);
 // Indian PIN codes are six digits; the first digit (the postal zone) is 1-9.
 const isPincode = (n: number) => Number.isInteger(n) && n >= 110000 && n <= 999999;
 const cleanName = (name: string) => name.trim().replace(/\s+/g, ' ');
@@ -33,7 +33,7 @@ export function decideRegion(command: RegionCommand, state: RegionState): Result
     case 'AddState': {
       const { stateCode } = command.data;
       const name = cleanName(command.data.name);
-      if (!STATE_CODE.test(stateCode))
+      if (!isStateCode(stateCode))
         return new DomainError('INVALID_STATE_CODE', 'state code must be two capital letters');
       if (name === '') return new DomainError('INVALID_NAME', 'state name must not be empty');
       if (state.status === 'present')

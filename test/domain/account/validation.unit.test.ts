@@ -45,6 +45,7 @@ describe('registration validation', () => {
     ['username too long', { username: 'a'.repeat(33) }, 'INVALID_USERNAME'],
     ['username with a space', { username: 'asha k' }, 'INVALID_USERNAME'],
     ['username with @', { username: 'asha@home' }, 'INVALID_USERNAME'],
+    ['username starting with a dot', { username: '.asha' }, 'INVALID_USERNAME'],
     ['blank name', { name: '   ' }, 'INVALID_NAME'],
     ['email without @', { email: 'asha.example.in' }, 'INVALID_EMAIL'],
     ['email without a dotted domain', { email: 'asha@localhost' }, 'INVALID_EMAIL'],

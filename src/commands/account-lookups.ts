@@ -1,0 +1,142 @@
+// Reading accounts and their reservation streams: the reserve/release steps of
+// the account services, and the lookups other services use (account by
+// username or email, an account's state). Lookups go through the reservation
+// streams, never a read model, so they agree with what uniqueness enforced.
+
+import {
+  accountDecider,
+  accountStream,
+  reservationDecider,
+  reservationStream,
+  type AccountEvent,
+  type AccountState,
+  type ReleaseReason,
+  type ReservationEvent,
+  type ReservationKind,
+  type ReservationState,
+} from '../domain/account/index.ts';
+import { normaliseUsername } from '../domain/account/validation.ts';
+import { DomainError, type CommandMetadata } from '../domain/shared/decider.ts';
+import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
+import { emailLookup } from '../privacy/lookup.ts';
+import { handleCommand } from './handle-command.ts';
+
+export interface ReservationTarget {
+  kind: ReservationKind;
+  /** Normalised username, or the email's lookup HMAC. */
+  key: string;
+}
+
+const asAccountEvent = (event: RecordedEvent) => event as unknown as AccountEvent;
+const asReservationEvent = (event: RecordedEvent) => event as unknown as ReservationEvent;
+
+/**
+ * The account's stored events and folded state. With `before`, only the events
+ * preceding the first one written by that command id (how the account looked
+ * when a retried command first ran).
+ */
+export async function loadAccountHistory(
+  store: EventStore,
+  accountId: string,
+  options: { before?: string } = {},
+): Promise<{ events: RecordedEvent[]; state: AccountState }> {
+  let events = await store.readStream(accountStream(accountId));
+  const cut = events.findIndex((e) => e.metadata.commandId === options.before);
+  if (options.before !== undefined && cut >= 0) events = events.slice(0, cut);
+  const state = events
+    .map(asAccountEvent)
+    .reduce(accountDecider.evolve, accountDecider.initialState);
+  return { events, state };
+}
+
+export const loadAccount = async (store: EventStore, accountId: string): Promise<AccountState> =>
+  (await loadAccountHistory(store, accountId)).state;
+
+/** The email lookup an account last held, even after it was forgotten. */
+export function lastEmailLookup(events: RecordedEvent[]): string | null {
+  let lookup: string | null = null;
+  for (const event of events.map(asAccountEvent))
+    if (event.type === 'AccountRegistered' || event.type === 'PersonalDataChanged')
+      lookup = event.data.emailLookup;
+  return lookup;
+}
+
+async function loadReservation(
+  store: EventStore,
+  target: ReservationTarget,
+): Promise<ReservationState> {
+  const events = await store.readStream(reservationStream(target.kind, target.key));
+  return events
+    .map(asReservationEvent)
+    .reduce(reservationDecider.evolve, reservationDecider.initialState);
+}
+
+// Each step writes to a different stream under its own command id, derived from
+// the caller's: event ids are unique across the whole store, and a retry of the
+// caller's command repeats exactly the same steps.
+const stepMetadata = (m: CommandMetadata, step: string, target: ReservationTarget) => ({
+  ...m,
+  commandId: `${m.commandId}:${step}:${target.kind}-${target.key}`,
+});
+
+/**
+ * Claims `target` for the account: first writer wins; USERNAME_TAKEN or
+ * EMAIL_TAKEN for the loser. Re-checks the holder afterwards, because a step
+ * the command applied before may since have been undone by its own release.
+ */
+export async function reserve(
+  store: EventStore,
+  target: ReservationTarget,
+  accountId: string,
+  metadata: CommandMetadata,
+): Promise<void> {
+  await handleCommand(store, reservationStream(target.kind, target.key), reservationDecider, {
+    type: 'Reserve',
+    data: { kind: target.kind, accountId },
+    metadata: stepMetadata(metadata, 'reserve', target),
+  });
+  const state = await loadReservation(store, target);
+  if (state.status === 'held' && state.accountId === accountId) return;
+  throw target.kind === 'username'
+    ? new DomainError('USERNAME_TAKEN', 'that username is taken')
+    : new DomainError('EMAIL_TAKEN', 'an account with that email already exists');
+}
+
+export async function releaseReservation(
+  store: EventStore,
+  target: ReservationTarget,
+  accountId: string,
+  reason: ReleaseReason,
+  metadata: CommandMetadata,
+): Promise<void> {
+  await handleCommand(store, reservationStream(target.kind, target.key), reservationDecider, {
+    type: 'Release',
+    data: { accountId, reason },
+    metadata: stepMetadata(metadata, `release-${reason}`, target),
+  });
+}
+
+/** The holder, but only once its account exists: a claim whose sign-up never finished names no one. */
+async function registeredHolder(
+  store: EventStore,
+  target: ReservationTarget,
+): Promise<string | null> {
+  const reservation = await loadReservation(store, target);
+  if (reservation.status !== 'held') return null;
+  const account = await loadAccount(store, reservation.accountId);
+  return account.status === 'unregistered' ? null : reservation.accountId;
+}
+
+/** Account id holding this username (any status, including disabled and forgotten), or null. */
+export const findAccountIdByUsername = (
+  store: EventStore,
+  username: string,
+): Promise<string | null> =>
+  registeredHolder(store, { kind: 'username', key: normaliseUsername(username) });
+
+/** Account id holding this email, or null (a forgotten person's email is released). */
+export const findAccountIdByEmail = (
+  deps: { store: EventStore; lookupKey: Uint8Array },
+  email: string,
+): Promise<string | null> =>
+  registeredHolder(deps.store, { kind: 'email', key: emailLookup(deps.lookupKey, email) });

@@ -1,0 +1,326 @@
+// Account services: sign-up with username/email uniqueness enforced through
+// reservation streams, the account's lifecycle commands, forgetting a person,
+// and the lookups other services need (by username, by email, the tenant
+// directory, an actor's roles). Clear personal data is validated and sealed
+// here; the decider only ever sees the sealed envelope.
+
+import {
+  accountDecider,
+  accountStream,
+  canRegisterRole,
+  decideAccount,
+  validatePersonalData,
+  validateRegistration,
+  type AccountCommand,
+  type AccountPersonalData,
+  type RegistrationInput,
+  type Role,
+} from '../domain/account/index.ts';
+import { DomainError, type CommandMetadata } from '../domain/shared/decider.ts';
+import type { EventStore } from '../eventstore/port.ts';
+import { emailLookup } from '../privacy/lookup.ts';
+import type { PersonalDataVault } from '../privacy/vault.ts';
+import {
+  findAccountIdByUsername,
+  lastEmailLookup,
+  loadAccountHistory,
+  releaseReservation,
+  reserve,
+} from './account-lookups.ts';
+import { handleCommand } from './handle-command.ts';
+
+export * from './account-lookups.ts';
+
+export interface AccountDeps {
+  store: EventStore;
+  vault: PersonalDataVault;
+  /** HMAC key (≥ 32 bytes, from configuration) for email lookups. */
+  lookupKey: Uint8Array;
+}
+
+export interface CommandOutcome {
+  /** Global position of the last write, for read-your-writes; null when nothing was written. */
+  position: string | null;
+}
+
+const runAccount = (
+  store: EventStore,
+  accountId: string,
+  type: AccountCommand['type'],
+  data: object,
+  metadata: CommandMetadata,
+) =>
+  handleCommand(store, accountStream(accountId), accountDecider, {
+    type,
+    data,
+    metadata,
+  } as AccountCommand);
+
+/** Roles of an active account; none for system actors, unknown, disabled or forgotten accounts. */
+export async function actorRoles(store: EventStore, actor: string): Promise<Role[]> {
+  if (actor.startsWith('system:')) return [];
+  const { state } = await loadAccountHistory(store, actor);
+  return state.status === 'active' ? state.roles : [];
+}
+
+/** For services whose rules are "only staff may do this": throws NOT_AUTHORISED. */
+export async function requireRole(store: EventStore, actor: string, roles: Role[]): Promise<void> {
+  const held = await actorRoles(store, actor);
+  if (!held.some((role) => roles.includes(role)))
+    throw new DomainError('NOT_AUTHORISED', `requires one of the roles ${roles.join(', ')}`);
+}
+
+/**
+ * Sign-up. Order matters: username, then email are reserved for the account id
+ * (each a no-op on retry), and the account stream is written only after both,
+ * so a crash leaves at worst reservations that a retry of the same command
+ * completes, never an account without them.
+ */
+export async function registerAccount(
+  deps: AccountDeps,
+  input: RegistrationInput & { accountId: string; role?: Role },
+  metadata: CommandMetadata,
+): Promise<CommandOutcome & { accountId: string }> {
+  const valid = validateRegistration(input);
+  if (valid instanceof DomainError) throw valid;
+  const { accountId } = input;
+  const role = input.role ?? 'customer';
+  const history = await loadAccountHistory(deps.store, accountId);
+  const applied = history.events.find((e) => e.metadata.commandId === metadata.commandId);
+  if (applied) return { accountId, position: applied.position };
+  if (history.state.status !== 'unregistered')
+    throw new DomainError('ACCOUNT_EXISTS', 'account already exists');
+  const roles = role === 'customer' ? [] : await actorRoles(deps.store, metadata.actor);
+  // Checked before reserving, so a refused command leaves no reservations behind.
+  if (!canRegisterRole(role, metadata.actor, roles))
+    throw new DomainError('NOT_AUTHORISED', `only a superuser may register a ${role}`);
+
+  const lookup = emailLookup(deps.lookupKey, valid.personal.email);
+  const username = { kind: 'username', key: valid.username } as const;
+  const email = { kind: 'email', key: lookup } as const;
+  await reserve(deps.store, username, accountId, metadata);
+  try {
+    await reserve(deps.store, email, accountId, metadata);
+  } catch (error) {
+    await releaseReservation(deps.store, username, accountId, 'claim_abandoned', metadata);
+    throw error;
+  }
+  const personal = await deps.vault.seal(accountId, valid.personal);
+  const result = await runAccount(
+    deps.store,
+    accountId,
+    'RegisterAccount',
+    {
+      accountId,
+      username: valid.username,
+      role,
+      personal,
+      emailLookup: lookup,
+      consentGivenAt: valid.consentGivenAt,
+      actorRoles: roles,
+    },
+    metadata,
+  );
+  return { accountId, position: result.position };
+}
+
+type Store = Pick<AccountDeps, 'store'>;
+
+export const verifyEmail = async (deps: Store, input: { accountId: string }, m: CommandMetadata) =>
+  outcome(await runAccount(deps.store, input.accountId, 'VerifyEmail', {}, m));
+
+export const verifyMobile = async (deps: Store, input: { accountId: string }, m: CommandMetadata) =>
+  outcome(await runAccount(deps.store, input.accountId, 'VerifyMobile', {}, m));
+
+/** `passwordHash` is a PHC string made by the web layer; a clear password is refused. */
+export const setPassword = async (
+  deps: Store,
+  input: { accountId: string; passwordHash: string },
+  m: CommandMetadata,
+) =>
+  outcome(
+    await runAccount(
+      deps.store,
+      input.accountId,
+      'SetPassword',
+      { passwordHash: input.passwordHash },
+      m,
+    ),
+  );
+
+export const changePassword = async (
+  deps: Store,
+  input: { accountId: string; passwordHash: string },
+  m: CommandMetadata,
+) =>
+  outcome(
+    await runAccount(
+      deps.store,
+      input.accountId,
+      'ChangePassword',
+      { passwordHash: input.passwordHash },
+      m,
+    ),
+  );
+
+/** Only a superuser (the actor's own account is checked) may grant or revoke. */
+export async function grantRole(
+  deps: Store,
+  input: { accountId: string; role: Role },
+  m: CommandMetadata,
+) {
+  const roles = await actorRoles(deps.store, m.actor);
+  return outcome(
+    await runAccount(
+      deps.store,
+      input.accountId,
+      'GrantRole',
+      { role: input.role, actorRoles: roles },
+      m,
+    ),
+  );
+}
+
+export async function revokeRole(
+  deps: Store,
+  input: { accountId: string; role: Role },
+  m: CommandMetadata,
+) {
+  const roles = await actorRoles(deps.store, m.actor);
+  return outcome(
+    await runAccount(
+      deps.store,
+      input.accountId,
+      'RevokeRole',
+      { role: input.role, actorRoles: roles },
+      m,
+    ),
+  );
+}
+
+export async function disableAccount(
+  deps: Store,
+  input: { accountId: string; reason: string },
+  m: CommandMetadata,
+) {
+  const roles = await actorRoles(deps.store, m.actor);
+  const data = { reason: input.reason, actorRoles: roles };
+  return outcome(await runAccount(deps.store, input.accountId, 'DisableAccount', data, m));
+}
+
+export async function enableAccount(deps: Store, input: { accountId: string }, m: CommandMetadata) {
+  const roles = await actorRoles(deps.store, m.actor);
+  return outcome(
+    await runAccount(deps.store, input.accountId, 'EnableAccount', { actorRoles: roles }, m),
+  );
+}
+
+/**
+ * New name/email/mobile/Aadhaar. A new email is reserved before the account
+ * changes and the old one released after, so the person always holds at least
+ * one of them; on retry each step is a no-op.
+ */
+export async function changePersonalData(
+  deps: AccountDeps,
+  input: {
+    accountId: string;
+    name: string;
+    email: string;
+    mobile: string;
+    aadhaar?: string | null;
+  },
+  m: CommandMetadata,
+): Promise<CommandOutcome> {
+  const valid = validatePersonalData(input);
+  if (valid instanceof DomainError) throw valid;
+  const { accountId } = input;
+  // On a retry, compare with the account as it was before this command's own event.
+  const { state } = await loadAccountHistory(deps.store, accountId, { before: m.commandId });
+  if (state.status === 'unregistered')
+    throw new DomainError('ACCOUNT_NOT_FOUND', 'no such account');
+  if (state.status === 'forgotten')
+    throw new DomainError('ACCOUNT_FORGOTTEN', 'this person has been forgotten');
+  const previous = (await deps.vault.open(state.personal)) as AccountPersonalData | null;
+  const lookup = emailLookup(deps.lookupKey, valid.email);
+  const newEmail = { kind: 'email', key: lookup } as const;
+  const oldEmail = { kind: 'email', key: state.emailLookup } as const;
+  const emailChanged = lookup !== state.emailLookup;
+  if (emailChanged) await reserve(deps.store, newEmail, accountId, m);
+  let result;
+  try {
+    const personal = await deps.vault.seal(accountId, valid);
+    const data = {
+      personal,
+      emailLookup: lookup,
+      mobileChanged: previous?.mobile !== valid.mobile,
+    };
+    result = await runAccount(deps.store, accountId, 'ChangePersonalData', data, m);
+  } catch (error) {
+    if (emailChanged)
+      await releaseReservation(deps.store, newEmail, accountId, 'claim_abandoned', m);
+    throw error;
+  }
+  if (emailChanged) await releaseReservation(deps.store, oldEmail, accountId, 'email_changed', m);
+  return { position: result.position };
+}
+
+/**
+ * Erasure. Authority is decided first; then the key is shredded, then the
+ * fact is recorded, then the email is released so the person may sign up
+ * again. The key goes before the event so a crash never leaves an account
+ * marked forgotten whose data can still be read; a retry finishes the rest.
+ */
+export async function forgetPerson(
+  deps: Pick<AccountDeps, 'store' | 'vault'>,
+  input: { accountId: string },
+  m: CommandMetadata,
+): Promise<CommandOutcome> {
+  const { accountId } = input;
+  const { events, state } = await loadAccountHistory(deps.store, accountId);
+  const roles = await actorRoles(deps.store, m.actor);
+  const command = { type: 'ForgetPerson', data: { actorRoles: roles }, metadata: m } as const;
+  const decided = decideAccount(command, state);
+  if (decided instanceof DomainError) throw decided;
+  await deps.vault.forget(accountId);
+  const result = await handleCommand(deps.store, accountStream(accountId), accountDecider, command);
+  const lookup = lastEmailLookup(events);
+  if (lookup)
+    await releaseReservation(deps.store, { kind: 'email', key: lookup }, accountId, 'forgotten', m);
+  return { position: result.position };
+}
+
+/** The account's clear personal data; null once the person has been forgotten. */
+export async function readPersonalData(
+  deps: Pick<AccountDeps, 'store' | 'vault'>,
+  accountId: string,
+): Promise<AccountPersonalData | null> {
+  const { state } = await loadAccountHistory(deps.store, accountId);
+  if (state.status === 'unregistered')
+    throw new DomainError('ACCOUNT_NOT_FOUND', 'no such account');
+  if (state.status === 'forgotten') return null;
+  return (await deps.vault.open(state.personal)) as AccountPersonalData | null;
+}
+
+export interface TenantDirectory {
+  /** An active account with this username whose mobile matches, else null. */
+  findTenant(username: string, mobile: string): Promise<{ accountId: string } | null>;
+}
+
+export function createTenantDirectory(deps: Pick<AccountDeps, 'store' | 'vault'>): TenantDirectory {
+  return {
+    async findTenant(username, mobile) {
+      const accountId = await findAccountIdByUsername(deps.store, username);
+      if (!accountId) return null;
+      const { state } = await loadAccountHistory(deps.store, accountId);
+      if (state.status !== 'active') return null;
+      const data = (await deps.vault.open(state.personal)) as AccountPersonalData | null;
+      const wanted = validatePersonalData({ name: '-', email: 'x@x.x', mobile });
+      if (!data || wanted instanceof DomainError) return null;
+      return data.mobile === wanted.mobile ? { accountId } : null;
+    },
+  };
+}
+
+const outcome = (result: { position: string | null }): CommandOutcome => ({
+  position: result.position,
+});
