@@ -135,7 +135,10 @@ function recordPayment(
     return fail('INVALID_TIMESTAMP', `receivedAt ${receivedAt} is not a past instant`);
   if (recordedBy.trim() === '') return fail('MISSING_ACTOR', 'recordedBy is empty');
 
-  const previous = state.payments[paymentReference];
+  // hasOwn: a reference such as `constructor` must not find Object.prototype's member.
+  const previous = Object.hasOwn(state.payments, paymentReference)
+    ? state.payments[paymentReference]
+    : undefined;
   if (previous !== undefined) {
     return previous === amountPaise
       ? []

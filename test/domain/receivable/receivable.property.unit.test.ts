@@ -131,7 +131,7 @@ function expectDuplicatesAreNoOps(
   outcome: ReceivableEvent[],
   state: ReceivableState,
 ): void {
-  if (cmd.type === 'RecordPayment' && cmd.data.paymentReference in state.payments) {
+  if (cmd.type === 'RecordPayment' && Object.hasOwn(state.payments, cmd.data.paymentReference)) {
     expect(outcome).toEqual([]);
   }
   if (cmd.type === 'ChargeBill' && state.bills.some((b) => b.billId === cmd.data.billId)) {

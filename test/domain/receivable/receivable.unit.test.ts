@@ -99,6 +99,15 @@ describe('RecordPayment', () => {
       .then([]);
   });
 
+  it('treats references named like object members as ordinary references', () => {
+    given(decider)
+      .when(pay('constructor', 10_00))
+      .then([paid('constructor', 10_00, [], 10_00)]);
+    given(decider, [paid('__proto__', 10_00, [], 10_00)])
+      .when(pay('__proto__', 10_00))
+      .then([]);
+  });
+
   it('rejects a reused reference with a different amount', () => {
     given(decider, [charged('bill-1', 100_00), paid('ref-1', 40_00, [], 0)])
       .when(pay('ref-1', 41_00))
