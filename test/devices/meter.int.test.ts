@@ -1,0 +1,151 @@
+// The meter client against a real gateway over WebSockets: readings acked,
+// seq persisted across a meter restart, read requests answered, reconnection
+// after the gateway restarts, and refusal of an unpinned gateway.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { writeMeterKeyFile } from '../../devices/keys.ts';
+import { MeterClient, type MeterClientEvent } from '../../devices/meter.ts';
+import { publicKeyOf } from '../../src/iot/crypto/ecdsa.ts';
+import { startGatewayServer, type GatewayServer } from '../../src/iot/gateway/server.ts';
+import { inlineVerifier } from '../../src/iot/verify/select.ts';
+import { MemoryDirectory, MemorySink, testKey } from '../iot/fixtures.ts';
+
+const gatewayKey = testKey('gateway');
+let dir: string;
+let directory: MemoryDirectory;
+let sink: MemorySink;
+let gateway: GatewayServer;
+const clients: MeterClient[] = [];
+
+const startGateway = (port = 0) =>
+  startGatewayServer({
+    gatewayId: 'gw-devices',
+    gatewayPrivateKey: gatewayKey,
+    directory,
+    sink,
+    verifier: inlineVerifier(),
+    port,
+  });
+
+const makeMeter = async (
+  meterId: string,
+  opts: {
+    gatewayPublicKey?: Uint8Array;
+    register?: () => number;
+    events?: MeterClientEvent[];
+  } = {},
+) => {
+  const keyFile = join(dir, `${meterId}.key.json`);
+  const privateKey = testKey(meterId);
+  if (!directory.meters.has(meterId)) {
+    directory.register(meterId, privateKey);
+    await writeMeterKeyFile(keyFile, {
+      meterId,
+      privateKey,
+      gatewayPublicKey: opts.gatewayPublicKey ?? publicKeyOf(gatewayKey),
+    });
+  }
+  const client = await MeterClient.create({
+    url: gateway.url as string,
+    keyFile,
+    seqFile: join(dir, `${meterId}.seq`),
+    readRegister: opts.register ?? (() => 1000),
+    backoff: { baseMs: 20, maxMs: 200 },
+    onEvent: (e) => opts.events?.push(e),
+  });
+  clients.push(client);
+  return client;
+};
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'meters-'));
+  directory = new MemoryDirectory();
+  sink = new MemorySink();
+  gateway = await startGateway();
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.stop()));
+});
+afterAll(async () => {
+  await gateway.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('meter client', () => {
+  it('sends readings that are acked and keeps its seq across a restart', async () => {
+    let wh = 500;
+    const meter = await makeMeter('DEV-1', { register: () => (wh += 10) });
+    meter.start();
+    await meter.waitConnected();
+    expect(await meter.sendReading()).toEqual({ seq: 1, result: 'ack' });
+    expect(await meter.sendReading()).toEqual({ seq: 2, result: 'ack' });
+    await meter.stop();
+
+    const rebooted = await makeMeter('DEV-1', { register: () => (wh += 10) });
+    expect(rebooted.lastSeq).toBe(2);
+    rebooted.start();
+    await rebooted.waitConnected();
+    expect(await rebooted.sendReading()).toEqual({ seq: 3, result: 'ack' });
+    expect(sink.storedFor('DEV-1').map((r) => [r.seq, r.registerWh])).toEqual([
+      [1, 510],
+      [2, 520],
+      [3, 530],
+    ]);
+  });
+
+  it('reports a storage refusal for its seq', async () => {
+    let wh = 900;
+    const meter = await makeMeter('DEV-2', { register: () => (wh -= 100) });
+    meter.start();
+    await meter.waitConnected();
+    expect(await meter.sendReading()).toEqual({ seq: 1, result: 'ack' });
+    expect(await meter.sendReading()).toEqual({
+      seq: 2,
+      result: 'rejected',
+      code: 'REGISTER_BACKWARDS',
+    });
+  });
+
+  it('answers a bill-run read request with a reading carrying the request id', async () => {
+    const meter = await makeMeter('DEV-3');
+    meter.start();
+    await meter.waitConnected();
+    await expect.poll(() => gateway.connectedMeters()).toContain('DEV-3');
+    expect(gateway.sendReadRequest('DEV-3', 'req-42', 'run-2026-11')).toBe(true);
+    await expect.poll(() => sink.storedFor('DEV-3').map((r) => r.requestId)).toEqual(['req-42']);
+  });
+
+  it('reconnects with backoff after the gateway restarts', async () => {
+    const events: MeterClientEvent[] = [];
+    const meter = await makeMeter('DEV-4', { events });
+    meter.start();
+    await meter.waitConnected();
+    const port = Number(new URL(gateway.url as string).port);
+    await gateway.close();
+    await expect.poll(() => meter.connected).toBe(false);
+    gateway = await startGateway(port);
+    await meter.waitConnected();
+    const drops = events.filter((e) => e.type === 'disconnected');
+    expect(drops.length).toBeGreaterThanOrEqual(1);
+    for (const d of drops)
+      expect(d.type === 'disconnected' && d.retryInMs).toBeLessThanOrEqual(200);
+    expect(await meter.sendReading()).toEqual({ seq: 1, result: 'ack' });
+  });
+
+  it('refuses a gateway whose hello is not signed by the pinned key', async () => {
+    const events: MeterClientEvent[] = [];
+    const meter = await makeMeter('DEV-5', {
+      gatewayPublicKey: publicKeyOf(testKey('some other gateway')),
+      events,
+    });
+    meter.start();
+    await expect
+      .poll(() => events.find((e) => e.type === 'protocol-error'))
+      .toEqual({ type: 'protocol-error', code: 'BAD_GATEWAY_SIGNATURE' });
+    expect(meter.connected).toBe(false);
+    expect(sink.storedFor('DEV-5')).toEqual([]);
+  });
+});
