@@ -1,0 +1,19 @@
+// The `ledger` command line: one program, one file per sub-command in this
+// folder. A new command is a file exporting a factory that returns a
+// commander Command, plus one line in COMMANDS below.
+
+import { Command } from 'commander';
+import { migrateCommand } from './migrate.ts';
+import { serveCommand } from './serve.ts';
+import { verifyChainCommand } from './verify-chain.ts';
+
+/** Sub-commands in the order `ledger --help` lists them. */
+const COMMANDS: (() => Command)[] = [serveCommand, migrateCommand, verifyChainCommand];
+
+export function buildProgram(): Command {
+  const program = new Command('ledger')
+    .description('meterledger: event-sourced meter-to-bill ledger')
+    .showHelpAfterError();
+  for (const command of COMMANDS) program.addCommand(command());
+  return program;
+}
