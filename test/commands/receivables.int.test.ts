@@ -17,6 +17,7 @@ import { propertyDecider, propertyStream } from '../../src/domain/property/index
 import { receivableStream } from '../../src/domain/receivable/index.ts';
 import type { CommandMetadata } from '../../src/domain/shared/decider.ts';
 import { tariffDecider, tariffStream, type TariffVersion } from '../../src/domain/tariff/index.ts';
+import { isWrongExpectedRevision } from '../../src/eventstore/errors.ts';
 import type { EventStore } from '../../src/eventstore/port.ts';
 import { createPostgresTestStore, type PostgresTestStore } from '../support/store.ts';
 
@@ -79,11 +80,19 @@ describe('receivable services', () => {
   it('the same reference from concurrent requests is recorded exactly once', async () => {
     const propertyId = await addProperty();
     await chargeBill({ store }, bill(propertyId, '2026-01', 500_00, '2026-02-15'), meta());
+    // Hold every request's first read until all have read: all decide on the same
+    // state and race to append, so the conflict path is taken every run.
+    const racing = raceOnFirstRead(store, receivableStream(propertyId), 5);
     const results = await Promise.all(
       Array.from({ length: 5 }, () =>
-        recordPayment({ store }, payment(propertyId, 'pay_concurrent', 500_00), meta()),
+        recordPayment(
+          { store: racing.store },
+          payment(propertyId, 'pay_concurrent', 500_00),
+          meta(),
+        ),
       ),
     );
+    expect(racing.conflicts()).toBe(4);
     expect(results.filter((r) => r.events.length === 1)).toHaveLength(1);
     expect(await paymentsIn(propertyId)).toBe(1);
     expect((await receivableOf(store, propertyId)).balancePaise).toBe(0);
@@ -207,6 +216,33 @@ function payment(propertyId: string, paymentReference: string, amountPaise: numb
     receivedAt: '2026-04-01T09:00:00.000Z',
     recordedBy: 'system:payments',
   };
+}
+
+/** A store whose first `parties` reads of `stream` wait for each other; counts append conflicts. */
+function raceOnFirstRead(inner: EventStore, stream: string, parties: number) {
+  let waiting = 0;
+  let conflicts = 0;
+  let release: () => void = () => {};
+  const allRead = new Promise<void>((resolve) => (release = resolve));
+  const racing: EventStore = Object.create(inner);
+  racing.readStream = async (name, options) => {
+    const events = await inner.readStream(name, options);
+    if (name === stream && waiting < parties) {
+      waiting += 1;
+      if (waiting === parties) release();
+      await allRead;
+    }
+    return events;
+  };
+  racing.append = async (name, events, options) => {
+    try {
+      return await inner.append(name, events, options);
+    } catch (error) {
+      if (isWrongExpectedRevision(error)) conflicts += 1;
+      throw error;
+    }
+  };
+  return { store: racing, conflicts: () => conflicts };
 }
 
 async function paymentsIn(propertyId: string): Promise<number> {
