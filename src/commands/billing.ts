@@ -16,6 +16,7 @@ import {
   type IssueBill,
   type IssuedBill,
 } from '../domain/billing/index.ts';
+import { findReading, openingReading, periodEnd } from '../domain/billing/readings.ts';
 import {
   meterBillingDecider,
   meterBillingStream,
@@ -30,14 +31,13 @@ import {
   type RunMeter,
 } from '../domain/billrun/index.ts';
 import { meterDecider, meterStream } from '../domain/meter/index.ts';
-import { propertyDecider, propertyStream } from '../domain/property/index.ts';
+import { propertyDecider, propertyStream, type PropertyCommand } from '../domain/property/index.ts';
 import { balanceOf } from '../domain/receivable/index.ts';
 import { DomainError, type CommandMetadata } from '../domain/shared/decider.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import { handleCommand } from './handle-command.ts';
 import { chargeBill, receivableOf } from './receivables.ts';
 import { foldStream, requireRole, tariffInForceOn } from './tariffs.ts';
-import { findReading, openingReading, periodEnd } from '../domain/billing/readings.ts';
 
 /** Actor of every command the billing process issues on others' streams. */
 export const BILLING_ACTOR = 'system:billrun';
@@ -110,12 +110,8 @@ export async function requestMeterRead(
   input: { runId: string; meterId: string },
   metadata: CommandMetadata,
 ): Promise<{ position: string | null }> {
-  const { meterId } = input;
-  const result = await onRun(deps.store, input.runId, {
-    type: 'RequestMeterRead',
-    data: { meterId },
-    metadata,
-  });
+  const data = { meterId: input.meterId };
+  const result = await onRun(deps.store, input.runId, { type: 'RequestMeterRead', data, metadata });
   return { position: result.position };
 }
 
@@ -129,9 +125,10 @@ export async function recordMeterAnswer(
   const readings = await deps.store.readStream(meterStream(meterId));
   if (!findReading(readings, readingEventId))
     throw fail('READING_NOT_FOUND', `no reading ${readingEventId} in meter ${meterId}`);
+  const data = { meterId, readingEventId };
   const result = await onRun(deps.store, input.runId, {
     type: 'RecordMeterAnswer',
-    data: { meterId, readingEventId },
+    data,
     metadata,
   });
   return { position: result.position };
@@ -167,55 +164,15 @@ export async function billMeter(
   const { propertyId } = meter;
   const { period } = run;
 
-  const skip = async (reason: string): Promise<BillMeterResult> => {
+  const issued = await issueOnce(deps, { runId, meterId, propertyId, period }, metadata);
+  if (typeof issued === 'string') {
     const skipped = await onRun(store, runId, {
       type: 'SkipMeter',
-      data: { meterId, reason },
+      data: { meterId, reason: issued },
       metadata: sub(metadata, `skip/${meterId}`),
     });
-    return { outcome: 'skipped', reason, position: skipped.position };
-  };
-
-  let bill = await foldStream(store, billStream(propertyId, period), billDecider);
-  const history = await foldStream(store, meterBillingStream(meterId), meterBillingDecider);
-  if (bill.status === 'none') {
-    const property = await foldStream(store, propertyStream(propertyId), propertyDecider);
-    if (property.status === 'none') throw fail('PROPERTY_NOT_FOUND', `no property ${propertyId}`);
-    if (property.status !== 'approved') return skip(`property is ${property.status}`);
-    const tariff = await tariffInForceOn(store, property.kind, periodEnd(period));
-    if (!tariff) return skip(`no ${property.kind} tariff in force on ${periodEnd(period)}`);
-    const readings = await store.readStream(meterStream(meterId));
-    const closing = findReading(readings, meter.readingEventId);
-    if (!closing) throw fail('READING_NOT_FOUND', `reading ${meter.readingEventId} is gone`);
-    const opening = openingReading(history.lastBilled, readings) ?? closing;
-    const command: IssueBill = {
-      type: 'IssueBill',
-      data: {
-        propertyId,
-        period,
-        meterId,
-        tenantAccountId: property.tenantId,
-        ownerAccountId: property.ownerId,
-        opening,
-        closing,
-        tariffKind: property.kind,
-        tariff,
-        arrearsPaise: await ports.balanceOf(propertyId),
-        missedPeriods: history.consecutiveMisses,
-        runId,
-      },
-      metadata: sub(metadata, `bill/${meterId}`),
-    };
-    try {
-      await handleCommand(store, billStream(propertyId, period), billDecider, command);
-    } catch (error) {
-      // Another run or a retry issued it first: that bill stands.
-      if (!(error instanceof DomainError && error.code === 'BILL_ALREADY_ISSUED')) throw error;
-    }
-    bill = await foldStream(store, billStream(propertyId, period), billDecider);
+    return { outcome: 'skipped', reason: issued, position: skipped.position };
   }
-  if (bill.status !== 'issued') throw new Error(`bill for ${propertyId} ${period} vanished`);
-  const issued = bill.bill;
 
   await ports.chargeBill(issued, sub(metadata, `charge/${meterId}`));
   await onMeterBilling(store, meterId, {
@@ -241,60 +198,154 @@ export async function billMeter(
   return { outcome: 'billed', bill: issued, position: recorded.position };
 }
 
+/**
+ * The period's bill for the property: the one already issued (by a retry or
+ * another run), or a new one. A string is the reason it cannot be billed now;
+ * the run records it as a skip, and the next successful read bills every unit
+ * since the last bill, so nothing is lost.
+ */
+async function issueOnce(
+  deps: BillingDeps,
+  at: { runId: string; meterId: string; propertyId: string; period: string },
+  metadata: CommandMetadata,
+): Promise<IssuedBill | string> {
+  const { store, ports } = deps;
+  const { runId, meterId, propertyId, period } = at;
+  const existing = await foldStream(store, billStream(propertyId, period), billDecider);
+  if (existing.status === 'issued') return existing.bill;
+  const history = await foldStream(store, meterBillingStream(meterId), meterBillingDecider);
+  if (history.lastPeriod !== null && history.lastPeriod >= period)
+    return `meter already ${history.lastOutcome} for ${history.lastPeriod}`;
+  const property = await foldStream(store, propertyStream(propertyId), propertyDecider);
+  if (property.status === 'none') throw fail('PROPERTY_NOT_FOUND', `no property ${propertyId}`);
+  if (property.status !== 'approved') return `property is ${property.status}`;
+  const tariff = await tariffInForceOn(store, property.kind, periodEnd(period));
+  if (!tariff) return `no ${property.kind} tariff in force on ${periodEnd(period)}`;
+  const run = await loadRun(store, runId);
+  const readingEventId = run.status === 'none' ? null : run.meters[meterId]?.readingEventId;
+  const readings = await store.readStream(meterStream(meterId));
+  const closing = readingEventId ? findReading(readings, readingEventId) : null;
+  if (!closing) throw fail('READING_NOT_FOUND', `answer of meter ${meterId} is not a reading`);
+  const command: IssueBill = {
+    type: 'IssueBill',
+    data: {
+      propertyId,
+      period,
+      meterId,
+      tenantAccountId: property.tenantId,
+      ownerAccountId: property.ownerId,
+      opening: openingReading(history.lastBilled, readings) ?? closing,
+      closing,
+      tariffKind: property.kind,
+      tariff,
+      arrearsPaise: await ports.balanceOf(propertyId),
+      missedPeriods: history.consecutiveMisses,
+      runId,
+    },
+    metadata: sub(metadata, `bill/${meterId}`),
+  };
+  try {
+    await handleCommand(store, billStream(propertyId, period), billDecider, command);
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    // Another run or a retry issued it first: that bill stands. Any other
+    // code is a reading the calculation refuses (e.g. a meter clock that went
+    // backwards): the run records why instead of stalling on it.
+    if (error.code !== 'BILL_ALREADY_ISSUED') return `cannot bill: ${error.code}: ${error.message}`;
+  }
+  const issued = await foldStream(store, billStream(propertyId, period), billDecider);
+  if (issued.status !== 'issued') throw new Error(`bill for ${propertyId} ${period} vanished`);
+  return issued.bill;
+}
+
 function onMeterBilling(store: EventStore, meterId: string, command: MeterBillingCommand) {
   return handleCommand(store, meterBillingStream(meterId), meterBillingDecider, command);
+}
+
+export interface MissOutcome extends MissInput {
+  /** 'none' when the rule could not apply (e.g. the property was deactivated); `note` says why. */
+  action: 'flagged' | 'disabled' | 'none';
+  note: string | null;
 }
 
 export interface CloseResult {
   position: string | null;
   /** Meters recorded missed in this run and what followed for each. */
-  missed: (MissInput & { action: 'flagged' | 'disabled' })[];
+  missed: MissOutcome[];
   progress: BillRunProgress;
+}
+
+const isSystemActor = (actor: string): boolean => actor.startsWith('system:');
+
+/** Records one meter's miss in its history and applies the rule for its count of misses in a row. */
+async function applyMiss(
+  deps: BillingDeps,
+  at: Omit<MissInput, 'consecutiveMisses'>,
+  metadata: CommandMetadata,
+): Promise<MissOutcome> {
+  const { store, ports } = deps;
+  const { meterId, propertyId, runId, period } = at;
+  const none = (consecutiveMisses: number, note: string): MissOutcome => ({
+    ...at,
+    consecutiveMisses,
+    action: 'none',
+    note,
+  });
+  try {
+    await onMeterBilling(store, meterId, {
+      type: 'RecordPeriodMissed',
+      data: { period, propertyId, runId },
+      metadata: sub(metadata, `missed/${meterId}`),
+    });
+  } catch (error) {
+    if (error instanceof DomainError) return none(0, `${error.code}: ${error.message}`);
+    throw error;
+  }
+  const history = await foldStream(store, meterBillingStream(meterId), meterBillingDecider);
+  // A close retried long after: the count now belongs to a later period.
+  if (history.lastPeriod !== period || history.lastOutcome !== 'missed')
+    return none(0, `meter history has moved on to ${history.lastPeriod}`);
+  const miss = { ...at, consecutiveMisses: history.consecutiveMisses };
+  const action = miss.consecutiveMisses >= 2 ? 'disabled' : 'flagged';
+  try {
+    if (action === 'disabled')
+      await ports.disableMeterAndProperty(miss, sub(metadata, `disable/${meterId}`));
+    else await ports.flagProperty(miss, sub(metadata, `flag/${meterId}`));
+  } catch (error) {
+    // e.g. the owner deactivated the property meanwhile: nothing left to flag.
+    if (error instanceof DomainError)
+      return none(miss.consecutiveMisses, `${error.code}: ${error.message}`);
+    throw error;
+  }
+  return { ...miss, action, note: null };
 }
 
 /**
  * At or after the deadline: records every unanswered meter as missed, applies
  * the miss rules (1st consecutive miss flags the property, 2nd disables meter
  * and property), and bills answered meters not billed yet, so the run completes.
+ * Admins, superusers or the scheduler (a `system:` actor) may close a run.
  */
 export async function closeBillRun(
   deps: BillingDeps,
   input: { runId: string },
   metadata: CommandMetadata,
 ): Promise<CloseResult> {
-  const { store, ports } = deps;
+  const { store } = deps;
   const { runId } = input;
-  await requireRole(store, metadata.actor, ['superuser', 'admin']);
+  if (!isSystemActor(metadata.actor))
+    await requireRole(store, metadata.actor, ['superuser', 'admin']);
   const closed = await onRun(store, runId, { type: 'CloseBillRun', data: {}, metadata });
   let run = await loadRun(store, runId);
   if (run.status === 'none') throw new Error(`run ${runId} vanished`);
   const { period } = run;
 
-  const missed: CloseResult['missed'] = [];
-  for (const [meterId, meter] of Object.entries(run.meters)) {
-    if (meter.status !== 'missed') continue;
-    const { propertyId } = meter;
-    await onMeterBilling(store, meterId, {
-      type: 'RecordPeriodMissed',
-      data: { period, propertyId, runId },
-      metadata: sub(metadata, `missed/${meterId}`),
-    });
-    const history = await foldStream(store, meterBillingStream(meterId), meterBillingDecider);
-    const miss = {
-      meterId,
-      propertyId,
-      runId,
-      period,
-      consecutiveMisses: history.consecutiveMisses,
-    };
-    if (miss.consecutiveMisses >= 2) {
-      await ports.disableMeterAndProperty(miss, sub(metadata, `disable/${meterId}`));
-      missed.push({ ...miss, action: 'disabled' });
-    } else {
-      await ports.flagProperty(miss, sub(metadata, `flag/${meterId}`));
-      missed.push({ ...miss, action: 'flagged' });
-    }
-  }
+  const missed: MissOutcome[] = [];
+  for (const [meterId, meter] of Object.entries(run.meters))
+    if (meter.status === 'missed')
+      missed.push(
+        await applyMiss(deps, { meterId, propertyId: meter.propertyId, runId, period }, metadata),
+      );
   for (const [meterId, meter] of Object.entries(run.meters))
     if (meter.status === 'answered')
       await billMeter(deps, { runId, meterId }, sub(metadata, 'close'));
@@ -311,31 +362,22 @@ export async function billRunStatus(store: EventStore, runId: string) {
 
 /** Ports wired to the property, meter and receivable features on the same store. */
 export function storeBillingPorts(store: EventStore): BillingPorts {
+  const onProperty = (propertyId: string, command: PropertyCommand) =>
+    handleCommand(store, propertyStream(propertyId), propertyDecider, command);
   return {
-    async balanceOf(propertyId) {
-      return balanceOf(await receivableOf(store, propertyId));
-    },
-    async chargeBill(bill, metadata) {
-      const { propertyId, billId, period, chargesPaise, dueDate } = bill;
-      await chargeBill(
-        { store },
-        { propertyId, billId, period, amountPaise: chargesPaise, dueDate },
-        metadata,
-      );
+    balanceOf: async (propertyId) => balanceOf(await receivableOf(store, propertyId)),
+    async chargeBill({ propertyId, billId, period, chargesPaise: amountPaise, dueDate }, metadata) {
+      await chargeBill({ store }, { propertyId, billId, period, amountPaise, dueDate }, metadata);
     },
     async flagProperty({ propertyId, runId, period }, metadata) {
-      await handleCommand(store, propertyStream(propertyId), propertyDecider, {
+      await onProperty(propertyId, {
         type: 'FlagMissedReading',
         data: { runId, period },
         metadata,
       });
     },
     async unflagProperty({ propertyId, runId }, metadata) {
-      await handleCommand(store, propertyStream(propertyId), propertyDecider, {
-        type: 'UnflagProperty',
-        data: { runId },
-        metadata,
-      });
+      await onProperty(propertyId, { type: 'UnflagProperty', data: { runId }, metadata });
     },
     async disableMeterAndProperty({ meterId, propertyId, runId, consecutiveMisses }, metadata) {
       const reason = `${consecutiveMisses} consecutive missed readings`;
@@ -344,7 +386,7 @@ export function storeBillingPorts(store: EventStore): BillingPorts {
         data: { reason },
         metadata: { ...metadata, commandId: `${metadata.commandId}/meter` },
       });
-      await handleCommand(store, propertyStream(propertyId), propertyDecider, {
+      await onProperty(propertyId, {
         type: 'DisableProperty',
         data: { runId, reason },
         metadata: { ...metadata, commandId: `${metadata.commandId}/property` },

@@ -43,6 +43,7 @@ export type BillRunErrorCode =
   | 'INVALID_PERIOD'
   | 'INVALID_DEADLINE'
   | 'NO_METERS'
+  | 'TOO_MANY_METERS'
   | 'DUPLICATE_METER'
   | 'METER_NOT_IN_RUN'
   | 'DEADLINE_PASSED'
@@ -53,6 +54,13 @@ export type BillRunErrorCode =
   | 'REASON_REQUIRED';
 
 export type BillRunError = DomainError<BillRunErrorCode>;
+
+/**
+ * Every command folds the whole run stream, and BillRunStarted lists every
+ * meter in one event (the store caps an event at 256 KiB): a large fleet is
+ * billed as several runs, e.g. one per gateway, each within this bound.
+ */
+export const MAX_METERS_PER_RUN = 1000;
 
 type Open = Exclude<BillRunState, { status: 'none' }>;
 
@@ -80,6 +88,8 @@ function start(command: StartBillRun, state: BillRunState): BillRunEvent[] | Bil
   if (Number.isNaN(deadlineAt) || deadlineAt <= Date.parse(command.metadata.now))
     return err('INVALID_DEADLINE', 'deadline must be an ISO instant in the future');
   if (meters.length === 0) return err('NO_METERS', 'a bill run needs at least one meter');
+  if (meters.length > MAX_METERS_PER_RUN)
+    return err('TOO_MANY_METERS', `at most ${MAX_METERS_PER_RUN} meters per run; split by gateway`);
   if (new Set(meters.map((m) => m.meterId)).size !== meters.length)
     return err('DUPLICATE_METER', 'a meter is listed twice');
   const { now, actor } = command.metadata;

@@ -3,6 +3,7 @@ import {
   billRunDecider,
   billRunProgress,
   billRunStream,
+  MAX_METERS_PER_RUN,
   type BillRunCommand,
   type BillRunEvent,
 } from '../../../src/domain/billrun/index.ts';
@@ -20,6 +21,15 @@ describe('bill run: StartBillRun', () => {
     ['INVALID_DEADLINE', { deadline: 'tomorrow' }],
     ['INVALID_DEADLINE', { deadline: '2026-01-31T23:00:00.000Z' }],
     ['NO_METERS', { meters: [] }],
+    [
+      'TOO_MANY_METERS',
+      {
+        meters: Array.from({ length: MAX_METERS_PER_RUN + 1 }, (_, i) => ({
+          meterId: `m${i}`,
+          propertyId: `p${i}`,
+        })),
+      },
+    ],
     [
       'DUPLICATE_METER',
       {
