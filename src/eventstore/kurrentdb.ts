@@ -22,10 +22,11 @@ import {
   type AppendStreamState,
   type ResolvedEvent,
 } from '@kurrent/kurrentdb-client';
-import { EventStoreError, WrongExpectedRevisionError } from './errors.ts';
+import { isWrongExpectedRevision, WrongExpectedRevisionError } from './errors.ts';
 import { GENESIS_HASH } from './integrity.ts';
 import { chainEvents, isSystemEvent, toRecordedEvent, type ChainTail } from './kurrentdb/events.ts';
 import { comparePositions, decodePosition, encodePosition } from './kurrentdb/positions.ts';
+import { conflictError, IDEMPOTENCY_WINDOW, previouslyAppended } from './kurrentdb/idempotency.ts';
 import { subscribeToKurrent } from './kurrentdb/subscribe.ts';
 import type {
   AppendOptions,
@@ -43,11 +44,21 @@ import type {
 } from './port.ts';
 import { validateAppend, validateStreamName, type ValidEvent } from './validation.ts';
 
-// How many times an `any`/`stream_exists` append re-reads the tail after losing a race.
-const MAX_TAIL_RACES = 20;
-// A retried `any`/`stream_exists` append is recognised while its events are among the
-// stream's last (batch size + this many) events.
-const IDEMPOTENCY_WINDOW = 64;
+// How many times an `any`/`stream_exists` append re-reads the tail after losing a
+// race; every round has a winner, so this bounds the writers contending at once.
+const MAX_TAIL_RACES = 100;
+const GENESIS: ChainTail = { revision: -1, hash: GENESIS_HASH };
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+const isValidStreamName = (stream: string): boolean => {
+  try {
+    validateStreamName(stream);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 export function kurrentDbEventStore(connectionString: string): EventStore {
   return new KurrentDbEventStore(KurrentDBClient.connectionString(connectionString));
@@ -66,29 +77,17 @@ class KurrentDbEventStore implements EventStore {
     const expected = options.expectedRevision ?? 'any';
     const valid = validateAppend(stream, events, expected);
     if (expected === 'no_stream') {
-      return this.appendAfter(
-        stream,
-        valid,
-        { revision: -1, hash: GENESIS_HASH },
-        NO_STREAM,
-        expected,
-      );
+      return this.appendAfter(stream, valid, GENESIS, NO_STREAM, expected);
     }
     if (typeof expected === 'number') {
       const [tail] = await this.readBackwards(stream, BigInt(expected), 1);
-      if (!tail || tail.revision !== expected) {
-        // The stream is shorter than expected: nothing to chain onto.
-        throw new WrongExpectedRevisionError(
-          stream,
-          String(expected),
-          await this.streamRevision(stream),
-        );
-      }
+      // A stream shorter than expected leaves nothing to chain onto.
+      if (tail?.revision !== expected) throw await this.conflict(stream, valid, expected);
       return this.appendAfter(stream, valid, tail, BigInt(expected), expected);
     }
     for (let attempt = 1; ; attempt++) {
-      const recent = await this.readBackwards(stream, END, valid.length + IDEMPOTENCY_WINDOW);
-      const retried = alreadyAppended(stream, valid, recent);
+      const recent = await this.recent(stream, valid.length);
+      const retried = previouslyAppended(stream, valid, recent);
       if (retried) return retried;
       const tail = recent[0];
       if (!tail && expected === 'stream_exists') {
@@ -97,39 +96,33 @@ class KurrentDbEventStore implements EventStore {
       try {
         return tail
           ? await this.appendAfter(stream, valid, tail, BigInt(tail.revision), expected)
-          : await this.appendAfter(
-              stream,
-              valid,
-              { revision: -1, hash: GENESIS_HASH },
-              NO_STREAM,
-              expected,
-            );
+          : await this.appendAfter(stream, valid, GENESIS, NO_STREAM, expected);
       } catch (error) {
         // Another writer got in between our read and our write: chain onto theirs.
-        if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_TAIL_RACES)
-          throw error;
+        if (!isWrongExpectedRevision(error) || attempt >= MAX_TAIL_RACES) throw error;
+        await sleep(Math.random() * Math.min(attempt, 10));
       }
     }
   }
 
   async appendMany(appends: StreamAppend[]): Promise<StreamAppendOutcome[]> {
-    // One stream's failure must not fail the others, so each settles on its own.
-    return Promise.all(
-      appends.map(async ({ stream, events, expectedRevision }): Promise<StreamAppendOutcome> => {
-        try {
-          const options = expectedRevision === undefined ? {} : { expectedRevision };
-          return { ok: true, result: await this.append(stream, events, options) };
-        } catch (error) {
-          return { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
-        }
+    // Streams proceed concurrently and fail alone; appends to one stream keep
+    // their array order, as the SQL adapter applies them.
+    const byStream = new Map<string, number[]>();
+    appends.forEach(({ stream }, i) => byStream.set(stream, [...(byStream.get(stream) ?? []), i]));
+    const outcomes: StreamAppendOutcome[] = new Array(appends.length);
+    await Promise.all(
+      [...byStream.values()].map(async (indexes) => {
+        for (const i of indexes) outcomes[i] = await this.settle(appends[i]!);
       }),
     );
+    return outcomes;
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    validateStreamName(stream);
+    // No event can be stored under an invalid name, so there is nothing to read.
+    if (!isValidStreamName(stream) || options.limit === 0) return [];
     const fromRevision = options.fromRevision ?? 0;
-    if (options.limit === 0) return [];
     return this.collect(
       this.client.readStream(stream, {
         direction: FORWARDS,
@@ -140,7 +133,7 @@ class KurrentDbEventStore implements EventStore {
   }
 
   async streamRevision(stream: string): Promise<number> {
-    validateStreamName(stream);
+    if (!isValidStreamName(stream)) return -1;
     const [last] = await this.readBackwards(stream, END, 1);
     return last ? last.revision : -1;
   }
@@ -201,22 +194,45 @@ class KurrentDbEventStore implements EventStore {
     streamState: AppendStreamState,
     expected: ExpectedRevision,
   ): Promise<AppendResult> {
+    let result;
     try {
-      const result = await this.client.appendToStream(stream, chainEvents(stream, tail, events), {
+      result = await this.client.appendToStream(stream, chainEvents(stream, tail, events), {
         streamState,
       });
-      const nextRevision = Number(result.nextExpectedRevision);
-      // Servers before 22.6 do not return the position; read it back from the last event.
-      const position = result.position
-        ? encodePosition(result.position)
-        : (await this.readBackwards(stream, result.nextExpectedRevision, 1))[0]!.position;
-      return { nextRevision, position };
     } catch (error) {
-      if (error instanceof WrongExpectedVersionError) {
-        const actual = typeof error.actualState === 'bigint' ? Number(error.actualState) : -1;
-        throw new WrongExpectedRevisionError(stream, String(expected), actual);
-      }
+      if (error instanceof WrongExpectedVersionError)
+        throw await this.conflict(stream, events, expected);
       throw error;
+    }
+    // A client built with throwOnAppendFailure=false reports the conflict instead of throwing.
+    if (!result.success) throw await this.conflict(stream, events, expected);
+    // The port promises the last event's log position. The server's reply may
+    // lack one (older servers, idempotent retries), so read it from the event.
+    const [last] = await this.readBackwards(stream, result.nextExpectedRevision, 1);
+    if (!last)
+      throw new Error(`KurrentDB acknowledged an append to ${stream} that cannot be read back`);
+    return { nextRevision: last.revision, position: last.position };
+  }
+
+  private async conflict(stream: string, events: ValidEvent[], expected: ExpectedRevision) {
+    return conflictError(stream, events, expected, await this.recent(stream, events.length));
+  }
+
+  /** The stream's newest events, enough to recognise a retry of a batch of `count`. */
+  private recent(stream: string, count: number): Promise<RecordedEvent[]> {
+    return this.readBackwards(stream, END, count + IDEMPOTENCY_WINDOW);
+  }
+
+  private async settle({
+    stream,
+    events,
+    expectedRevision,
+  }: StreamAppend): Promise<StreamAppendOutcome> {
+    try {
+      const options = expectedRevision === undefined ? {} : { expectedRevision };
+      return { ok: true, result: await this.append(stream, events, options) };
+    } catch (error) {
+      return { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
     }
   }
 
@@ -239,29 +255,4 @@ class KurrentDbEventStore implements EventStore {
     }
     return events;
   }
-}
-
-/**
- * An `any`/`stream_exists` retry: the whole batch already stored, in order, at
- * the stream's end region. A partial match is an id reused for other content.
- */
-function alreadyAppended(
-  stream: string,
-  events: ValidEvent[],
-  recentNewestFirst: RecordedEvent[],
-): AppendResult | null {
-  const byId = new Map(recentNewestFirst.map((event) => [event.id, event]));
-  const found = events.map((event) => byId.get(event.id));
-  if (found.every((event) => event === undefined)) return null;
-  const first = found[0];
-  const sameRun =
-    first !== undefined && found.every((event, i) => event?.revision === first.revision + i);
-  if (!sameRun) {
-    throw new EventStoreError(
-      'IDEMPOTENCY_CONFLICT',
-      `stream ${stream}: some event ids of this append are already stored elsewhere`,
-    );
-  }
-  const last = found[found.length - 1]!;
-  return { nextRevision: last.revision, position: last.position };
 }

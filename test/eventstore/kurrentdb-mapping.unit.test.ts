@@ -4,7 +4,7 @@ import type {
 } from '@kurrent/kurrentdb-client';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EventStoreError } from '../../src/eventstore/errors.ts';
+import { EventStoreError, WrongExpectedRevisionError } from '../../src/eventstore/errors.ts';
 import { GENESIS_HASH, verifyStream } from '../../src/eventstore/integrity.ts';
 import {
   chainEvents,
@@ -16,6 +16,8 @@ import {
   decodePosition,
   encodePosition,
 } from '../../src/eventstore/kurrentdb/positions.ts';
+import { conflictError, previouslyAppended } from '../../src/eventstore/kurrentdb/idempotency.ts';
+import type { RecordedEvent } from '../../src/eventstore/port.ts';
 import { validateEvent } from '../../src/eventstore/validation.ts';
 
 describe('KurrentDB positions', () => {
@@ -152,5 +154,71 @@ describe('KurrentDB event mapping', () => {
       metadata: fields.metadata,
       position: { commit: 100n + fields.revision, prepare: 100n + fields.revision },
     } as KurrentRecordedEvent;
+  }
+});
+
+describe('KurrentDB idempotency checks', () => {
+  const stream = 'meter-9';
+  const batch = [event(1), event(2)];
+
+  it('finds nothing when none of the ids is stored', () => {
+    expect(previouslyAppended(stream, batch, [stored(7, 'x'), stored(6, 'y')])).toBeNull();
+  });
+
+  it('returns the stored result when the whole batch is there in order', () => {
+    const recent = [stored(5, 'z'), stored(4, event(2).id), stored(3, event(1).id)];
+    expect(previouslyAppended(stream, batch, recent)).toEqual({
+      nextRevision: 4,
+      position: position(4),
+    });
+  });
+
+  it.each([
+    ['only part of the batch is stored', [stored(3, event(1).id)]],
+    ['the ids are stored in another order', [stored(4, event(1).id), stored(3, event(2).id)]],
+    ['the ids are not consecutive', [stored(5, event(2).id), stored(3, event(1).id)]],
+  ])('rejects a retry when %s', (_label, recent) => {
+    expect(() => previouslyAppended(stream, batch, recent)).toThrow(
+      expect.objectContaining({ code: 'IDEMPOTENCY_CONFLICT' }),
+    );
+  });
+
+  it('turns a failed expectation into a revision conflict with the actual head', () => {
+    const error = conflictError(stream, batch, 2, [stored(5, 'z'), stored(4, 'y')]);
+    expect(error).toBeInstanceOf(WrongExpectedRevisionError);
+    expect(error).toMatchObject({ stream, expected: '2', actual: 5 });
+    expect(conflictError(stream, batch, 'stream_exists', [])).toMatchObject({ actual: -1 });
+  });
+
+  it('turns it into an idempotency conflict when some ids are already stored', () => {
+    const error = conflictError(stream, batch, 'no_stream', [stored(1, event(1).id)]);
+    expect(error).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT' });
+  });
+
+  function event(n: number) {
+    return validateEvent({
+      id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+      type: 'ReadingRecorded',
+      data: { n },
+    });
+  }
+
+  function position(revision: number) {
+    return encodePosition({ commit: BigInt(revision), prepare: BigInt(revision) });
+  }
+
+  function stored(revision: number, id: string): RecordedEvent {
+    return {
+      id,
+      stream,
+      revision,
+      position: position(revision),
+      type: 'ReadingRecorded',
+      data: {},
+      metadata: {},
+      recordedAt: new Date(0),
+      prevHash: '',
+      hash: '',
+    };
   }
 });

@@ -79,8 +79,11 @@ export function subscribeToKurrent(
     caughtUp,
     async stop() {
       stopped = true;
-      await source.unsubscribe();
+      // Unsubscribing twice (after a failure) or from a dropped connection is harmless.
+      await source.unsubscribe().catch(() => {});
       await running;
+      // No effect once caught up; otherwise waiters learn it will not happen.
+      settleCaughtUp?.reject(new Error('subscription stopped before catching up'));
     },
   };
 }
