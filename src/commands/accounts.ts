@@ -1,8 +1,8 @@
 // Account services: sign-up with username/email uniqueness enforced through
-// reservation streams, the account's lifecycle commands, forgetting a person,
-// and the lookups other services need (by username, by email, the tenant
-// directory, an actor's roles). Clear personal data is validated and sealed
-// here; the decider only ever sees the sealed envelope.
+// reservation streams, the account's lifecycle commands and forgetting a
+// person. Clear personal data is validated and sealed here; the decider only
+// ever sees the sealed envelope. The queries other services need (lookups, the
+// tenant directory, an actor's roles) are re-exported from here too.
 
 import {
   accountDecider,
@@ -21,15 +21,16 @@ import type { EventStore } from '../eventstore/port.ts';
 import { emailLookup } from '../privacy/lookup.ts';
 import type { PersonalDataVault } from '../privacy/vault.ts';
 import {
-  findAccountIdByUsername,
   lastEmailLookup,
   loadAccountHistory,
   releaseReservation,
   reserve,
 } from './account-lookups.ts';
+import { actorRoles } from './account-queries.ts';
 import { handleCommand } from './handle-command.ts';
 
 export * from './account-lookups.ts';
+export * from './account-queries.ts';
 
 export interface AccountDeps {
   store: EventStore;
@@ -55,20 +56,6 @@ const runAccount = (
     data,
     metadata,
   } as AccountCommand);
-
-/** Roles of an active account; none for system actors, unknown, disabled or forgotten accounts. */
-export async function actorRoles(store: EventStore, actor: string): Promise<Role[]> {
-  if (actor.startsWith('system:')) return [];
-  const { state } = await loadAccountHistory(store, actor);
-  return state.status === 'active' ? state.roles : [];
-}
-
-/** For services whose rules are "only staff may do this": throws NOT_AUTHORISED. */
-export async function requireRole(store: EventStore, actor: string, roles: Role[]): Promise<void> {
-  const held = await actorRoles(store, actor);
-  if (!held.some((role) => roles.includes(role)))
-    throw new DomainError('NOT_AUTHORISED', `requires one of the roles ${roles.join(', ')}`);
-}
 
 /**
  * Sign-up. Order matters: username, then email are reserved for the account id
@@ -287,38 +274,6 @@ export async function forgetPerson(
   if (lookup)
     await releaseReservation(deps.store, { kind: 'email', key: lookup }, accountId, 'forgotten', m);
   return { position: result.position };
-}
-
-/** The account's clear personal data; null once the person has been forgotten. */
-export async function readPersonalData(
-  deps: Pick<AccountDeps, 'store' | 'vault'>,
-  accountId: string,
-): Promise<AccountPersonalData | null> {
-  const { state } = await loadAccountHistory(deps.store, accountId);
-  if (state.status === 'unregistered')
-    throw new DomainError('ACCOUNT_NOT_FOUND', 'no such account');
-  if (state.status === 'forgotten') return null;
-  return (await deps.vault.open(state.personal)) as AccountPersonalData | null;
-}
-
-export interface TenantDirectory {
-  /** An active account with this username whose mobile matches, else null. */
-  findTenant(username: string, mobile: string): Promise<{ accountId: string } | null>;
-}
-
-export function createTenantDirectory(deps: Pick<AccountDeps, 'store' | 'vault'>): TenantDirectory {
-  return {
-    async findTenant(username, mobile) {
-      const accountId = await findAccountIdByUsername(deps.store, username);
-      if (!accountId) return null;
-      const { state } = await loadAccountHistory(deps.store, accountId);
-      if (state.status !== 'active') return null;
-      const data = (await deps.vault.open(state.personal)) as AccountPersonalData | null;
-      const wanted = validatePersonalData({ name: '-', email: 'x@x.x', mobile });
-      if (!data || wanted instanceof DomainError) return null;
-      return data.mobile === wanted.mobile ? { accountId } : null;
-    },
-  };
 }
 
 const outcome = (result: { position: string | null }): CommandOutcome => ({

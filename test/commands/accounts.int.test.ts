@@ -16,6 +16,7 @@ import {
   grantRole,
   loadAccount,
   readPersonalData,
+  readProfile,
   registerAccount,
   requireRole,
   revokeRole,
@@ -238,6 +239,31 @@ describe('changePersonalData', () => {
     expect(await findAccountIdByEmail(fx, change.email)).toBeNull();
     const taker = await registerAccount(fx, signUp({ email: change.email }), meta());
     expect(await findAccountIdByEmail(fx, change.email)).toBe(taker.accountId);
+  });
+});
+
+describe('readProfile', () => {
+  it('shows opened personal data with Aadhaar masked and no password hash', async () => {
+    const input = signUp();
+    const { accountId } = await registerAccount(fx, input, meta());
+    await setPassword(fx, { accountId, passwordHash: HASH }, meta(accountId));
+    const profile = await readProfile(fx, accountId);
+    expect(profile).toEqual({
+      accountId,
+      username: input.username,
+      roles: ['customer'],
+      status: 'active',
+      emailVerified: false,
+      mobileVerified: false,
+      personal: {
+        name: 'Asha Kumari',
+        email: input.email,
+        mobile: '9876543210',
+        aadhaarMasked: 'XXXX-XXXX-2346',
+      },
+    });
+    expect(JSON.stringify(profile)).not.toContain('argon2');
+    await expectCode(readProfile(fx, randomUUID()), 'ACCOUNT_NOT_FOUND');
   });
 });
 
