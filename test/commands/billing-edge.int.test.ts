@@ -1,0 +1,193 @@
+// The edges of bill runs and tariffs on real Postgres: who may do what, and
+// meters that cannot be billed (no tariff, inactive property, a reading the
+// calculation refuses) being skipped with a reason so the run still completes.
+
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  billMeter,
+  billRunStatus,
+  closeBillRun,
+  recordMeterAnswer,
+  startBillRun,
+} from '../../src/commands/billing.ts';
+import {
+  publishTariffVersion,
+  tariffInForceOn,
+  tariffVersions,
+} from '../../src/commands/tariffs.ts';
+import { billRunStream } from '../../src/domain/billrun/index.ts';
+import {
+  createBillingWorld,
+  deadlineOf,
+  meta,
+  runMeter,
+  tariff,
+  type BillingWorld,
+  type Fixture,
+} from './billing-fixtures.ts';
+
+let world: BillingWorld;
+
+beforeAll(async () => {
+  world = await createBillingWorld();
+});
+
+afterAll(() => world?.close());
+
+describe('tariff services on Postgres', () => {
+  it('lets only a superuser publish a version', async () => {
+    const v2 = { ...tariff, version: 2, effectiveFrom: '2026-03-01' };
+    for (const actor of [world.admin, world.customer, randomUUID()])
+      await expect(
+        publishTariffVersion(world.deps, { kind: 'residential', terms: v2 }, meta(actor)),
+      ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await publishTariffVersion(
+      world.deps,
+      { kind: 'residential', terms: v2 },
+      meta(world.superuser),
+    );
+    expect(await tariffVersions(world.store, 'residential')).toHaveLength(2);
+    expect((await tariffInForceOn(world.store, 'residential', '2026-02-28'))?.version).toBe(1);
+    expect((await tariffInForceOn(world.store, 'residential', '2026-03-01'))?.version).toBe(2);
+    expect(await tariffInForceOn(world.store, 'commercial', '2026-03-01')).toBeNull();
+  });
+
+  it('rejects a version that does not increase', async () => {
+    const stale = { ...tariff, version: 2, effectiveFrom: '2027-01-01' };
+    await expect(
+      publishTariffVersion(
+        world.deps,
+        { kind: 'residential', terms: stale },
+        meta(world.superuser),
+      ),
+    ).rejects.toMatchObject({ code: 'VERSION_NOT_INCREASING' });
+  });
+});
+
+describe('bill run edges on Postgres', () => {
+  it('refuses runs from customers and answers that are not readings of the meter', async () => {
+    const f = await world.installMeter(10);
+    const runId = randomUUID();
+    const input = {
+      runId,
+      period: '2026-01',
+      deadline: deadlineOf('2026-01'),
+      meters: [runMeter(f)],
+    };
+    await expect(startBillRun(world.deps, input, meta(world.customer))).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    await startBillRun(world.deps, input, meta(world.admin));
+    await expect(
+      recordMeterAnswer(
+        world.deps,
+        { runId, meterId: f.meterId, readingEventId: randomUUID() },
+        meta('system:gateway'),
+      ),
+    ).rejects.toMatchObject({ code: 'READING_NOT_FOUND' });
+    await expect(
+      closeBillRun(world.deps, { runId }, meta(world.customer, deadlineOf('2026-01'))),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(
+      closeBillRun(world.deps, { runId }, meta('system:scheduler', '2026-01-20T00:00:00Z')),
+    ).rejects.toMatchObject({ code: 'DEADLINE_NOT_REACHED' });
+    const closed = await closeBillRun(
+      world.deps,
+      { runId },
+      meta('system:scheduler', deadlineOf('2026-01')),
+    );
+    expect(closed.missed).toEqual([
+      expect.objectContaining({ meterId: f.meterId, action: 'flagged' }),
+    ]);
+  });
+
+  it('skips meters it cannot bill, with the reason, and still completes the run', async () => {
+    const noTariff = await world.installMeter(11);
+    const inactive = await world.installMeter(12);
+    const goneSilent = await world.installMeter(14);
+    const period = '2025-11'; // before the tariff's effectiveFrom (2025-12-01)
+    const runId = randomUUID();
+    const all = [noTariff, inactive, goneSilent];
+    await startBillRun(
+      world.deps,
+      { runId, period, deadline: '2026-01-10T00:00:00Z', meters: all.map(runMeter) },
+      meta(world.superuser, '2026-01-01T00:00:00Z'),
+    );
+    const answer = async (f: Fixture, registerWh: number, readAt: string) => {
+      const readingEventId = await world.read(f, registerWh, readAt);
+      await recordMeterAnswer(
+        world.deps,
+        { runId, meterId: f.meterId, readingEventId },
+        meta('system:gateway', '2026-01-02T00:00:00Z'),
+      );
+    };
+    await answer(noTariff, 10_000, '2026-01-01T00:00:00Z');
+    await answer(inactive, 10_000, '2026-01-01T00:00:00Z');
+    for (const f of [inactive, goneSilent])
+      await world.onProperty(f, {
+        type: 'DeactivateProperty',
+        data: {},
+        metadata: meta(world.customer),
+      });
+
+    const skipped = await billMeter(
+      world.deps,
+      { runId, meterId: noTariff.meterId },
+      meta('system:billrun'),
+    );
+    expect(skipped).toMatchObject({
+      outcome: 'skipped',
+      reason: 'no residential tariff in force on 2025-11-30',
+    });
+
+    const closed = await closeBillRun(
+      world.deps,
+      { runId },
+      meta(world.admin, '2026-01-10T00:00:00Z'),
+    );
+    expect(closed.missed).toEqual([
+      expect.objectContaining({
+        meterId: goneSilent.meterId,
+        consecutiveMisses: 1,
+        action: 'none',
+        note: expect.stringContaining('PROPERTY_DEACTIVATED'),
+      }),
+    ]);
+    const { run, progress } = await billRunStatus(world.store, runId);
+    expect(progress).toMatchObject({ total: 3, answered: 2, billed: 0, skipped: 2, missed: 1 });
+    if (run.status === 'none') throw new Error('run not found');
+    expect(run.meters[inactive.meterId]?.skipReason).toBe('property is deactivated');
+    expect(await world.lastType(billRunStream(runId))).toBe('BillRunCompleted');
+    expect(await world.billOf(noTariff, period)).toBeNull();
+  });
+
+  it('skips a reading the bill calculation refuses (a meter clock that went backwards)', async () => {
+    const clockBack = await world.installMeter(13);
+    const runId = randomUUID();
+    const period = '2026-01';
+    await startBillRun(
+      world.deps,
+      { runId, period, deadline: deadlineOf(period), meters: [runMeter(clockBack)] },
+      meta(world.superuser, '2026-02-01T00:00:00Z'),
+    );
+    // Later seq and register than the installation reading, but an earlier time.
+    const readingEventId = await world.read(clockBack, 10_000, '2025-12-30T00:00:00Z');
+    await recordMeterAnswer(
+      world.deps,
+      { runId, meterId: clockBack.meterId, readingEventId },
+      meta('system:gateway', '2026-02-01T00:00:00Z'),
+    );
+    const outcome = await billMeter(
+      world.deps,
+      { runId, meterId: clockBack.meterId },
+      meta('system:billrun'),
+    );
+    expect(outcome).toMatchObject({
+      outcome: 'skipped',
+      reason: expect.stringMatching(/^cannot bill: READINGS_OUT_OF_ORDER/),
+    });
+    expect(await world.billOf(clockBack, period)).toBeNull();
+    expect(await world.lastType(billRunStream(runId))).toBe('BillRunCompleted');
+  });
+});
