@@ -79,8 +79,16 @@ export async function addProperty(
   if (address.houseNo === '' || address.street === '')
     throw new DomainError('INVALID_PROPERTY', 'house number and street are required');
   const { city, state, pincode } = address;
-  const sealed = await deps.vault.seal(ownerId, address);
-  const data = { propertyId, ownerId, kind, address: sealed, city, state, pincode };
+  // Decide once on a placeholder first, so a refused command seals nothing
+  // (sealing creates the owner's key if they have none yet).
+  const placeholder = { v: 1 as const, subject: ownerId, iv: 'AA', ct: 'AA' };
+  const preview = { propertyId, ownerId, kind, address: placeholder, city, state, pincode };
+  const refused = propertyDecider.decide(
+    command('AddProperty', preview, metadata),
+    propertyDecider.initialState,
+  );
+  if (refused instanceof DomainError) throw refused;
+  const data = { ...preview, address: await deps.vault.seal(ownerId, address) };
   const { position } = await onProperty(
     deps.store,
     propertyId,
@@ -160,6 +168,11 @@ export async function inviteTenant(
   },
   metadata: CommandMetadata,
 ): Promise<Written & { invitationId: string; tenantId: string }> {
+  // Ownership first: otherwise anyone could test username + mobile pairs here.
+  const property = await loadProperty(deps.store, input.propertyId);
+  if (property.status === 'none') throw new DomainError('PROPERTY_NOT_FOUND', 'no such property');
+  if (property.ownerId !== metadata.actor)
+    throw new DomainError('NOT_OWNER', 'only the owner can invite a tenant');
   const tenant = await deps.tenants.findTenant(input.username, input.mobile);
   // One answer for "no such user" and "mobile does not match", so invitations cannot probe accounts.
   if (tenant === null)

@@ -8,6 +8,7 @@ import { loadMeter, loadProperty, stepMetadata } from '../../src/commands/invent
 import { assignMeter } from '../../src/commands/inventory.ts';
 import {
   acceptInvitation,
+  addProperty,
   approveProperty,
   deactivateProperty,
   disableForMissedReadings,
@@ -56,6 +57,40 @@ describe('adding a property', () => {
       street: 'FC Road',
       city: 'Pune',
     });
+  });
+
+  it('refuses adding for someone else before sealing anything', async () => {
+    const owner = await h.register('customer');
+    const other = await h.register('customer');
+    const propertyId = crypto.randomUUID();
+    const address = {
+      houseNo: '1',
+      building: '',
+      street: 'MG Road',
+      city: 'Pune',
+      state: 'MH',
+      pincode: '411001',
+    };
+    const add = addProperty(
+      h.deps,
+      { propertyId, ownerId: owner, kind: 'commercial', address },
+      meta(other),
+    );
+    expect(await codeOf(add)).toBe('NOT_OWNER');
+    const badPin = { ...address, pincode: '41100' };
+    const add2 = addProperty(
+      h.deps,
+      { propertyId, ownerId: owner, kind: 'commercial', address: badPin },
+      meta(owner),
+    );
+    expect(await codeOf(add2)).toBe('INVALID_PROPERTY');
+    const noStreet = addProperty(
+      h.deps,
+      { propertyId, ownerId: owner, kind: 'commercial', address: { ...address, street: ' ' } },
+      meta(owner),
+    );
+    expect(await codeOf(noStreet)).toBe('INVALID_PROPERTY');
+    expect(await h.deps.store.readStream(propertyStream(propertyId))).toEqual([]);
   });
 });
 
@@ -218,6 +253,9 @@ describe('tenancy through the services', () => {
       mobile: '9811111111',
     };
     expect(await codeOf(inviteTenant(h.deps, input, meta(intruder)))).toBe('NOT_OWNER');
+    // The same answer whether or not the username and mobile match: no probing accounts.
+    const probe = { ...input, mobile: '9000000001' };
+    expect(await codeOf(inviteTenant(h.deps, probe, meta(intruder)))).toBe('NOT_OWNER');
   });
 });
 
