@@ -135,6 +135,7 @@ export class MeterClient {
       } catch (err) {
         if (!(err instanceof ProtocolError)) throw err;
         this.opts.onEvent?.({ type: 'protocol-error', code: err.code });
+        ws.send(session.abort(err.code, err.message));
         ws.close(1008, err.code);
       }
     });

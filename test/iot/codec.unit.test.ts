@@ -58,6 +58,19 @@ describe('canonical reading', () => {
     );
   });
 
+  it('keeps a leading byte-order mark, so decoding then encoding is the identity', () => {
+    const bom = { ...reading, meterId: '\uFEFFM1' };
+    const bytes = encodeReading(bom);
+    expect(decodeReading(bytes)).toEqual(bom);
+    expect(encodeReading(decodeReading(bytes))).toEqual(bytes);
+  });
+
+  it('rejects invalid UTF-8 in an id', () => {
+    const bytes = encodeReading({ ...reading, meterId: 'MX' });
+    bytes[27] = 0xff;
+    expect(codeOf(() => decodeReading(bytes))).toBe('MALFORMED_FRAME');
+  });
+
   it('rejects out-of-range fields when encoding', () => {
     expect(codeOf(() => encodeReading({ ...reading, seq: 0 }))).toBe('MALFORMED_FRAME');
     expect(codeOf(() => encodeReading({ ...reading, registerWh: 1.5 }))).toBe('MALFORMED_FRAME');

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { malleate, publicKeyOf, signHash } from '../../src/iot/crypto/ecdsa.ts';
 import { startGatewayServer, type GatewayServer } from '../../src/iot/gateway/server.ts';
 import { encodeReading, readingHash, type Reading } from '../../src/iot/protocol/canonical.ts';
-import type { MeterIdentity } from '../../src/iot/session/meter-session.ts';
+import { MeterSession, type MeterIdentity } from '../../src/iot/session/meter-session.ts';
 import { VerifyPool } from '../../src/iot/verify/pool.ts';
 import { MemoryDirectory, MemorySink, testKey } from './fixtures.ts';
 import { WsMeter } from './ws-meter.ts';
@@ -223,6 +223,39 @@ describe('gateway over WebSockets', () => {
     expect(await rejection(m)).toMatchObject({ code });
     expect((await m.closed).reason).toBe(code);
     await expectStillServing();
+  });
+  it('closes an older session when the same meter connects again', async () => {
+    const first = await connect(identity('M2'));
+    await expect.poll(() => gateway.connectedMeters()).toContain('M2');
+    const second = await connect(identity('M2'));
+    expect(await first.closed).toEqual({ code: 1000, reason: 'superseded' });
+    second.send(second.session.sealReading(reading('M2', 100, 10_000)).frame);
+    await second.until((e) => e.type === 'ack');
+    expect(gateway.connectedMeters()).toContain('M2');
+  });
+
+  it('drops a meter that floods frames faster than storage answers', async () => {
+    const id = identity('FLOOD');
+    directory.register(id.meterId, id.privateKey);
+    const m = await connect(id);
+    sink.delayMs = 300;
+    try {
+      for (let seq = 1; seq <= 100; seq++)
+        m.send(m.session.sealReading(reading(id.meterId, seq)).frame);
+      expect(await m.closed).toEqual({ code: 1008, reason: 'RATE_LIMITED' });
+    } finally {
+      sink.delayMs = 0;
+    }
+    await expectStillServing();
+  });
+
+  it('closes quietly when the meter aborts the handshake', async () => {
+    const m = await connect(identity('M1'), { handshake: false });
+    await new Promise((r) => setTimeout(r, 20));
+    // A meter that refused our hello has no keys yet, so its error frame is plain.
+    m.send(new MeterSession(identity('M1')).abort('BAD_GATEWAY_SIGNATURE', 'not my gateway'));
+    expect(await m.closed).toEqual({ code: 1008, reason: 'BAD_GATEWAY_SIGNATURE' });
+    expect(m.events).toEqual([]);
   });
 });
 

@@ -42,6 +42,22 @@ describe.each(['native', 'noble'] as const)('VerifyPool (%s)', (kind) => {
     expect(results).toEqual(items.slice(0, 8).map((x) => x.valid));
   });
 
+  it('replaces a worker that died and keeps answering', async () => {
+    const crashing = await VerifyPool.start({ kind, size: 2 });
+    try {
+      // White-box: reach a worker to kill it, as an out-of-memory crash would.
+      const slots = (
+        crashing as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }
+      ).slots;
+      await slots[0]?.worker.terminate();
+      await expect.poll(() => crashing.size, { timeout: 10_000 }).toBe(2);
+      const results = await crashing.verifyBatch(items.map((x) => x.item));
+      expect(results).toEqual(items.map((x) => x.valid));
+    } finally {
+      await crashing.close();
+    }
+  });
+
   it('refuses work after close', async () => {
     const closing = await VerifyPool.start({ kind, size: 1 });
     await closing.close();

@@ -5,7 +5,8 @@
 import { ProtocolError } from './errors.ts';
 
 const utf8 = new TextEncoder();
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading U+FEFF in the string, so decoding then encoding gives the same bytes.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export const utf8Bytes = (s: string): Uint8Array => utf8.encode(s);
 

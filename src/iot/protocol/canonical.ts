@@ -69,7 +69,11 @@ export const decodeReading = (bytes: Uint8Array): Reading => {
   const reading: Reading = { meterId, seq, registerWh, readAt };
   if (flag === 1) reading.requestId = rd.str('requestId', Limits.maxIdBytes);
   rd.end('reading');
-  validateReading(reading);
+  // The layout has one encoding per value; this guards that promise against future fields.
+  const again = encodeReading(reading);
+  if (again.length !== bytes.length || !again.every((b, i) => b === bytes[i])) {
+    throw new ProtocolError('MALFORMED_FRAME', 'reading bytes are not canonical');
+  }
   return reading;
 };
 

@@ -87,6 +87,12 @@ export class GatewaySession {
     if (this.state.status === 'closed') return;
     try {
       const frame = decodeFrame(bytes);
+      if (frame.kind === 'plain-error') {
+        // The meter gave up (e.g. our hello failed its pin check): close without answering.
+        this.state = { status: 'closed' };
+        this.transport.close(frame.error.code);
+        return;
+      }
       if (this.state.status === 'awaiting-auth') {
         if (frame.kind !== 'auth')
           throw new ProtocolError('UNEXPECTED_FRAME', `${frame.kind} before auth`);

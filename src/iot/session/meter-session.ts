@@ -7,8 +7,9 @@ import { Opener, Sealer } from '../crypto/aead-session.ts';
 import { nobleVerifyHash, publicKeyOf, randomPrivateKey, signHash } from '../crypto/ecdsa.ts';
 import { deriveSessionKeys, helloSigningHash, transcriptHash } from '../crypto/handshake.ts';
 import { encodeReading, readingHash, type Reading } from '../protocol/canonical.ts';
+import { FrameType } from '../protocol/constants.ts';
 import { ProtocolError, type ProtocolErrorCode } from '../protocol/errors.ts';
-import { decodeFrame, encodeAuth } from '../protocol/frames.ts';
+import { decodeFrame, encodeAuth, encodePlainError } from '../protocol/frames.ts';
 import {
   decodeMessageBody,
   encodeMessageBody,
@@ -140,6 +141,19 @@ export class MeterSession {
         return _exhaustive;
       }
     }
+  }
+
+  /** The frame that tells the gateway why the meter ends the session: sealed once keys exist. */
+  abort(code: ProtocolErrorCode, message: string): Uint8Array {
+    const state = this.state;
+    this.state = { status: 'closed' };
+    if (state.status === 'open' || state.status === 'awaiting-auth-ok') {
+      return state.sealer.seal(
+        FrameType.Error,
+        encodeMessageBody({ type: 'error', code, refSeq: 0, message }),
+      );
+    }
+    return encodePlainError({ code, message });
   }
 
   /** Seals any message; for readings prefer `sealReading`, which signs. */

@@ -37,14 +37,20 @@ export class VerifyPool implements ReadingVerifier {
   private constructor(
     private readonly slots: Slot[],
     private readonly maxBatch: number,
+    private readonly workerKind: VerifierKind,
     readonly kind: string,
   ) {}
+
+  /** Live worker count (a crashed worker is replaced asynchronously). */
+  get size(): number {
+    return this.slots.length;
+  }
 
   static async start(opts: VerifyPoolOptions = {}): Promise<VerifyPool> {
     const size = Math.max(1, opts.size ?? availableParallelism());
     const kind = opts.kind ?? verifierKind;
     const slots = await Promise.all(Array.from({ length: size }, () => VerifyPool.spawn(kind)));
-    const pool = new VerifyPool(slots, opts.maxBatch ?? 512, `pool-${kind}x${size}`);
+    const pool = new VerifyPool(slots, opts.maxBatch ?? 512, kind, `pool-${kind}x${size}`);
     for (const slot of slots) pool.attach(slot);
     return pool;
   }
@@ -71,14 +77,26 @@ export class VerifyPool implements ReadingVerifier {
       slot.inFlight -= batch.length;
       batch.forEach((p, i) => p.resolve(msg.results[i] === 1));
     });
-    const fail = (err: Error) => {
-      for (const batch of slot.batches.values()) for (const p of batch) p.reject(err);
-      slot.batches.clear();
-      slot.inFlight = 0;
-    };
-    slot.worker.on('error', fail);
-    slot.worker.on('exit', (code) => {
-      if (!this.closed) fail(new Error(`verify worker exited with code ${code}`));
+    // A worker that dies fails only its own batches; a replacement takes its place.
+    slot.worker.on('error', () => {});
+    slot.worker.once('exit', (code) => {
+      if (this.closed) return;
+      const err = new Error(`verify worker exited with code ${code}`);
+      const lost = [...slot.batches.values()].flat();
+      const index = this.slots.indexOf(slot);
+      this.slots.splice(index, 1);
+      lost.forEach((p) => p.reject(err));
+      VerifyPool.spawn(this.workerKind).then(
+        (fresh) => {
+          if (this.closed) return void fresh.worker.terminate();
+          this.slots.push(fresh);
+          this.attach(fresh);
+        },
+        (spawnErr: Error) => {
+          // No worker left and none can start: fail queued work rather than hang it.
+          if (this.slots.length === 0) this.queue.splice(0).forEach((p) => p.reject(spawnErr));
+        },
+      );
     });
   }
 
@@ -99,6 +117,12 @@ export class VerifyPool implements ReadingVerifier {
 
   private flush(): void {
     this.scheduled = false;
+    if (this.slots.length === 0) {
+      // Every worker died at once; their replacements are starting. Try again shortly.
+      this.scheduled = true;
+      setTimeout(() => this.flush(), 10);
+      return;
+    }
     const queue = this.queue;
     this.queue = [];
     // Spread a large tick evenly so every core gets work, within maxBatch.
@@ -118,5 +142,6 @@ export class VerifyPool implements ReadingVerifier {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    for (const p of this.queue.splice(0)) p.reject(new Error('verify pool is closed'));
   }
 }
