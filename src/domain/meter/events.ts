@@ -94,6 +94,15 @@ export const lastReading = (state: MeterState): LastReading | null =>
 export const currentKey = (state: MeterState): string | null =>
   state.status === 'none' ? null : (state.keys[state.keys.length - 1]?.publicKey ?? null);
 
+/**
+ * The key a reading received at `receivedAt` had to be signed with: the last
+ * key whose `validFrom` is not after it (same gateway clock). For auditors.
+ */
+export function keyValidAt(keys: MeterKey[], receivedAt: string): string | null {
+  const at = Date.parse(receivedAt);
+  return keys.findLast((key) => Date.parse(key.validFrom) <= at)?.publicKey ?? null;
+}
+
 export function evolveMeterState(state: MeterState, event: MeterEvent): MeterState {
   if (event.type === 'MeterRegistered') {
     const { meterId, serial, kind, publicKey, registeredAt } = event.data;

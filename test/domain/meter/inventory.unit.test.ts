@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { currentKey, meterDecider as decider } from '../../../src/domain/meter/index.ts';
+import {
+  currentKey,
+  keyValidAt,
+  meterDecider as decider,
+} from '../../../src/domain/meter/index.ts';
 import type { MeterEvent } from '../../../src/domain/meter/index.ts';
 import { given } from '../../support/decider-spec.ts';
 import {
@@ -112,6 +116,16 @@ describe('meter: key rotation', () => {
       ],
     });
     expect(currentKey(state)).toBe(KEY_B);
+  });
+  it('keyValidAt picks the key in force when a reading arrived', () => {
+    const keys = [
+      { publicKey: KEY_A, validFrom: T0 },
+      { publicKey: KEY_B, validFrom: T1 },
+    ];
+    expect(keyValidAt(keys, '2026-01-09T00:00:00.000Z')).toBeNull();
+    expect(keyValidAt(keys, T0)).toBe(KEY_A);
+    expect(keyValidAt(keys, '2026-01-11T09:59:59.999Z')).toBe(KEY_A);
+    expect(keyValidAt(keys, T1)).toBe(KEY_B);
   });
   it('rejects a bad key and any key used before', () => {
     given(decider, [registered])

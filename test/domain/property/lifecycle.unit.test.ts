@@ -150,6 +150,14 @@ describe('property: missed readings (billing process)', () => {
   it('disables after a second consecutive miss', () => {
     given(decider, [added, approved, flagged]).when(disable).then([disabled]);
   });
+  it('only a system actor unflags', () => {
+    given(decider, [added, approved, flagged])
+      .when(cmd('UnflagProperty', { runId: null }, adminId))
+      .thenFails('NOT_SYSTEM');
+  });
+  it('cannot disable a pending property', () => {
+    given(decider, [added]).when(disable).thenFails('PROPERTY_NOT_ACTIVE');
+  });
   it('refuses to disable without a prior flag', () => {
     given(decider, [added, approved]).when(disable).thenFails('NOT_FLAGGED');
   });

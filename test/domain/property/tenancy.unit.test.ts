@@ -125,6 +125,11 @@ describe('tenancy: accept and decline', () => {
       .when(accept(tenantId, AFTER_EXPIRY))
       .thenFails('INVITATION_EXPIRED');
   });
+  it('cannot decline after expiry either', () => {
+    given(decider, [added, approved, invited()])
+      .when(cmd('DeclineInvitation', { invitationId: 'inv-1' }, tenantId, AFTER_EXPIRY))
+      .thenFails('INVITATION_EXPIRED');
+  });
   it('not after revocation', () => {
     given(decider, [added, approved, invited(), revoked])
       .when(accept())
