@@ -11,31 +11,49 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 /**
  * RFC 8785-style canonical JSON: object keys sorted by UTF-16 code units, no
- * whitespace, numbers and strings as ECMAScript serialises them. Throws on
- * values JSON cannot represent (so a hash never covers a lossy encoding).
+ * whitespace, numbers and strings as ECMAScript serialises them. Throws a
+ * TypeError naming the path for anything JSON cannot represent exactly
+ * (non-finite numbers, undefined, functions, BigInt, symbols, cycles, class
+ * instances such as Date or Map), so a hash never covers a lossy encoding.
  */
-export function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown, path = '$'): string {
+  return write(value, path, new Set());
+}
+
+function write(value: unknown, path: string, ancestors: Set<object>): string {
   switch (typeof value) {
     case 'string':
       return JSON.stringify(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`non-finite number ${value}`);
+      if (!Number.isFinite(value)) throw new TypeError(`${path}: ${value} is not a finite number`);
       return JSON.stringify(value);
     case 'object': {
       if (value === null) return 'null';
-      if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-      const entries = Object.keys(value)
-        .sort()
-        .map(
-          (key) =>
-            `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`,
-        );
-      return `{${entries.join(',')}}`;
+      if (ancestors.has(value)) throw new TypeError(`${path}: cyclic structure`);
+      ancestors.add(value);
+      let text: string;
+      if (Array.isArray(value)) {
+        text = `[${value.map((item, i) => write(item, `${path}[${i}]`, ancestors)).join(',')}]`;
+      } else {
+        const proto = Object.getPrototypeOf(value) as unknown;
+        if (proto !== Object.prototype && proto !== null) {
+          throw new TypeError(`${path}: not a plain object`);
+        }
+        const record = value as Record<string, unknown>;
+        const entries = Object.keys(record)
+          .sort()
+          .map(
+            (key) => `${JSON.stringify(key)}:${write(record[key], `${path}.${key}`, ancestors)}`,
+          );
+        text = `{${entries.join(',')}}`;
+      }
+      ancestors.delete(value);
+      return text;
     }
     default:
-      throw new TypeError(`${typeof value} is not JSON`);
+      throw new TypeError(`${path}: ${typeof value} is not JSON`);
   }
 }
 
@@ -51,10 +69,35 @@ export interface HashedContent {
 
 export function eventHash(prevHash: string, content: HashedContent): string {
   const { stream, revision, id, type, data, metadata } = content;
-  return createHash('sha256')
-    .update(prevHash, 'utf8')
-    .update(canonicalJson({ stream, revision, id, type, data, metadata }), 'utf8')
-    .digest('hex');
+  return eventHashOfCanonical(
+    prevHash,
+    stream,
+    revision,
+    id,
+    type,
+    canonicalJson(data),
+    canonicalJson(metadata),
+  );
+}
+
+/**
+ * The same hash from data and metadata already in canonical form (adapters
+ * canonicalise once, at validation). The content's keys in sorted order are
+ * data, id, metadata, revision, stream, type.
+ */
+export function eventHashOfCanonical(
+  prevHash: string,
+  stream: string,
+  revision: number,
+  id: string,
+  type: string,
+  dataJson: string,
+  metadataJson: string,
+): string {
+  const canonical =
+    `{"data":${dataJson},"id":${JSON.stringify(id)},"metadata":${metadataJson},` +
+    `"revision":${revision},"stream":${JSON.stringify(stream)},"type":${JSON.stringify(type)}}`;
+  return createHash('sha256').update(prevHash, 'utf8').update(canonical, 'utf8').digest('hex');
 }
 
 export type ChainBreakReason =

@@ -7,7 +7,7 @@ import { EventStoreError } from './errors.ts';
 import { canonicalJson } from './integrity.ts';
 import type { ExpectedRevision, JsonObject, NewEvent } from './port.ts';
 
-/** Largest canonical JSON of one event ({type, data, metadata}), in UTF-8 bytes. */
+/** Largest event: its type plus canonical JSON data and metadata, in UTF-8 bytes. */
 export const MAX_EVENT_BYTES = 256 * 1024;
 export const MAX_STREAM_NAME_LENGTH = 200;
 
@@ -17,10 +17,10 @@ const STREAM_NAME = /^[A-Za-z][A-Za-z0-9_]*-[A-Za-z0-9_][A-Za-z0-9_.:@-]*$/;
 const EVENT_TYPE = /^[A-Za-z][A-Za-z0-9_.]*$/;
 const MAX_EVENT_TYPE_LENGTH = 200;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-// Postgres jsonb cannot store NUL characters or unpaired surrogates.
-const UNSTORABLE_TEXT =
-  // eslint-disable-next-line no-control-regex -- NUL is exactly what we look for
-  /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// Postgres jsonb cannot store NUL characters or unpaired surrogates. JSON.stringify
+// writes exactly those as \u escapes (everything else non-ASCII stays raw), so
+// one scan of the canonical text finds them; the lookbehind skips an escaped backslash.
+const UNSTORABLE_ESCAPE = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
 
 export function validateStreamName(stream: unknown): asserts stream is string {
   if (typeof stream !== 'string' || stream.length === 0) {
@@ -49,55 +49,39 @@ export function validateExpectedRevision(expected: unknown): asserts expected is
   );
 }
 
-/** Throws unless `value` is made only of plain objects, arrays, strings, finite numbers, booleans and null. */
-function assertJson(value: unknown, path: string, seen: Set<object>): void {
-  const fail = (why: string): never => {
-    throw new EventStoreError('INVALID_EVENT', `${path}: ${why}`);
-  };
-  switch (typeof value) {
-    case 'string':
-      if (UNSTORABLE_TEXT.test(value)) fail('string holds a NUL or an unpaired surrogate');
-      return;
-    case 'boolean':
-      return;
-    case 'number':
-      if (!Number.isFinite(value)) fail(`${value} is not a finite number`);
-      return;
-    case 'object': {
-      if (value === null) return;
-      if (seen.has(value)) fail('cyclic structure');
-      const proto = Object.getPrototypeOf(value) as unknown;
-      const isArray = Array.isArray(value);
-      if (!isArray && proto !== Object.prototype && proto !== null) fail('not a plain object');
-      seen.add(value);
-      if (isArray) value.forEach((item, i) => assertJson(item, `${path}[${i}]`, seen));
-      else {
-        for (const [key, item] of Object.entries(value)) {
-          if (UNSTORABLE_TEXT.test(key)) fail(`key ${JSON.stringify(key)} is not storable`);
-          assertJson(item, `${path}.${key}`, seen);
-        }
-      }
-      seen.delete(value);
-      return;
-    }
-    default:
-      fail(`${typeof value} is not JSON`);
-  }
-}
-
-function assertJsonObject(value: unknown, path: string): asserts value is JsonObject {
+/** Canonical JSON of a data or metadata object, or a typed error saying what is wrong. */
+function canonicalObject(value: unknown, path: string): string {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new EventStoreError('INVALID_EVENT', `${path} must be a JSON object`);
   }
-  assertJson(value, path, new Set());
+  let json: string;
+  try {
+    json = canonicalJson(value, path);
+  } catch (error) {
+    if (error instanceof TypeError) throw new EventStoreError('INVALID_EVENT', error.message);
+    throw error;
+  }
+  if (UNSTORABLE_ESCAPE.test(json)) {
+    throw new EventStoreError(
+      'INVALID_EVENT',
+      `${path}: text holds a NUL or an unpaired surrogate`,
+    );
+  }
+  return json;
 }
 
-/** A validated event with its id in lower case (the form Postgres returns) and metadata defaulted. */
+/**
+ * A validated event: id in lower case (the form Postgres returns), metadata
+ * defaulted, and data and metadata also as canonical JSON, computed once here
+ * for the size check, the hash and the insert.
+ */
 export interface ValidEvent {
   id: string;
   type: string;
   data: JsonObject;
   metadata: JsonObject;
+  dataJson: string;
+  metadataJson: string;
 }
 
 export function validateEvent(event: NewEvent, index = 0): ValidEvent {
@@ -115,17 +99,19 @@ export function validateEvent(event: NewEvent, index = 0): ValidEvent {
   ) {
     throw new EventStoreError('INVALID_EVENT', `${where}: type must be a non-empty identifier`);
   }
-  assertJsonObject(event.data, `${where}.data`);
+  const dataJson = canonicalObject(event.data, `${where}.data`);
   const metadata = event.metadata ?? {};
-  assertJsonObject(metadata, `${where}.metadata`);
-  const size = Buffer.byteLength(canonicalJson({ type: event.type, data: event.data, metadata }));
+  const metadataJson = canonicalObject(metadata, `${where}.metadata`);
+  const size =
+    Buffer.byteLength(dataJson) + Buffer.byteLength(metadataJson) + Buffer.byteLength(event.type);
   if (size > MAX_EVENT_BYTES) {
     throw new EventStoreError(
       'EVENT_TOO_LARGE',
       `${where} is ${size} bytes; the limit is ${MAX_EVENT_BYTES}`,
     );
   }
-  return { id: event.id.toLowerCase(), type: event.type, data: event.data, metadata };
+  const id = event.id.toLowerCase();
+  return { id, type: event.type, data: event.data, metadata, dataJson, metadataJson };
 }
 
 /** Validates one stream's append as a whole; throws before anything is written. */

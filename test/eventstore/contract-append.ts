@@ -28,6 +28,21 @@ export function appendContract(fixture: FixtureRef): void {
     expect(await store.streamRevision(streamName())).toBe(-1);
   });
 
+  it('gives a batch positions in revision order, in one stream and across a group commit', async () => {
+    const { store } = fixture();
+    const [a, b] = [streamName(), streamName()];
+    await store.append(a, newEvents(30));
+    await store.appendMany([
+      { stream: b, events: newEvents(20) },
+      { stream: a, events: newEvents(20), expectedRevision: 29 },
+    ]);
+    for (const stream of [a, b]) {
+      const positions = (await store.readStream(stream)).map((e) => e.position);
+      expect(positions).toEqual([...positions].sort((x, y) => store.comparePositions(x, y)));
+      expect(new Set(positions).size).toBe(positions.length);
+    }
+  });
+
   it('enforces each kind of expected revision', async () => {
     const { store } = fixture();
     const stream = streamName();

@@ -52,7 +52,12 @@ describe('expected revisions', () => {
 describe('events', () => {
   it('lower-cases the id and defaults metadata', () => {
     const valid = validateEvent(event({ id: '6F1C4F3E-6A43-4F43-9A0E-3C1D2B7E5A10' }));
-    expect(valid).toEqual({ ...event(), metadata: {} });
+    expect(valid).toEqual({
+      ...event(),
+      metadata: {},
+      dataJson: '{"wh":1}',
+      metadataJson: '{}',
+    });
   });
 
   it('accepts nested plain JSON and objects without a prototype', () => {
@@ -73,6 +78,18 @@ describe('events', () => {
     ['a symbol', { s: Symbol('x') }],
   ])('refuses data with %s', (_label, data) => {
     expect(codeOf(() => validateEvent(event({ data: data as never })))).toBe('INVALID_EVENT');
+  });
+
+  it('keeps canonical JSON of data and metadata for hashing', () => {
+    const valid = validateEvent(
+      event({ data: { b: [1, { d: 2, c: 3 }], a: 'é' }, metadata: { z: 1, y: 2 } }),
+    );
+    expect(valid.dataJson).toBe('{"a":"é","b":[1,{"c":3,"d":2}]}');
+    expect(valid.metadataJson).toBe('{"y":2,"z":1}');
+  });
+
+  it('accepts an escaped backslash before u0000 and a proper surrogate pair', () => {
+    expect(codeOf(() => validateEvent(event({ data: { s: '\\u0000', e: '😀' } })))).toBeUndefined();
   });
 
   it('measures size in UTF-8 bytes', () => {

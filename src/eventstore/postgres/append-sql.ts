@@ -4,9 +4,9 @@
 // each stream's locked last hash.
 
 import type { SqlExecutor } from '../../db/sql.ts';
-import { eventHash } from '../integrity.ts';
 import type { AppendResult } from '../port.ts';
 import type { PreparedAppend } from './append.ts';
+import { type ChainedBatch, chainBatch } from './batch.ts';
 import { encodePosition } from './positions.ts';
 
 export interface StreamHead {
@@ -72,7 +72,7 @@ export async function insertEvents(
   headOf: (stream: string) => StreamHead,
   createdButRejected: string[],
   channel: string,
-): Promise<Map<string, AppendResult>> {
+): Promise<Map<string, Written>> {
   if (accepted.length === 0) {
     if (createdButRejected.length > 0) {
       await tx.query('DELETE FROM streams WHERE stream = ANY($1::text[]) AND revision = -1', [
@@ -81,41 +81,15 @@ export async function insertEvents(
     }
     return new Map();
   }
-  const cols = {
-    stream: [] as string[],
-    revision: [] as number[],
-    id: [] as string[],
-    type: [] as string[],
-    data: [] as string[],
-    metadata: [] as string[],
-    prevHash: [] as string[],
-    hash: [] as string[],
-  };
-  const heads = { stream: [] as string[], revision: [] as number[], hash: [] as string[] };
-  for (const { stream, events } of accepted) {
-    let { revision, lastHash } = headOf(stream);
-    for (const event of events) {
-      revision += 1;
-      const hash = eventHash(lastHash, { stream, revision, ...event });
-      cols.stream.push(stream);
-      cols.revision.push(revision);
-      cols.id.push(event.id);
-      cols.type.push(event.type);
-      cols.data.push(JSON.stringify(event.data));
-      cols.metadata.push(JSON.stringify(event.metadata));
-      cols.prevHash.push(lastHash);
-      cols.hash.push(hash);
-      lastHash = hash;
-    }
-    heads.stream.push(stream);
-    heads.revision.push(revision);
-    heads.hash.push(lastHash);
-  }
+  const { cols, heads } = chainBatch(accepted, headOf);
   const { rows } = await tx.query<{ stream: string; position: string; txid: string }>(
     `WITH inserted AS (
        INSERT INTO events (stream, revision, id, type, data, metadata, prev_hash, hash)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::jsonb[],
-                            $6::jsonb[], $7::text[], $8::text[])
+       SELECT e.stream, e.revision, e.id, e.type, e.data, e.metadata, e.prev_hash, e.hash
+       FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::jsonb[],
+                   $6::jsonb[], $7::text[], $8::text[])
+         WITH ORDINALITY AS e(stream, revision, id, type, data, metadata, prev_hash, hash, n)
+       ORDER BY e.n -- positions follow revisions
        RETURNING stream, position
      ), moved AS (
        UPDATE streams s SET revision = h.revision, last_hash = h.hash
@@ -143,14 +117,29 @@ export async function insertEvents(
       channel,
     ],
   );
-  const revisionOf = new Map(heads.stream.map((stream, i) => [stream, heads.revision[i]!]));
+  return writtenHeads(rows, heads);
+}
+
+/** What an append wrote: the port's result, and the stream head it left (for the head cache). */
+export interface Written {
+  result: AppendResult;
+  head: StreamHead;
+}
+
+export function writtenHeads(
+  rows: { stream: string; position: string; txid: string }[],
+  heads: ChainedBatch['heads'],
+): Map<string, Written> {
+  const index = new Map(heads.stream.map((stream, i) => [stream, i]));
   return new Map(
-    rows.map((row) => [
-      row.stream,
-      {
-        nextRevision: revisionOf.get(row.stream)!,
-        position: encodePosition(row.txid, row.position),
-      },
-    ]),
+    rows.map((row) => {
+      const i = index.get(row.stream)!;
+      const revision = heads.revision[i]!;
+      const written: Written = {
+        result: { nextRevision: revision, position: encodePosition(row.txid, row.position) },
+        head: { revision, lastHash: heads.hash[i]! },
+      };
+      return [row.stream, written];
+    }),
   );
 }

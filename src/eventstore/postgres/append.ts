@@ -30,7 +30,8 @@ const MAX_ID_RACE_RETRIES = 3;
 
 type Decision = { kind: 'insert' } | { kind: 'done'; outcome: StreamAppendOutcome };
 
-function revisionMatches(expected: ExpectedRevision, revision: number): boolean {
+/** Whether `expected` holds for a stream whose last revision is `revision` (-1: none). */
+export function revisionMatches(expected: ExpectedRevision, revision: number): boolean {
   if (expected === 'any') return true;
   if (expected === 'no_stream') return revision === -1;
   if (expected === 'stream_exists') return revision >= 0;
@@ -83,7 +84,7 @@ function decide(
   };
 }
 
-const isDuplicateEventId = (error: unknown): boolean =>
+export const isDuplicateEventId = (error: unknown): boolean =>
   typeof error === 'object' &&
   error !== null &&
   (error as { code?: unknown }).code === '23505' &&
@@ -91,10 +92,14 @@ const isDuplicateEventId = (error: unknown): boolean =>
     (error as { constraint?: unknown; message?: unknown }).constraint ?? (error as Error).message,
   ).includes('events_id_key');
 
-/** Appends a round of distinct streams; `stored` is null until ids have been looked up. */
+/** Told every stream head an append saw or left, so a store can cache them. */
+export type HeadListener = (stream: string, head: StreamHead) => void;
+
+/** Appends a round of distinct streams. */
 async function appendRound(
   tx: SqlExecutor,
   round: PreparedAppend[],
+  onHead: HeadListener,
 ): Promise<StreamAppendOutcome[]> {
   const heads = await lockStreams(tx, round.map((append) => append.stream).sort(), GENESIS_HASH);
   const headOf = (stream: string): StreamHead =>
@@ -122,12 +127,14 @@ async function appendRound(
       .map((a) => a.stream);
     await tx.query('SAVEPOINT meterledger_append');
     try {
+      // Not released: COMMIT releases it, and that saves a round trip.
       const written = await insertEvents(tx, accepted, headOf, rejectedNew, NOTIFY_CHANNEL);
-      await tx.query('RELEASE SAVEPOINT meterledger_append');
       return round.map((append, i) => {
         const decision = decisions[i]!;
+        const wrote = written.get(append.stream);
+        onHead(append.stream, wrote?.head ?? headOf(append.stream));
         if (decision.kind === 'done') return decision.outcome;
-        return { ok: true, result: written.get(append.stream)! };
+        return { ok: true, result: wrote!.result };
       });
     } catch (error) {
       await tx.query('ROLLBACK TO SAVEPOINT meterledger_append');
@@ -147,6 +154,7 @@ async function appendRound(
 export async function appendInTransaction(
   tx: SqlExecutor,
   appends: PreparedAppend[],
+  onHead: HeadListener = () => {},
 ): Promise<StreamAppendOutcome[]> {
   const outcomes: StreamAppendOutcome[] = new Array(appends.length);
   const occurrence = new Map<string, number>();
@@ -160,6 +168,7 @@ export async function appendInTransaction(
     const results = await appendRound(
       tx,
       round.map((entry) => entry.append),
+      onHead,
     );
     round.forEach((entry, i) => (outcomes[entry.index] = results[i]!));
   }

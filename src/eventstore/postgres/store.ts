@@ -16,7 +16,15 @@ import type {
   Subscription,
 } from '../port.ts';
 import { validateAppend } from '../validation.ts';
-import { appendInTransaction, NOTIFY_CHANNEL, type PreparedAppend } from './append.ts';
+import {
+  appendInTransaction,
+  isDuplicateEventId,
+  NOTIFY_CHANNEL,
+  type PreparedAppend,
+  revisionMatches,
+} from './append.ts';
+import type { StreamHead } from './append-sql.ts';
+import { casAppend, HeadCache } from './fast-append.ts';
 import { comparePositions } from './positions.ts';
 import { headPositionRow, readAllRows, readStreamRows, streamRevisionRow } from './read.ts';
 
@@ -31,6 +39,7 @@ export interface PostgresEventStoreOptions {
 // aborts one, and retrying it whole is safe because nothing was committed.
 const DEADLOCK = '40P01';
 const MAX_TRANSACTION_ATTEMPTS = 3;
+const errorCode = (error: unknown): unknown => (error as { code?: unknown } | null)?.code;
 
 export interface PostgresEventStore extends EventStore {
   readonly kind: 'postgres' | 'pglite';
@@ -53,15 +62,51 @@ export function openPostgresEventStore(
       .catch(() => async () => {});
   };
 
-  const commit = async (appends: PreparedAppend[]): Promise<StreamAppendOutcome[]> => {
+  const heads = new HeadCache();
+  const remember = (stream: string, head: StreamHead) => heads.set(stream, head);
+
+  const lockedCommit = async (appends: PreparedAppend[]): Promise<StreamAppendOutcome[]> => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await db.transaction((tx) => appendInTransaction(tx, appends));
+        return await db.transaction((tx) => appendInTransaction(tx, appends, remember));
       } catch (error) {
-        const code = (error as { code?: unknown } | null)?.code;
-        if (code !== DEADLOCK || attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
+        if (errorCode(error) !== DEADLOCK || attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
       }
     }
+  };
+
+  // Fast path first (one statement), then the locked path for whatever the
+  // fast path could not settle: repeated streams in one call, expectations
+  // that disagree with the remembered head, lost swaps, stored ids.
+  const commit = async (appends: PreparedAppend[]): Promise<StreamAppendOutcome[]> => {
+    const outcomes: (StreamAppendOutcome | undefined)[] = new Array(appends.length);
+    const seen = new Map<string, number>();
+    for (const { stream } of appends) seen.set(stream, (seen.get(stream) ?? 0) + 1);
+    const fast = appends.filter(
+      (a) =>
+        seen.get(a.stream) === 1 &&
+        revisionMatches(a.expectedRevision, heads.get(a.stream).revision),
+    );
+    if (fast.length > 0) {
+      try {
+        const written = await casAppend(db, fast, (stream) => heads.get(stream), NOTIFY_CHANNEL);
+        appends.forEach((append, i) => {
+          const wrote = written.get(append.stream);
+          if (!wrote || !fast.includes(append)) return;
+          outcomes[i] = { ok: true, result: wrote.result };
+          remember(append.stream, wrote.head);
+        });
+      } catch (error) {
+        // The statement wrote nothing; the locked path sorts out stored ids and deadlocks.
+        if (!isDuplicateEventId(error) && errorCode(error) !== DEADLOCK) throw error;
+      }
+    }
+    const rest = appends.flatMap((append, i) => (outcomes[i] ? [] : [{ append, i }]));
+    if (rest.length > 0) {
+      const settled = await lockedCommit(rest.map((r) => r.append));
+      rest.forEach((r, k) => (outcomes[r.i] = settled[k]!));
+    }
+    return outcomes as StreamAppendOutcome[];
   };
 
   const store: PostgresEventStore = {
@@ -95,8 +140,13 @@ export function openPostgresEventStore(
       return outcomes.map((outcome) => outcome ?? written[next++]!);
     },
 
-    readStream(stream, { fromRevision = 0, limit }: ReadStreamOptions = {}) {
-      return readStreamRows(db, stream, fromRevision, limit ?? null);
+    async readStream(stream, { fromRevision = 0, limit }: ReadStreamOptions = {}) {
+      const events = await readStreamRows(db, stream, fromRevision, limit ?? null);
+      // Read to the end: its last event is the head the next append will most likely follow.
+      const last = events[events.length - 1];
+      if (limit === undefined && last)
+        remember(stream, { revision: last.revision, lastHash: last.hash });
+      return events;
     },
 
     streamRevision: (stream) => streamRevisionRow(db, stream),

@@ -1,0 +1,97 @@
+// The hot path: one autocommit statement per append or group commit. The
+// store remembers each stream's head (revision, last hash) from earlier
+// appends and reads; hashes are chained onto that assumed head, and the
+// statement moves a stream's head only if it still is the assumed one
+// (compare-and-swap under the row lock the UPDATE takes). Events are inserted
+// only for streams whose swap won. A stream that loses, or whose expected
+// revision disagrees with the assumed head, goes through the locked
+// transactional path, which decides with certainty. No BEGIN/COMMIT round
+// trips, and still one transaction per statement.
+
+import type { SqlExecutor } from '../../db/sql.ts';
+import { GENESIS_HASH } from '../integrity.ts';
+import type { PreparedAppend } from './append.ts';
+import type { StreamHead, Written } from './append-sql.ts';
+import { writtenHeads } from './append-sql.ts';
+import { chainBatch } from './batch.ts';
+
+/** A bounded map of stream heads; an entry is only ever a guess the database checks. */
+export class HeadCache {
+  private readonly heads = new Map<string, StreamHead>();
+
+  constructor(private readonly capacity = 50_000) {}
+
+  /** The remembered head, or "no stream yet" for a stream never seen. */
+  get(stream: string): StreamHead {
+    return this.heads.get(stream) ?? { revision: -1, lastHash: GENESIS_HASH };
+  }
+
+  set(stream: string, head: StreamHead): void {
+    this.heads.delete(stream);
+    this.heads.set(stream, head);
+    // Map iterates in insertion order, so the first key is the least recently set.
+    if (this.heads.size > this.capacity) this.heads.delete(this.heads.keys().next().value!);
+  }
+}
+
+/**
+ * Appends what it can in one statement; returns what was written per stream.
+ * Streams missing from the result must take the locked path. Throws (writing
+ * nothing, the statement being atomic) if an event id is already stored.
+ */
+export async function casAppend(
+  db: SqlExecutor,
+  appends: PreparedAppend[],
+  assumed: (stream: string) => StreamHead,
+  channel: string,
+): Promise<Map<string, Written>> {
+  const { cols, heads } = chainBatch(appends, assumed);
+  const { rows } = await db.query<{ stream: string; position: string; txid: string }>(
+    `WITH input AS (
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[])
+         AS h(stream, from_revision, from_hash, revision, hash)
+     ), moved AS (
+       UPDATE streams s SET revision = h.revision, last_hash = h.hash
+       FROM input h
+       WHERE h.from_revision >= 0 AND s.stream = h.stream
+         AND s.revision = h.from_revision AND s.last_hash = h.from_hash
+       RETURNING s.stream
+     ), created AS (
+       INSERT INTO streams (stream, revision, last_hash)
+       SELECT stream, revision, hash FROM input WHERE from_revision = -1 ORDER BY stream
+       ON CONFLICT (stream) DO NOTHING
+       RETURNING stream
+     ), won AS (
+       SELECT stream FROM moved UNION ALL SELECT stream FROM created
+     ), inserted AS (
+       INSERT INTO events (stream, revision, id, type, data, metadata, prev_hash, hash)
+       SELECT e.stream, e.revision, e.id, e.type, e.data, e.metadata, e.prev_hash, e.hash
+       FROM unnest($6::text[], $7::bigint[], $8::uuid[], $9::text[], $10::jsonb[],
+                   $11::jsonb[], $12::text[], $13::text[])
+         WITH ORDINALITY AS e(stream, revision, id, type, data, metadata, prev_hash, hash, n)
+       WHERE e.stream IN (SELECT stream FROM won)
+       ORDER BY e.n -- positions must follow revisions; the join alone may reorder rows
+       RETURNING stream, position
+     )
+     SELECT i.stream, max(i.position)::text AS position, pg_current_xact_id()::text AS txid
+     FROM inserted i CROSS JOIN (SELECT pg_notify($14, '')) AS wake
+     GROUP BY i.stream`,
+    [
+      heads.stream,
+      heads.fromRevision,
+      heads.fromHash,
+      heads.revision,
+      heads.hash,
+      cols.stream,
+      cols.revision,
+      cols.id,
+      cols.type,
+      cols.data,
+      cols.metadata,
+      cols.prevHash,
+      cols.hash,
+      channel,
+    ],
+  );
+  return writtenHeads(rows, heads);
+}
