@@ -5,7 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMeter, loadProperty, stepMetadata } from '../../src/commands/inventory.ts';
-import { assignMeter } from '../../src/commands/inventory.ts';
+import { assignMeter, disableGateway } from '../../src/commands/inventory.ts';
 import {
   acceptInvitation,
   addProperty,
@@ -128,6 +128,30 @@ describe('approval with meter assignment', () => {
     ).toBe('AREA_MISMATCH');
     expect(await types(h.deps.store, meterStream(meterId))).toEqual(['MeterRegistered']);
     expect(await loadProperty(h.deps.store, propertyId)).toMatchObject({ status: 'pending' });
+  });
+
+  it('refuses a disabled gateway', async () => {
+    const owner = await h.register('customer');
+    const [propertyId, gatewayId, meterId] = [
+      await h.property(owner),
+      await h.gateway(),
+      await h.meter(),
+    ];
+    await disableGateway(h.deps, { gatewayId, reason: 'maintenance' }, meta(h.admin));
+    const approve = approveProperty(h.deps, { propertyId, gatewayId, meterId }, meta(h.admin));
+    expect(await codeOf(approve)).toBe('GATEWAY_DISABLED');
+    expect(await types(h.deps.store, meterStream(meterId))).toEqual(['MeterRegistered']);
+  });
+
+  it('only staff reject, and a rejection needs a reason', async () => {
+    const owner = await h.register('customer');
+    const propertyId = await h.property(owner);
+    const reject = (reason: string, actor: string) =>
+      codeOf(rejectProperty(h.deps, { propertyId, reason }, meta(actor)));
+    expect(await reject('not mine', owner)).toBe('NOT_AUTHORISED');
+    expect(await reject('  ', h.admin)).toBe('REASON_REQUIRED');
+    expect(await reject('no such street in Pune', h.admin)).toBe('no error');
+    expect(await loadProperty(h.deps.store, propertyId)).toMatchObject({ status: 'rejected' });
   });
 
   it('refuses a meter already assigned to another property', async () => {
