@@ -12,7 +12,8 @@ import {
   startBillRun,
 } from '../../src/commands/billing.ts';
 import { receivableOf } from '../../src/commands/receivables.ts';
-import { billStream } from '../../src/domain/billing/index.ts';
+import { billStream, recomputeBill } from '../../src/domain/billing/index.ts';
+import { tariffVersions } from '../../src/commands/tariffs.ts';
 import { billRunStream } from '../../src/domain/billrun/index.ts';
 import { meterDecider, meterStream } from '../../src/domain/meter/index.ts';
 import { balanceOf } from '../../src/domain/receivable/index.ts';
@@ -199,5 +200,19 @@ describe('bill runs on Postgres', () => {
     expect(b.outcome === 'billed' && b.bill).toEqual(first);
     expect(await deps.store.readStream(billStream(good.propertyId, period))).toHaveLength(1);
     expect(await lastType(billRunStream(runId))).toBe('BillRunCompleted');
+  });
+
+  it('every stored bill recomputes to the paisa from its event and tariff version', async () => {
+    const versions = await tariffVersions(deps.store, 'residential');
+    let checked = 0;
+    for (const f of fixtures)
+      for (const period of ['2026-01', '2026-02', '2026-03']) {
+        const bill = await billOf(f, period);
+        if (!bill) continue;
+        const version = versions.find((v) => v.version === bill.tariffVersion)!;
+        expect(recomputeBill(bill, version)).toEqual({ ok: true });
+        checked++;
+      }
+    expect(checked).toBe(6);
   });
 });

@@ -13,3 +13,5 @@ export const billDecider: Decider<BillCommand, BillEvent, BillState, BillError> 
 export * from './events.ts';
 export * from './decide.ts';
 export * from './calculate-bill.ts';
+export * from './readings.ts';
+export * from './recompute.ts';
