@@ -6,6 +6,7 @@
 import {
   accountDecider,
   accountStream,
+  isStaleClaim,
   reservationDecider,
   reservationStream,
   type AccountEvent,
@@ -80,6 +81,38 @@ const stepMetadata = (m: CommandMetadata, step: string, target: ReservationTarge
 });
 
 /**
+ * If the claim belongs to a sign-up that never wrote its account, and has
+ * waited longer than STALE_CLAIM_MS, closes that account stream with
+ * RegistrationAbandoned and returns the holder, whose claim may then be taken.
+ * The account stream decides the race: either the stalled sign-up registers
+ * first (and keeps its claim) or the abandonment lands first (and it never can).
+ */
+async function reclaimable(
+  store: EventStore,
+  claim: ReservationState,
+  target: ReservationTarget,
+  accountId: string,
+  metadata: CommandMetadata,
+): Promise<string | null> {
+  if (claim.status !== 'held' || claim.accountId === accountId) return null;
+  const holder = await loadAccount(store, claim.accountId);
+  if (holder.status === 'abandoned') return claim.accountId;
+  if (holder.status !== 'unregistered' || !isStaleClaim(claim, metadata.now)) return null;
+  try {
+    await handleCommand(store, accountStream(claim.accountId), accountDecider, {
+      type: 'AbandonRegistration',
+      data: { reclaimedBy: accountId },
+      metadata: stepMetadata(metadata, 'abandon', target),
+    });
+  } catch (error) {
+    // It registered after all, just now: the claim is rightfully theirs.
+    if (error instanceof DomainError && error.code === 'ACCOUNT_EXISTS') return null;
+    throw error;
+  }
+  return claim.accountId;
+}
+
+/**
  * Claims `target` for the account: first writer wins; USERNAME_TAKEN or
  * EMAIL_TAKEN for the loser. Re-checks the holder afterwards, because a step
  * the command applied before may since have been undone by its own release.
@@ -90,9 +123,11 @@ export async function reserve(
   accountId: string,
   metadata: CommandMetadata,
 ): Promise<void> {
+  const claim = await loadReservation(store, target);
+  const abandonedHolder = await reclaimable(store, claim, target, accountId, metadata);
   await handleCommand(store, reservationStream(target.kind, target.key), reservationDecider, {
     type: 'Reserve',
-    data: { kind: target.kind, accountId },
+    data: { kind: target.kind, accountId, abandonedHolder },
     metadata: stepMetadata(metadata, 'reserve', target),
   });
   const state = await loadReservation(store, target);
@@ -124,7 +159,8 @@ async function registeredHolder(
   const reservation = await loadReservation(store, target);
   if (reservation.status !== 'held') return null;
   const account = await loadAccount(store, reservation.accountId);
-  return account.status === 'unregistered' ? null : reservation.accountId;
+  const unregistered = account.status === 'unregistered' || account.status === 'abandoned';
+  return unregistered ? null : reservation.accountId;
 }
 
 /** Account id holding this username (any status, including disabled and forgotten), or null. */

@@ -40,7 +40,7 @@ export async function readPersonalData(
   accountId: string,
 ): Promise<AccountPersonalData | null> {
   const { state } = await loadAccountHistory(deps.store, accountId);
-  if (state.status === 'unregistered')
+  if (state.status === 'unregistered' || state.status === 'abandoned')
     throw new DomainError('ACCOUNT_NOT_FOUND', 'no such account');
   if (state.status === 'forgotten') return null;
   return (await deps.vault.open(state.personal)) as AccountPersonalData | null;
@@ -66,7 +66,7 @@ export interface AccountProfile {
 /** What a profile page may show: personal data opened, Aadhaar masked, no password hash. */
 export async function readProfile(deps: Deps, accountId: string): Promise<AccountProfile> {
   const { state } = await loadAccountHistory(deps.store, accountId);
-  if (state.status === 'unregistered')
+  if (state.status === 'unregistered' || state.status === 'abandoned')
     throw new DomainError('ACCOUNT_NOT_FOUND', 'no such account');
   const base = { accountId, username: state.username, roles: state.roles };
   if (state.status === 'forgotten')

@@ -75,6 +75,11 @@ export async function registerAccount(
   const history = await loadAccountHistory(deps.store, accountId);
   const applied = history.events.find((e) => e.metadata.commandId === metadata.commandId);
   if (applied) return { accountId, position: applied.position };
+  if (history.state.status === 'abandoned')
+    throw new DomainError(
+      'REGISTRATION_ABANDONED',
+      'this sign-up stalled and its claims were reclaimed',
+    );
   if (history.state.status !== 'unregistered')
     throw new DomainError('ACCOUNT_EXISTS', 'account already exists');
   const roles = role === 'customer' ? [] : await actorRoles(deps.store, metadata.actor);
@@ -223,7 +228,7 @@ export async function changePersonalData(
   const { accountId } = input;
   // On a retry, compare with the account as it was before this command's own event.
   const { state } = await loadAccountHistory(deps.store, accountId, { before: m.commandId });
-  if (state.status === 'unregistered')
+  if (state.status === 'unregistered' || state.status === 'abandoned')
     throw new DomainError('ACCOUNT_NOT_FOUND', 'no such account');
   if (state.status === 'forgotten')
     throw new DomainError('ACCOUNT_FORGOTTEN', 'this person has been forgotten');

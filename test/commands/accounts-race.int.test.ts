@@ -77,6 +77,38 @@ describe('unique sign-up races', () => {
       expect(await findAccountIdByEmail(fx, loser.email)).toBeNull();
   });
 
+  it('a stalled sign-up finishing while another reclaims its claim: exactly one gets the username', async () => {
+    for (let round = 0; round < 4; round++) {
+      const stalled = signUp();
+      const m = meta();
+      const crashing = { ...fx.vault, seal: () => Promise.reject(new Error('died')) };
+      await expect(registerAccount({ ...fx, vault: crashing }, stalled, m)).rejects.toThrow('died');
+      const rival = signUp({ username: stalled.username });
+      const stale = { ...meta(), now: new Date(Date.parse(m.now) + 20 * 60_000).toISOString() };
+      const [retry, claim] = await Promise.allSettled([
+        registerAccount({ ...fx, store: storeFor(0) }, stalled, m),
+        registerAccount({ ...fx, store: storeFor(1) }, rival, stale),
+      ]);
+      const holder = await findAccountIdByUsername(fx.store, stalled.username);
+      const registeredStreams = (
+        await Promise.all(
+          [stalled, rival].map((s) => fx.store.readStream(accountStream(s.accountId))),
+        )
+      ).filter((events) => events.some((e) => e.type === 'AccountRegistered'));
+      expect(registeredStreams).toHaveLength(1);
+      if (retry.status === 'fulfilled') {
+        expect(holder).toBe(stalled.accountId);
+        expect(claim).toMatchObject({ status: 'rejected', reason: { code: 'USERNAME_TAKEN' } });
+      } else {
+        expect(holder).toBe(rival.accountId);
+        expect(claim.status).toBe('fulfilled');
+        expect(retry).toMatchObject({
+          reason: { code: expect.stringMatching(/REGISTRATION_ABANDONED|USERNAME_TAKEN/) },
+        });
+      }
+    }
+  });
+
   it('the same command retried concurrently writes one set of events', async () => {
     const input = signUp();
     const m = meta();

@@ -30,6 +30,7 @@ import {
   createAccountsFixture,
   expectCode,
   meta,
+  NOW,
   registered,
   signUp,
   type AccountsFixture,
@@ -134,6 +135,37 @@ describe('registerAccount', () => {
     expect(await findAccountIdByUsername(fx.store, input.username)).toBe(input.accountId);
     expect(await findAccountIdByEmail(fx, input.email)).toBe(input.accountId);
     expect(await fx.store.readStream(`username-${input.username}`)).toHaveLength(1);
+  });
+});
+
+describe('stalled sign-ups', () => {
+  const later = (minutes: number) => ({
+    ...meta(),
+    now: new Date(Date.parse(NOW) + minutes * 60_000).toISOString(),
+  });
+
+  it('a claim whose sign-up died and was never retried is reclaimed after 15 minutes', async () => {
+    const stalled = signUp();
+    const m = meta();
+    const crashing: PersonalDataVault = {
+      ...fx.vault,
+      seal: () => Promise.reject(new Error('died')),
+    };
+    await expect(registerAccount({ ...fx, vault: crashing }, stalled, m)).rejects.toThrow('died');
+
+    const sameName = signUp({ username: stalled.username });
+    await expectCode(registerAccount(fx, sameName, later(5)), 'USERNAME_TAKEN');
+    await registerAccount(fx, sameName, later(16));
+    expect(await findAccountIdByUsername(fx.store, stalled.username)).toBe(sameName.accountId);
+    const closed = await fx.store.readStream(accountStream(stalled.accountId));
+    expect(closed.map((e) => [e.type, e.data.reclaimedBy])).toEqual([
+      ['RegistrationAbandoned', sameName.accountId],
+    ]);
+    // The stalled sign-up can no longer finish, and its email claim is free at once.
+    await expectCode(registerAccount(fx, stalled, m), 'REGISTRATION_ABANDONED');
+    const sameEmail = signUp({ email: stalled.email });
+    await registerAccount(fx, sameEmail, later(16));
+    expect(await findAccountIdByEmail(fx, stalled.email)).toBe(sameEmail.accountId);
   });
 });
 

@@ -9,6 +9,7 @@ import type { AccountEvent, AccountState, Role } from './events.ts';
 
 export type AccountErrorCode =
   | 'ACCOUNT_EXISTS'
+  | 'REGISTRATION_ABANDONED'
   | 'ACCOUNT_NOT_FOUND'
   | 'ACCOUNT_DISABLED'
   | 'ACCOUNT_FORGOTTEN'
@@ -48,7 +49,8 @@ export type AccountCommand =
       'ChangePersonalData',
       { personal: SealedPersonalData; emailLookup: string; mobileChanged: boolean }
     >
-  | Command<'ForgetPerson', Authority>;
+  | Command<'ForgetPerson', Authority>
+  | Command<'AbandonRegistration', { reclaimedBy: string }>;
 
 type Result = AccountEvent[] | DomainError<AccountErrorCode>;
 
@@ -72,6 +74,8 @@ export function decideAccount(command: AccountCommand, state: AccountState): Res
   const { now, actor } = command.metadata;
   if (command.type === 'RegisterAccount') {
     const d = command.data;
+    if (state.status === 'abandoned')
+      return fail('REGISTRATION_ABANDONED', 'this sign-up stalled and its claims were reclaimed');
     if (state.status !== 'unregistered') return fail('ACCOUNT_EXISTS', 'account already exists');
     if (!canRegisterRole(d.role, actor, d.actorRoles))
       return fail('NOT_AUTHORISED', `only a superuser may register a ${d.role}`);
@@ -92,7 +96,15 @@ export function decideAccount(command: AccountCommand, state: AccountState): Res
       },
     ];
   }
-  if (state.status === 'unregistered') return fail('ACCOUNT_NOT_FOUND', 'no such account');
+  if (command.type === 'AbandonRegistration') {
+    if (state.status === 'abandoned') return [];
+    if (state.status !== 'unregistered') return fail('ACCOUNT_EXISTS', 'account already exists');
+    return [
+      { type: 'RegistrationAbandoned', data: { reclaimedBy: command.data.reclaimedBy, at: now } },
+    ];
+  }
+  if (state.status === 'unregistered' || state.status === 'abandoned')
+    return fail('ACCOUNT_NOT_FOUND', 'no such account');
   if (state.status === 'forgotten') {
     // Forgetting twice is a retry, not an error.
     if (command.type === 'ForgetPerson') return [];

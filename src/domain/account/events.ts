@@ -43,6 +43,11 @@ export const accountEvents = defineEvents(
       at: iso,
     }),
     PersonForgotten: z.object({ by: z.string(), at: iso }),
+    // A sign-up that claimed a username/email but never wrote its account (the
+    // process died and nobody retried) is closed by whoever reclaims the claim.
+    // Writing it takes the account stream, so the stalled sign-up can never
+    // complete afterwards with a claim it no longer holds.
+    RegistrationAbandoned: z.object({ reclaimedBy: z.uuid(), at: iso }),
   },
 );
 
@@ -56,6 +61,7 @@ interface AccountFacts {
 
 export type AccountState =
   | { status: 'unregistered' }
+  | { status: 'abandoned' }
   | (AccountFacts & {
       status: 'active' | 'disabled';
       personal: SealedPersonalData;
@@ -88,6 +94,7 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
       consentGivenAt: d.consentGivenAt,
     };
   }
+  if (event.type === 'RegistrationAbandoned') return { status: 'abandoned' };
   // Every other event needs a registered, not forgotten, account; a stream that
   // says otherwise was not written by this decider, so leave the state alone.
   if (state.status !== 'active' && state.status !== 'disabled') return state;

@@ -11,7 +11,8 @@ import { defineEvents, streamName, type EventsOf } from '../shared/events.ts';
 const iso = z.iso.datetime({ offset: true });
 const RELEASE_REASONS = ['claim_abandoned', 'email_changed', 'forgotten'] as const;
 const reservationSchemas = {
-  Reserved: z.object({ accountId: z.uuid(), at: iso }),
+  // reclaimedFrom: the abandoned sign-up whose stale claim this one replaced.
+  Reserved: z.object({ accountId: z.uuid(), reclaimedFrom: z.uuid().nullable(), at: iso }),
   Released: z.object({ accountId: z.uuid(), reason: z.enum(RELEASE_REASONS), at: iso }),
 };
 
@@ -29,11 +30,20 @@ export const emailReservationEvents = defineEvents(
 export type ReservationKind = 'username' | 'email';
 export type ReleaseReason = (typeof RELEASE_REASONS)[number];
 export type ReservationEvent = EventsOf<typeof usernameReservationEvents>;
-export type ReservationState = { status: 'free' } | { status: 'held'; accountId: string };
+export type ReservationState =
+  { status: 'free' } | { status: 'held'; accountId: string; reservedAt: string };
 export type ReservationErrorCode = 'USERNAME_TAKEN' | 'EMAIL_TAKEN';
 
 export type ReservationCommand =
-  | Command<'Reserve', { kind: ReservationKind; accountId: string }>
+  | Command<
+      'Reserve',
+      {
+        kind: ReservationKind;
+        accountId: string;
+        /** A holder the service has shown to be an abandoned sign-up, whose claim may be taken. */
+        abandonedHolder: string | null;
+      }
+    >
   | Command<'Release', { accountId: string; reason: ReleaseReason }>;
 
 /** `key` is the normalised username, or the email's lookup HMAC (hex). */
@@ -46,7 +56,7 @@ export function evolveReservation(
 ): ReservationState {
   switch (event.type) {
     case 'Reserved':
-      return { status: 'held', accountId: event.data.accountId };
+      return { status: 'held', accountId: event.data.accountId, reservedAt: event.data.at };
     case 'Released':
       return { status: 'free' };
     default: {
@@ -63,15 +73,16 @@ export function decideReservation(
   const { now } = command.metadata;
   switch (command.type) {
     case 'Reserve': {
-      const { kind, accountId } = command.data;
-      if (state.status === 'held') {
+      const { kind, accountId, abandonedHolder } = command.data;
+      if (state.status === 'held' && state.accountId !== abandonedHolder) {
         // The same account claiming again is a retry of its own registration.
         if (state.accountId === accountId) return [];
         return kind === 'username'
           ? new DomainError('USERNAME_TAKEN', 'that username is taken')
           : new DomainError('EMAIL_TAKEN', 'an account with that email already exists');
       }
-      return [{ type: 'Reserved', data: { accountId, at: now } }];
+      const reclaimedFrom = state.status === 'held' ? state.accountId : null;
+      return [{ type: 'Reserved', data: { accountId, reclaimedFrom, at: now } }];
     }
     case 'Release': {
       const { accountId, reason } = command.data;
@@ -85,6 +96,13 @@ export function decideReservation(
     }
   }
 }
+
+/** How long a claim may wait for its account before another sign-up may reclaim it. */
+export const STALE_CLAIM_MS = 15 * 60_000;
+
+/** Held by an account that still is not registered after STALE_CLAIM_MS (the caller checks the account). */
+export const isStaleClaim = (state: ReservationState, now: string): boolean =>
+  state.status === 'held' && Date.parse(now) - Date.parse(state.reservedAt) >= STALE_CLAIM_MS;
 
 export const reservationDecider: Decider<
   ReservationCommand,

@@ -258,9 +258,33 @@ describe('account decider', () => {
     });
   });
 
+  describe('AbandonRegistration', () => {
+    it('closes an account stream that was never registered', () => {
+      given(accountDecider)
+        .when(cmd('AbandonRegistration', { reclaimedBy: OTHER }, OTHER))
+        .then([abandoned]);
+    });
+    it('is a no-op when already abandoned', () => {
+      given(accountDecider, [abandoned])
+        .when(cmd('AbandonRegistration', { reclaimedBy: SUPER }, SUPER))
+        .then([]);
+    });
+    it('rejects a registered account', () => {
+      given(accountDecider, [registered])
+        .when(cmd('AbandonRegistration', { reclaimedBy: OTHER }, OTHER))
+        .thenFails('ACCOUNT_EXISTS');
+    });
+    it('an abandoned sign-up can never register, and has no account', () => {
+      given(accountDecider, [abandoned]).when(register()).thenFails('REGISTRATION_ABANDONED');
+      given(accountDecider, [abandoned])
+        .when(cmd('VerifyEmail', {}))
+        .thenFails('ACCOUNT_NOT_FOUND');
+    });
+  });
+
   it('every event the decider emits matches its catalog schema', () => {
     const all: AccountEvent[] = [registered, emailVerified, passwordSet, grantedAdmin, disabled];
-    for (const event of [...all, changed('e2', true, true), forgotten])
+    for (const event of [...all, changed('e2', true, true), forgotten, abandoned])
       expect(() => accountEvents.schemas[event.type].parse(event.data)).not.toThrow();
   });
 
@@ -330,6 +354,10 @@ describe('account decider', () => {
     data: { reason: 'fraud', by: SUPER, at: NOW },
   };
   const forgotten: AccountEvent = { type: 'PersonForgotten', data: { by: ID, at: NOW } };
+  const abandoned: AccountEvent = {
+    type: 'RegistrationAbandoned',
+    data: { reclaimedBy: OTHER, at: NOW },
+  };
   function changed(
     emailLookup: string,
     emailChanged: boolean,
