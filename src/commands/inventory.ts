@@ -35,7 +35,8 @@ export type InventoryServiceErrorCode =
   | 'GATEWAY_DISABLED'
   | 'AREA_MISMATCH'
   | 'PROPERTY_NOT_FOUND'
-  | 'PROPERTY_NOT_PENDING';
+  | 'PROPERTY_NOT_PENDING'
+  | 'METER_EXISTS';
 
 export interface InventoryDeps {
   store: EventStore;
@@ -166,7 +167,7 @@ export async function registerMeter(
   if (dryRun instanceof DomainError) throw dryRun;
   const existing = await loadMeter(deps.store, input.meterId);
   if (existing.status !== 'none' && existing.serial !== serial)
-    throw new DomainError('METER_EXISTS', `meter ${input.meterId} is already registered`);
+    throw fail('METER_EXISTS', `meter ${input.meterId} is already registered`);
   await handleCommand(deps.store, meterSerialStream(serial), meterSerialDecider, {
     type: 'ReserveMeterSerial',
     data: { serial, meterId: input.meterId },

@@ -9,7 +9,7 @@ import {
   propertyDecider,
   propertyStream,
 } from '../domain/property/index.ts';
-import type { PropertyCommand, PropertyKind } from '../domain/property/index.ts';
+import type { PropertyCommand, PropertyErrorCode, PropertyKind } from '../domain/property/index.ts';
 import { DomainError, type CommandMetadata } from '../domain/shared/decider.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import type { PersonalDataVault } from '../privacy/vault.ts';
@@ -55,6 +55,13 @@ const trimAddress = (a: Address): Address => ({
 
 type Deps = Pick<PropertyDeps, 'store'>;
 
+/**
+ * Codes these services raise themselves; the rest come from the property and
+ * meter deciders, the inventory services, and NOT_AUTHORISED from role checks.
+ */
+export type PropertyServiceErrorCode = 'TENANT_NOT_FOUND' | PropertyErrorCode;
+const fail = (code: PropertyServiceErrorCode, message: string) => new DomainError(code, message);
+
 const onProperty = (
   store: EventStore,
   propertyId: string,
@@ -77,7 +84,7 @@ export async function addProperty(
   const { propertyId, ownerId, kind } = input;
   const address = trimAddress(input.address);
   if (address.houseNo === '' || address.street === '')
-    throw new DomainError('INVALID_PROPERTY', 'house number and street are required');
+    throw fail('INVALID_PROPERTY', 'house number and street are required');
   const { city, state, pincode } = address;
   // Decide once on a placeholder first, so a refused command seals nothing
   // (sealing creates the owner's key if they have none yet).
@@ -170,13 +177,12 @@ export async function inviteTenant(
 ): Promise<Written & { invitationId: string; tenantId: string }> {
   // Ownership first: otherwise anyone could test username + mobile pairs here.
   const property = await loadProperty(deps.store, input.propertyId);
-  if (property.status === 'none') throw new DomainError('PROPERTY_NOT_FOUND', 'no such property');
+  if (property.status === 'none') throw fail('PROPERTY_NOT_FOUND', 'no such property');
   if (property.ownerId !== metadata.actor)
-    throw new DomainError('NOT_OWNER', 'only the owner can invite a tenant');
+    throw fail('NOT_OWNER', 'only the owner can invite a tenant');
   const tenant = await deps.tenants.findTenant(input.username, input.mobile);
   // One answer for "no such user" and "mobile does not match", so invitations cannot probe accounts.
-  if (tenant === null)
-    throw new DomainError('TENANT_NOT_FOUND', 'no customer with that username and mobile');
+  if (tenant === null) throw fail('TENANT_NOT_FOUND', 'no customer with that username and mobile');
   const data = {
     invitationId: input.invitationId,
     tenantId: tenant.accountId,
