@@ -2,7 +2,7 @@
 // against a real Postgres database of its own, checked by exit code and output.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +60,20 @@ describe('ledger CLI', () => {
   });
 
   // Creating a PGlite database from scratch takes many seconds on a busy two-core machine.
+  it('reads .env from the working directory, with the environment winning over it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ledger-env-'));
+    try {
+      writeFileSync(join(dir, '.env'), 'DATABASE_URL=mysql://root@db/ledger\n');
+      const fromFile = await ledger(['migrate'], {}, dir);
+      expect(fromFile.code).toBe(1);
+      expect(fromFile.stderr).toContain('DATABASE_URL: must be a URL starting with postgres://');
+      const overridden = await ledger(['migrate'], { DATABASE_URL: database.url }, dir);
+      expect(overridden).toMatchObject({ code: 0, stdout: 'Postgres: schema is up to date.\n' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('migrates the embedded PGlite database under DATA_DIR', { timeout: 90_000 }, async () => {
     const run = await ledger(['migrate'], { DATA_DIR: join(workDir, 'data') });
     expect(run.code).toBe(0);
@@ -133,9 +147,9 @@ describe('ledger CLI', () => {
     return { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...env };
   }
 
-  async function ledger(args: string[], env: Record<string, string> = {}) {
+  async function ledger(args: string[], env: Record<string, string> = {}, cwd = workDir) {
     const child = spawn(process.execPath, [LEDGER, ...args], {
-      cwd: workDir,
+      cwd,
       env: environment(env),
     });
     const output = collect(child);
