@@ -3,10 +3,10 @@
 // associated data. The receiver accepts only the next counter, so a replayed,
 // dropped or reordered frame ends the session.
 
-import { gcm } from '@noble/ciphers/aes.js';
 import type { SealedFrameType } from '../protocol/constants.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { encodeSealedHeader, type SealedFrame } from '../protocol/frames.ts';
+import { nobleAead, type Aead } from './backend.ts';
 
 const MAX_COUNTER = (1n << 64n) - 1n;
 
@@ -18,13 +18,16 @@ export const frameNonce = (counter: bigint): Uint8Array => {
 
 export class Sealer {
   private next = 0n;
-  constructor(private readonly key: Uint8Array) {}
+  constructor(
+    private readonly key: Uint8Array,
+    private readonly aead: Aead = nobleAead,
+  ) {}
 
   seal(type: SealedFrameType, body: Uint8Array): Uint8Array {
     // Never reuse a nonce under one key, even after 2^64 frames.
     if (this.next >= MAX_COUNTER) throw new Error('frame counter exhausted; reconnect');
     const header = encodeSealedHeader(type, this.next);
-    const sealed = gcm(this.key, frameNonce(this.next), header).encrypt(body);
+    const sealed = this.aead.seal(this.key, frameNonce(this.next), header, body);
     this.next += 1n;
     const out = new Uint8Array(header.length + sealed.length);
     out.set(header);
@@ -35,7 +38,10 @@ export class Sealer {
 
 export class Opener {
   private expected = 0n;
-  constructor(private readonly key: Uint8Array) {}
+  constructor(
+    private readonly key: Uint8Array,
+    private readonly aead: Aead = nobleAead,
+  ) {}
 
   open(frame: SealedFrame): Uint8Array {
     if (frame.counter < this.expected) {
@@ -46,7 +52,7 @@ export class Opener {
     }
     let body: Uint8Array;
     try {
-      body = gcm(this.key, frameNonce(frame.counter), frame.header).decrypt(frame.payload);
+      body = this.aead.open(this.key, frameNonce(frame.counter), frame.header, frame.payload);
     } catch {
       throw new ProtocolError('DECRYPT_FAILED', `frame ${frame.counter} failed authentication`);
     }

@@ -7,7 +7,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { ByteWriter, utf8Bytes } from '../protocol/bytes.ts';
 import { PROTOCOL_VERSION, Tags } from '../protocol/constants.ts';
 import type { Hello } from '../protocol/frames.ts';
-import { ecdhX } from './ecdsa.ts';
+import type { CryptoBackend } from './backend.ts';
+import { ecdhX as nobleEcdhX } from './ecdsa.ts';
 
 /** SHA-256(lp(tag) ‖ u8 version ‖ lp(gatewayId) ‖ lp(nonce) ‖ lp(ephemeralPublicKey)). */
 export const helloSigningHash = (h: Omit<Hello, 'signature'>): Uint8Array =>
@@ -54,6 +55,7 @@ export const deriveSessionKeys = (
   ownEphemeralPrivateKey: Uint8Array,
   peerEphemeralPublicKey: Uint8Array,
   transcript: Uint8Array,
+  ecdhX: CryptoBackend['ecdhX'] = nobleEcdhX,
 ): SessionKeys => {
   const ikm = ecdhX(ownEphemeralPrivateKey, peerEphemeralPublicKey);
   return {

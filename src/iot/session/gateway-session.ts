@@ -5,7 +5,9 @@
 
 import { randomBytes } from '@noble/hashes/utils.js';
 import { Opener, Sealer } from '../crypto/aead-session.ts';
-import { isValidPublicKey, publicKeyOf, randomPrivateKey, signHash } from '../crypto/ecdsa.ts';
+import type { CryptoBackend } from '../crypto/backend.ts';
+import { isValidPublicKey } from '../crypto/ecdsa.ts';
+import { nodeBackend } from '../crypto/node-backend.ts';
 import { deriveSessionKeys, helloSigningHash, transcriptHash } from '../crypto/handshake.ts';
 import { decodeReading, readingHash } from '../protocol/canonical.ts';
 import { Limits, NONCE_BYTES } from '../protocol/constants.ts';
@@ -36,6 +38,8 @@ export interface GatewaySessionDeps {
   /** Milliseconds since the epoch; injected so skew and rate checks are testable. */
   clock?: () => number;
   maxClockSkewMs?: number;
+  /** Defaults to OpenSSL + libsecp256k1: the gateway does many handshakes per second. */
+  crypto?: CryptoBackend;
   /** Fixed ephemeral key and nonce: only for test vectors. */
   ephemeralPrivateKey?: Uint8Array;
   nonce?: Uint8Array;
@@ -51,22 +55,22 @@ export class GatewaySession {
   private readonly hello: Hello;
   private readonly ephemeralPrivateKey: Uint8Array;
   private readonly clock: () => number;
+  private readonly crypto: CryptoBackend;
 
   constructor(
     private readonly deps: GatewaySessionDeps,
     private readonly transport: FrameTransport,
   ) {
     this.clock = deps.clock ?? Date.now;
-    this.ephemeralPrivateKey = deps.ephemeralPrivateKey ?? randomPrivateKey();
+    this.crypto = deps.crypto ?? nodeBackend;
+    this.ephemeralPrivateKey = deps.ephemeralPrivateKey ?? this.crypto.randomPrivateKey();
     const unsigned = {
       gatewayId: deps.gatewayId,
       nonce: deps.nonce ?? randomBytes(NONCE_BYTES),
-      ephemeralPublicKey: publicKeyOf(this.ephemeralPrivateKey),
+      ephemeralPublicKey: this.crypto.publicKeyOf(this.ephemeralPrivateKey),
     };
-    this.hello = {
-      ...unsigned,
-      signature: signHash(helloSigningHash(unsigned), deps.gatewayPrivateKey),
-    };
+    const signature = this.crypto.signHash(helloSigningHash(unsigned), deps.gatewayPrivateKey);
+    this.hello = { ...unsigned, signature };
   }
 
   get status(): State['status'] {
@@ -143,13 +147,18 @@ export class GatewaySession {
     if (!isValidPublicKey(auth.ephemeralPublicKey)) {
       throw new ProtocolError('MALFORMED_FRAME', 'ephemeral key is not a curve point');
     }
-    const keys = deriveSessionKeys(this.ephemeralPrivateKey, auth.ephemeralPublicKey, transcript);
+    const keys = deriveSessionKeys(
+      this.ephemeralPrivateKey,
+      auth.ephemeralPublicKey,
+      transcript,
+      this.crypto.ecdhX,
+    );
     const now = this.clock();
     this.state = {
       status: 'open',
       meterId: auth.meterId,
-      sealer: new Sealer(keys.gatewayToMeter),
-      opener: new Opener(keys.meterToGateway),
+      sealer: new Sealer(keys.gatewayToMeter, this.crypto.aead),
+      opener: new Opener(keys.meterToGateway, this.crypto.aead),
       bucket: new TokenBucket(Limits.ratePerSecond, Limits.rateBurst, now),
     };
     this.send({ type: 'auth-ok', serverTime: now });
