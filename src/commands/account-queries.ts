@@ -4,6 +4,7 @@
 // services use to find an invitee by username and mobile.
 
 import {
+  accountPersonalDataSchema,
   maskAadhaar,
   normaliseMobile,
   type AccountPersonalData,
@@ -11,10 +12,19 @@ import {
 } from '../domain/account/index.ts';
 import { DomainError } from '../domain/shared/decider.ts';
 import type { EventStore } from '../eventstore/port.ts';
-import type { PersonalDataVault } from '../privacy/vault.ts';
+import type { PersonalDataVault, SealedPersonalData } from '../privacy/vault.ts';
 import { findAccountIdByUsername, loadAccountHistory } from './account-lookups.ts';
 
 type Deps = { store: EventStore; vault: PersonalDataVault };
+
+/** Opens an account's sealed data; null once forgotten. Throws if it is not account data at all. */
+export async function openPersonalData(
+  vault: PersonalDataVault,
+  sealed: SealedPersonalData,
+): Promise<AccountPersonalData | null> {
+  const opened = await vault.open(sealed);
+  return opened === null ? null : accountPersonalDataSchema.parse(opened);
+}
 
 /** Roles of an active account; none for system actors, unknown, disabled or forgotten accounts. */
 export async function actorRoles(store: EventStore, actor: string): Promise<Role[]> {
@@ -43,7 +53,7 @@ export async function readPersonalData(
   if (state.status === 'unregistered' || state.status === 'abandoned')
     throw new DomainError('ACCOUNT_NOT_FOUND', 'no such account');
   if (state.status === 'forgotten') return null;
-  return (await deps.vault.open(state.personal)) as AccountPersonalData | null;
+  return await openPersonalData(deps.vault, state.personal);
 }
 
 export interface AccountProfile {
@@ -77,7 +87,7 @@ export async function readProfile(deps: Deps, accountId: string): Promise<Accoun
       mobileVerified: false,
       personal: null,
     };
-  const data = (await deps.vault.open(state.personal)) as AccountPersonalData | null;
+  const data = await openPersonalData(deps.vault, state.personal);
   const personal = data && {
     name: data.name,
     email: data.email,
@@ -100,7 +110,7 @@ export function createTenantDirectory(deps: Deps): TenantDirectory {
       if (!accountId) return null;
       const { state } = await loadAccountHistory(deps.store, accountId);
       if (state.status !== 'active') return null;
-      const data = (await deps.vault.open(state.personal)) as AccountPersonalData | null;
+      const data = await openPersonalData(deps.vault, state.personal);
       return data !== null && data.mobile === normaliseMobile(mobile) ? { accountId } : null;
     },
   };

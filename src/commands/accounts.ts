@@ -12,7 +12,6 @@ import {
   validatePersonalData,
   validateRegistration,
   type AccountCommand,
-  type AccountPersonalData,
   type RegistrationInput,
   type Role,
 } from '../domain/account/index.ts';
@@ -26,7 +25,7 @@ import {
   releaseReservation,
   reserve,
 } from './account-lookups.ts';
-import { actorRoles } from './account-queries.ts';
+import { actorRoles, openPersonalData } from './account-queries.ts';
 import { handleCommand } from './handle-command.ts';
 
 export * from './account-lookups.ts';
@@ -44,11 +43,13 @@ export interface CommandOutcome {
   position: string | null;
 }
 
-const runAccount = (
+// The cast only joins `type` and `data` back into the union; the parameters
+// already tie each command type to its own data shape.
+const runAccount = <T extends AccountCommand['type']>(
   store: EventStore,
   accountId: string,
-  type: AccountCommand['type'],
-  data: object,
+  type: T,
+  data: Extract<AccountCommand, { type: T }>['data'],
   metadata: CommandMetadata,
 ) =>
   handleCommand(store, accountStream(accountId), accountDecider, {
@@ -232,7 +233,7 @@ export async function changePersonalData(
     throw new DomainError('ACCOUNT_NOT_FOUND', 'no such account');
   if (state.status === 'forgotten')
     throw new DomainError('ACCOUNT_FORGOTTEN', 'this person has been forgotten');
-  const previous = (await deps.vault.open(state.personal)) as AccountPersonalData | null;
+  const previous = await openPersonalData(deps.vault, state.personal);
   const lookup = emailLookup(deps.lookupKey, valid.email);
   const newEmail = { kind: 'email', key: lookup } as const;
   const oldEmail = { kind: 'email', key: state.emailLookup } as const;

@@ -2,6 +2,7 @@
 // editing their details, run by the service before anything is sealed (the
 // decider never sees personal data in clear, so it cannot check it itself).
 
+import { z } from 'zod';
 import { DomainError } from '../shared/decider.ts';
 
 export type ValidationErrorCode =
@@ -12,14 +13,14 @@ export type ValidationErrorCode =
   | 'INVALID_AADHAAR'
   | 'CONSENT_REQUIRED';
 
-/** The clear personal data sealed into account events. */
-export interface AccountPersonalData {
-  name: string;
-  email: string;
-  mobile: string;
-  aadhaar: string | null;
-  [key: string]: string | null;
-}
+/** The clear personal data sealed into account events, checked again when opened. */
+export const accountPersonalDataSchema = z.object({
+  name: z.string(),
+  email: z.string(),
+  mobile: z.string(),
+  aadhaar: z.string().nullable(),
+});
+export type AccountPersonalData = z.infer<typeof accountPersonalDataSchema>;
 
 export interface RegistrationInput {
   username: string;
