@@ -259,6 +259,36 @@ describe('gateway over WebSockets', () => {
   });
 });
 
+describe('gateway heartbeat', () => {
+  it('drops a meter whose connection went silent', async () => {
+    const quietDirectory = new MemoryDirectory();
+    quietDirectory.register('QUIET', testKey('QUIET'));
+    quietDirectory.register('LIVELY', testKey('LIVELY'));
+    const gw = await startGatewayServer({
+      gatewayId: 'gw-heartbeat',
+      gatewayPrivateKey: gatewayKey,
+      directory: quietDirectory,
+      sink: new MemorySink(),
+      verifier: pool,
+      heartbeatMs: 100,
+    });
+    try {
+      const quiet = await WsMeter.connect(gw.url as string, identity('QUIET'));
+      const lively = await WsMeter.connect(gw.url as string, identity('LIVELY'));
+      await expect.poll(() => gw.connectedMeters().sort()).toEqual(['LIVELY', 'QUIET']);
+      // Stop reading the socket, as a meter that lost power would: no more pongs.
+      quiet.ws.pause();
+      await expect.poll(() => gw.connectedMeters(), { timeout: 3000 }).toEqual(['LIVELY']);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(gw.connectedMeters()).toEqual(['LIVELY']);
+      quiet.ws.terminate();
+      lively.close();
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
 describe('gateway handshake deadline', () => {
   it('closes a meter that does not authenticate in time with HANDSHAKE_TIMEOUT', async () => {
     const slowDirectory = new MemoryDirectory();

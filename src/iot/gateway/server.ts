@@ -21,6 +21,8 @@ export interface GatewayServerOptions extends Omit<
   /** 0 (the default) picks a free port. */
   port?: number;
   handshakeTimeoutMs?: number;
+  /** WebSocket ping interval; a peer silent for a whole interval is dropped. */
+  heartbeatMs?: number;
 }
 
 export interface GatewayServer {
@@ -43,7 +45,7 @@ const toBytes = (data: RawData): Uint8Array => {
 };
 
 export const startGatewayServer = async (opts: GatewayServerOptions): Promise<GatewayServer> => {
-  const { server, host = '127.0.0.1', port = 0, handshakeTimeoutMs, ...deps } = opts;
+  const { server, host = '127.0.0.1', port = 0, handshakeTimeoutMs, heartbeatMs, ...deps } = opts;
   const wss = new WebSocketServer({
     ...(server ? { server } : { host, port }),
     path: IOT_PATH,
@@ -56,6 +58,19 @@ export const startGatewayServer = async (opts: GatewayServerOptions): Promise<Ga
     });
   }
   const open = new Map<string, { ws: WebSocket; session: GatewaySession }>();
+  // Half-open TCP connections (a meter losing power) never close by themselves;
+  // without this they would stay in `open` and receive bill-run requests forever.
+  const alive = new WeakMap<WebSocket, boolean>();
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (alive.get(ws) === false) {
+        ws.terminate();
+        continue;
+      }
+      alive.set(ws, false);
+      ws.ping();
+    }
+  }, heartbeatMs ?? Limits.heartbeatMs);
 
   wss.on('connection', (ws) => {
     const session = new GatewaySession(deps, {
@@ -65,6 +80,8 @@ export const startGatewayServer = async (opts: GatewayServerOptions): Promise<Ga
     let chain = Promise.resolve();
     let queued = 0;
     let registered: string | undefined;
+    alive.set(ws, true);
+    ws.on('pong', () => alive.set(ws, true));
     const timer = setTimeout(() => {
       if (session.status !== 'open') session.fail('HANDSHAKE_TIMEOUT', 'no auth in time', 0);
     }, handshakeTimeoutMs ?? Limits.handshakeTimeoutMs);
@@ -123,6 +140,7 @@ export const startGatewayServer = async (opts: GatewayServerOptions): Promise<Ga
       return true;
     },
     close: async () => {
+      clearInterval(heartbeat);
       for (const client of wss.clients) client.close(1001, 'gateway shutting down');
       // A peer that never answers the close handshake must not hold shutdown up.
       const force = setTimeout(() => wss.clients.forEach((c) => c.terminate()), 1000);

@@ -47,6 +47,7 @@ export const Limits = {
   maxIdBytes: 64,
   maxMessageBytes: 256,
   handshakeTimeoutMs: 10_000,
+  heartbeatMs: 30_000,
   maxClockSkewMs: 5 * 60_000,
   /** Token bucket per session for sealed frames from the meter. */
   ratePerSecond: 20,
