@@ -50,8 +50,8 @@ export interface BillingPorts {
   flagProperty(input: MissInput, metadata: CommandMetadata): Promise<void>;
   /** A successful read after a miss clears the flag. */
   unflagProperty(
-    input: { propertyId: string; runId: string },
-    metadata: CommandMetadata,
+    input: Pick<MissInput, 'propertyId' | 'runId'>,
+    meta: CommandMetadata,
   ): Promise<void>;
   /** Second consecutive miss: disable meter and property. */
   disableMeterAndProperty(input: MissInput, metadata: CommandMetadata): Promise<void>;
@@ -71,7 +71,7 @@ export interface BillingDeps {
 }
 
 export type BillingServiceErrorCode =
-  'READING_NOT_FOUND' | 'METER_NOT_ANSWERED' | 'PROPERTY_NOT_FOUND';
+  'READING_NOT_FOUND' | 'METER_NOT_ANSWERED' | 'PROPERTY_NOT_FOUND' | 'METER_NOT_ON_PROPERTY';
 
 const fail = (code: BillingServiceErrorCode, message: string) =>
   new DomainError<BillingServiceErrorCode>(code, message);
@@ -95,12 +95,21 @@ export async function startBillRun(
   input: { runId: string; period: string; deadline: string; meters: RunMeter[] },
   metadata: CommandMetadata,
 ): Promise<{ position: string | null; runId: string }> {
-  await requireRole(deps.store, metadata.actor, ['superuser', 'admin']);
-  const result = await onRun(deps.store, input.runId, {
-    type: 'StartBillRun',
-    data: input,
-    metadata,
+  const { store } = deps;
+  await requireRole(store, metadata.actor, ['superuser', 'admin']);
+  // A wrong pairing would bill one property for another's meter: check each
+  // against the property's own record of its approved meter.
+  const properties = await Promise.all(
+    input.meters.map((m) => foldStream(store, propertyStream(m.propertyId), propertyDecider)),
+  );
+  input.meters.forEach(({ meterId, propertyId }, i) => {
+    const property = properties[i]!;
+    if (property.status === 'none') throw fail('PROPERTY_NOT_FOUND', `no property ${propertyId}`);
+    if (property.meterId !== meterId)
+      throw fail('METER_NOT_ON_PROPERTY', `meter ${meterId} is not on property ${propertyId}`);
   });
+  const data = input;
+  const result = await onRun(store, input.runId, { type: 'StartBillRun', data, metadata });
   return { position: result.position, runId: input.runId };
 }
 
@@ -164,7 +173,9 @@ export async function billMeter(
   const { propertyId } = meter;
   const { period } = run;
 
-  const issued = await issueOnce(deps, { runId, meterId, propertyId, period }, metadata);
+  const { readingEventId } = meter;
+  const at = { runId, meterId, propertyId, period, readingEventId };
+  const issued = await issueOnce(deps, at, metadata);
   if (typeof issued === 'string') {
     const skipped = await onRun(store, runId, {
       type: 'SkipMeter',
@@ -175,24 +186,17 @@ export async function billMeter(
   }
 
   await ports.chargeBill(issued, sub(metadata, `charge/${meterId}`));
+  const { billId, closingReadingEventId, closingWh, closingReadAt } = issued;
   await onMeterBilling(store, meterId, {
     type: 'RecordPeriodBilled',
-    data: {
-      period,
-      propertyId,
-      billId: issued.billId,
-      closingReadingEventId: issued.closingReadingEventId,
-      closingWh: issued.closingWh,
-      closingReadAt: issued.closingReadAt,
-      runId,
-    },
+    data: { period, propertyId, billId, closingReadingEventId, closingWh, closingReadAt, runId },
     metadata: sub(metadata, `history/${meterId}`),
   });
   if (issued.missedPeriods > 0)
     await ports.unflagProperty({ propertyId, runId }, sub(metadata, `unflag/${meterId}`));
   const recorded = await onRun(store, runId, {
     type: 'RecordMeterBilled',
-    data: { meterId, billId: issued.billId },
+    data: { meterId, billId },
     metadata: sub(metadata, `billed/${meterId}`),
   });
   return { outcome: 'billed', bill: issued, position: recorded.position };
@@ -206,11 +210,11 @@ export async function billMeter(
  */
 async function issueOnce(
   deps: BillingDeps,
-  at: { runId: string; meterId: string; propertyId: string; period: string },
+  at: Omit<MissInput, 'consecutiveMisses'> & { readingEventId: string },
   metadata: CommandMetadata,
 ): Promise<IssuedBill | string> {
   const { store, ports } = deps;
-  const { runId, meterId, propertyId, period } = at;
+  const { runId, meterId, propertyId, period, readingEventId } = at;
   const existing = await foldStream(store, billStream(propertyId, period), billDecider);
   if (existing.status === 'issued') return existing.bill;
   const history = await foldStream(store, meterBillingStream(meterId), meterBillingDecider);
@@ -221,10 +225,8 @@ async function issueOnce(
   if (property.status !== 'approved') return `property is ${property.status}`;
   const tariff = await tariffInForceOn(store, property.kind, periodEnd(period));
   if (!tariff) return `no ${property.kind} tariff in force on ${periodEnd(period)}`;
-  const run = await loadRun(store, runId);
-  const readingEventId = run.status === 'none' ? null : run.meters[meterId]?.readingEventId;
   const readings = await store.readStream(meterStream(meterId));
-  const closing = readingEventId ? findReading(readings, readingEventId) : null;
+  const closing = findReading(readings, readingEventId);
   if (!closing) throw fail('READING_NOT_FOUND', `answer of meter ${meterId} is not a reading`);
   const command: IssueBill = {
     type: 'IssueBill',

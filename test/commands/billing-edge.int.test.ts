@@ -66,7 +66,7 @@ describe('tariff services on Postgres', () => {
 });
 
 describe('bill run edges on Postgres', () => {
-  it('refuses runs from customers and answers that are not readings of the meter', async () => {
+  it('refuses runs from customers, meters paired with the wrong property, and answers that are not readings', async () => {
     const f = await world.installMeter(10);
     const runId = randomUUID();
     const input = {
@@ -78,6 +78,15 @@ describe('bill run edges on Postgres', () => {
     await expect(startBillRun(world.deps, input, meta(world.customer))).rejects.toMatchObject({
       code: 'FORBIDDEN',
     });
+    const other = await world.installMeter(15);
+    const swapped = [{ meterId: other.meterId, propertyId: f.propertyId }];
+    await expect(
+      startBillRun(world.deps, { ...input, meters: swapped }, meta(world.admin)),
+    ).rejects.toMatchObject({ code: 'METER_NOT_ON_PROPERTY' });
+    const unknown = [{ meterId: f.meterId, propertyId: randomUUID() }];
+    await expect(
+      startBillRun(world.deps, { ...input, meters: unknown }, meta(world.admin)),
+    ).rejects.toMatchObject({ code: 'PROPERTY_NOT_FOUND' });
     await startBillRun(world.deps, input, meta(world.admin));
     await expect(
       recordMeterAnswer(

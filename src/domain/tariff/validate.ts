@@ -8,6 +8,8 @@ import type { TariffVersion } from './events.ts';
 export type TariffValidationCode =
   | 'INVALID_EFFECTIVE_DATE'
   | 'INVALID_VERSION'
+  | 'INVALID_MODE'
+  | 'INVALID_CHARGE_NAME'
   | 'NO_SLABS'
   | 'SLABS_NOT_FROM_ZERO'
   | 'SLAB_GAP'
@@ -72,6 +74,11 @@ const RESERVED_BASES = new Set(['energy', 'energy+fixed']);
 function validateCharges(terms: TariffVersion): TariffValidationError | null {
   const names = new Set<string>();
   for (const { name } of [...terms.taxes, ...terms.miscCharges]) {
+    if (typeof name !== 'string' || name.trim() === '' || name !== name.trim())
+      return fail(
+        'INVALID_CHARGE_NAME',
+        'charge names must be non-empty, without surrounding spaces',
+      );
     if (RESERVED_BASES.has(name))
       return fail('RESERVED_CHARGE_NAME', `${name} is reserved for a tax base`);
     if (names.has(name)) return fail('DUPLICATE_CHARGE_NAME', `charge name ${name} is used twice`);
@@ -103,6 +110,8 @@ export function validateTariff(terms: TariffVersion): TariffValidationError | nu
     return fail('INVALID_VERSION', 'version must be a positive integer');
   if (!isIsoDate(terms.effectiveFrom))
     return fail('INVALID_EFFECTIVE_DATE', 'effectiveFrom must be a date YYYY-MM-DD');
+  if (terms.mode !== 'telescopic' && terms.mode !== 'volume')
+    return fail('INVALID_MODE', 'mode must be telescopic or volume');
   if (!Number.isInteger(terms.dueDays) || terms.dueDays < 1 || terms.dueDays > 90)
     return fail('INVALID_DUE_DAYS', 'dueDays must be an integer from 1 to 90');
   return validateSlabs(terms.slabs) ?? validateCharges(terms);
