@@ -95,7 +95,12 @@ export async function registerAccount(
   try {
     await reserve(deps.store, email, accountId, metadata);
   } catch (error) {
-    await releaseReservation(deps.store, username, accountId, 'claim_abandoned', metadata);
+    // Best effort: if this release fails too, the username stays claimed by an
+    // account that never registered, and goes stale and reclaimable; the
+    // caller needs the original error, not the release's.
+    await releaseReservation(deps.store, username, accountId, 'claim_abandoned', metadata).catch(
+      () => undefined,
+    );
     throw error;
   }
   const personal = await deps.vault.seal(accountId, valid.personal);

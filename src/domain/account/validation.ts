@@ -131,7 +131,11 @@ export function validateRegistration(
     );
   const personal = validatePersonalData(input);
   if (personal instanceof DomainError) return personal;
-  if (!input.consentGivenAt)
+  // The instant the person consented is evidence; it must be a real ISO-8601 instant.
+  if (
+    !input.consentGivenAt ||
+    !z.iso.datetime({ offset: true }).safeParse(input.consentGivenAt).success
+  )
     return new DomainError('CONSENT_REQUIRED', 'consent to the privacy terms is required');
   return { username, personal, consentGivenAt: input.consentGivenAt };
 }

@@ -57,6 +57,7 @@ describe('registration validation', () => {
     ['Aadhaar starting 1', { aadhaar: '123412341234' }, 'INVALID_AADHAAR'],
     ['Aadhaar with a bad check digit', { aadhaar: '234123412345' }, 'INVALID_AADHAAR'],
     ['no consent', { consentGivenAt: null }, 'CONSENT_REQUIRED'],
+    ['consent without a valid instant', { consentGivenAt: 'yes' }, 'CONSENT_REQUIRED'],
   ] as const)('rejects %s', (_label, override, code) => {
     const outcome = validateRegistration({ ...valid, ...override });
     expect(outcome).toBeInstanceOf(DomainError);
