@@ -47,7 +47,15 @@ export interface GatewaySessionDeps {
 
 type State =
   | { status: 'awaiting-auth' }
-  | { status: 'open'; meterId: string; sealer: Sealer; opener: Opener; bucket: TokenBucket }
+  | {
+      status: 'open';
+      meterId: string;
+      /** The key the meter authenticated with; rotating or revoking it ends the session. */
+      publicKey: Uint8Array;
+      sealer: Sealer;
+      opener: Opener;
+      bucket: TokenBucket;
+    }
   | { status: 'closed' };
 
 export class GatewaySession {
@@ -157,6 +165,7 @@ export class GatewaySession {
     this.state = {
       status: 'open',
       meterId: auth.meterId,
+      publicKey: meter.publicKey,
       sealer: new Sealer(keys.gatewayToMeter, this.crypto.aead),
       opener: new Opener(keys.meterToGateway, this.crypto.aead),
       bucket: new TokenBucket(Limits.ratePerSecond, Limits.rateBurst, now),
@@ -191,7 +200,7 @@ export class GatewaySession {
 
   private async onReading(canonical: Uint8Array, signature: Uint8Array): Promise<void> {
     if (this.state.status !== 'open') return;
-    const { meterId, bucket } = this.state;
+    const { meterId, publicKey, bucket } = this.state;
     const reading = decodeReading(canonical);
     if (reading.meterId !== meterId) {
       throw new ProtocolError(
@@ -204,10 +213,10 @@ export class GatewaySession {
     if (Math.abs(reading.readAt - now) > (this.deps.maxClockSkewMs ?? Limits.maxClockSkewMs)) {
       return this.fail('CLOCK_SKEW', `readAt ${reading.readAt} vs gateway ${now}`, reading.seq);
     }
-    const meter = await this.deps.directory.lookup(meterId);
-    if (!meter) return this.fail('UNKNOWN_METER', 'meter was removed', reading.seq);
+    // No directory lookup per reading: the hot path stays off the database, and
+    // disabling a meter or rotating its key drops the session (disconnectMeter).
     const ok = await this.deps.verifier
-      .verify({ publicKey: meter.publicKey, hash: readingHash(reading), signature })
+      .verify({ publicKey, hash: readingHash(reading), signature })
       .catch(() => undefined);
     if (ok === undefined) return this.fail('UNAVAILABLE', 'verification unavailable', reading.seq);
     if (!ok) return this.fail('BAD_SIGNATURE', 'reading signature does not verify', reading.seq);
