@@ -30,7 +30,7 @@ export interface BillInputs {
   arrearsPaise: number;
   /** Consecutive periods missed before this read; each adds the missed-reading penalty. */
   missedPeriods: number;
-  /** ISO instant the bill is issued; the due date counts from its (UTC) date. */
+  /** ISO instant the bill is issued; the due date counts from its date as written (UTC for `Z`). */
   issuedAt: string;
 }
 
@@ -86,7 +86,10 @@ function energyLines(units: number, tariff: TariffVersion): Draft[] {
     const top = slab.toWh === null ? units : Math.min(units, slab.toWh);
     const part = top - slab.fromWh;
     if (part <= 0) break;
-    const range = `${formatKwh(slab.fromWh)}–${slab.toWh === null ? '' : formatKwh(slab.toWh)}`;
+    const range =
+      slab.toWh === null
+        ? `above ${formatKwh(slab.fromWh)}`
+        : `${formatKwh(slab.fromWh)}–${formatKwh(slab.toWh)}`;
     lines.push({
       code: `ENERGY_${i + 1}`,
       label: `Energy slab ${range} kWh: ${formatKwh(part)} kWh @ ₹${formatRupees(slab.ratePaisePerKwh)}/kWh`,

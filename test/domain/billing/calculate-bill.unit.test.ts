@@ -42,9 +42,19 @@ describe('calculateBill: fixed cases', () => {
   it('charges each telescopic slab at its own rate', () => {
     const bill = ok(calculateBill(inputs({ ...prototypeTariff, mode: 'telescopic' }, 0, 250_000)));
     expect(bill.lines.filter((l) => l.code.startsWith('ENERGY'))).toEqual([
-      expect.objectContaining({ code: 'ENERGY_1', quantityWh: 100_000, amountPaise: 50_000 }),
+      expect.objectContaining({
+        code: 'ENERGY_1',
+        label: 'Energy slab 0–100 kWh: 100 kWh @ ₹5.00/kWh',
+        quantityWh: 100_000,
+        amountPaise: 50_000,
+      }),
       expect.objectContaining({ code: 'ENERGY_2', quantityWh: 100_000, amountPaise: 80_000 }),
-      expect.objectContaining({ code: 'ENERGY_3', quantityWh: 50_000, amountPaise: 60_000 }),
+      expect.objectContaining({
+        code: 'ENERGY_3',
+        label: 'Energy slab above 200 kWh: 50 kWh @ ₹12.00/kWh',
+        quantityWh: 50_000,
+        amountPaise: 60_000,
+      }),
     ]);
     // SGST 5% of ₹1,900 energy + RENT
     expect(bill.totalPaise).toBe(190_000 + 9_500 + 4_500);
