@@ -1,6 +1,7 @@
 // Native and @noble verifiers agree on valid and invalid signatures, and both
 // refuse malleated (high-S) ones; the selection prefers native.
 
+import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
@@ -86,5 +87,38 @@ describe('signature verification', () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('verifier selection without the native binding', () => {
+  it('falls back to @noble, still verifying and still refusing high-S', () => {
+    // A fresh process, because the binding is loaded once at import time.
+    const script = `
+      import { verifierKind, verifyReadingSignature } from './src/iot/verify/select.ts';
+      import { nodeBackend } from './src/iot/crypto/node-backend.ts';
+      import { malleate, publicKeyOf, signHash } from './src/iot/crypto/ecdsa.ts';
+      const key = new Uint8Array(32).fill(7);
+      const hash = new Uint8Array(32).fill(9);
+      const sig = signHash(hash, key);
+      console.log(JSON.stringify({
+        kind: verifierKind,
+        backend: nodeBackend.name,
+        valid: verifyReadingSignature(publicKeyOf(key), hash, sig),
+        highS: verifyReadingSignature(publicKeyOf(key), hash, malleate(sig)),
+      }));`;
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        env: { ...process.env, METERLEDGER_DISABLE_NATIVE: '1' },
+        encoding: 'utf8',
+      },
+    );
+    expect(JSON.parse(out.trim().split('\n').at(-1) as string)).toEqual({
+      kind: 'noble',
+      backend: 'node+noble-sign',
+      valid: true,
+      highS: false,
+    });
   });
 });
