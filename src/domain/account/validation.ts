@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import { DomainError } from '../shared/decider.ts';
+import { verhoeffValid } from '../shared/verhoeff.ts';
 
 export type ValidationErrorCode =
   | 'INVALID_USERNAME'
@@ -48,38 +49,6 @@ const USERNAME = /^[a-z0-9][a-z0-9._-]{2,31}$/;
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 // Indian mobile numbers are 10 digits starting 6-9.
 const MOBILE = /^[6-9]\d{9}$/;
-
-// Verhoeff checksum tables: UIDAI uses Verhoeff for the last Aadhaar digit.
-const D = [
-  [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-  [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
-  [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
-  [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
-  [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
-  [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
-  [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
-  [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
-  [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
-  [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
-];
-const P = [
-  [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-  [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
-  [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
-  [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
-  [9, 4, 5, 3, 1, 2, 7, 6, 0, 8],
-  [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
-  [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
-  [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
-];
-
-export function verhoeffValid(digits: string): boolean {
-  let check = 0;
-  [...digits].reverse().forEach((ch, i) => {
-    check = D[check]![P[i % 8]![Number(ch)]!]!;
-  });
-  return check === 0;
-}
 
 /** Aadhaar: 12 digits (spaces allowed), not starting 0 or 1, Verhoeff check digit. */
 export function normaliseAadhaar(aadhaar: string): string | DomainError<ValidationErrorCode> {
