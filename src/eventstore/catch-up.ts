@@ -69,18 +69,27 @@ export function catchUpSubscription(
       }
     };
     checkCaughtUp();
+    const read = (after: string | undefined) =>
+      reader.readAll(after === undefined ? { limit: batchSize } : { after, limit: batchSize });
+    // While catching up, the next page is fetched while the handler works on this one.
+    let prefetched: Promise<RecordedEvent[]> | null = null;
     while (!stopped) {
       woken = false;
-      const events = await reader.readAll(
-        checkpoint === undefined ? { limit: batchSize } : { after: checkpoint, limit: batchSize },
-      );
+      const events = await (prefetched ?? read(checkpoint));
+      prefetched = null;
       if (stopped) break;
+      const full = events.length === batchSize;
+      if (full) {
+        prefetched = read(events[batchSize - 1]!.position);
+        // A failed prefetch surfaces when awaited; until then it must not count as unhandled.
+        prefetched.catch(() => {});
+      }
       if (events.length > 0) {
         await handler(events);
         checkpoint = events[events.length - 1]!.position;
         checkCaughtUp();
       }
-      if (events.length < batchSize) await sleep();
+      if (!full) await sleep();
     }
   };
 

@@ -61,6 +61,27 @@ export async function eventually(condition: () => boolean, timeoutMs = 10_000): 
   }
 }
 
+/** Polls an async `condition` until it holds or `timeoutMs` passes. */
+export async function eventuallyAsync(condition: () => Promise<boolean>, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(20);
+  }
+}
+
+/**
+ * Waits until the log is readable up to `position`. Log readers only see
+ * transactions older than every running one, cluster-wide, so a write can
+ * take a moment to show while other databases' transactions are open.
+ */
+export function readableUpTo(store: EventStore, position: string): Promise<void> {
+  return eventuallyAsync(async () => {
+    const head = await store.headPosition();
+    return head !== null && store.comparePositions(head, position) >= 0;
+  });
+}
+
 /** Reads the whole log, page by page. */
 export async function readWholeLog(store: EventStore) {
   const all = [];
