@@ -67,12 +67,16 @@ const poolNativePerSec = await pooled('native', cores);
 console.log(`native, pool x${cores}: ${poolNativePerSec}/s`);
 const poolNoblePerSec = await pooled('noble', cores);
 console.log(`noble, pool x${cores}:  ${poolNoblePerSec}/s`);
+// One worker: against nativePerSec this isolates the pool's hand-off cost from core contention.
+const poolNativeOneWorkerPerSec = await pooled('native', 1);
+console.log(`native, pool x1:   ${poolNativeOneWorkerPerSec}/s`);
 console.log(
   JSON.stringify({
     nativePerSec,
     noblePerSec,
     poolNativePerSec,
     poolNoblePerSec,
+    poolNativeOneWorkerPerSec,
     poolSize: cores,
     cores,
     seconds: SECONDS,
