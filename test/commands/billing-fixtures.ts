@@ -43,6 +43,7 @@ export const tariff: TariffVersion = {
 
 // The secp256k1 generator point, compressed: a valid public key for inventory.
 const GENERATOR = '0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798';
+const PUBLISHED_AT = '2025-11-15T00:00:00Z';
 const INSTALLED_AT = '2025-12-20T00:00:00Z';
 
 export function meta(
@@ -163,7 +164,7 @@ export async function createBillingWorld(options: { publishTariff?: boolean } = 
     await publishTariffVersion(
       deps,
       { kind: 'residential', terms: tariff },
-      meta(superuser, INSTALLED_AT),
+      meta(superuser, PUBLISHED_AT),
     );
 
   return {

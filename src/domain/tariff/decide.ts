@@ -1,6 +1,7 @@
 // Commands on a tariff stream: publishing a new version. Versions only ever
-// increase, and each takes effect strictly later than the one before, so the
-// version in force on any date is unambiguous and never changes after the fact.
+// increase, each takes effect strictly later than the one before and (after
+// the first) never before the day it is published, so the version in force on
+// any date is unambiguous and never changes after the fact.
 
 import { DomainError, type Command } from '../shared/decider.ts';
 import type { PropertyKind, TariffEvent, TariffState, TariffVersion } from './events.ts';
@@ -14,7 +15,11 @@ export type PublishTariffVersion = Command<
 export type TariffCommand = PublishTariffVersion;
 
 export type TariffErrorCode =
-  TariffValidationCode | 'VERSION_NOT_INCREASING' | 'EFFECTIVE_DATE_NOT_LATER' | 'KIND_MISMATCH';
+  | TariffValidationCode
+  | 'VERSION_NOT_INCREASING'
+  | 'EFFECTIVE_DATE_NOT_LATER'
+  | 'EFFECTIVE_DATE_IN_PAST'
+  | 'KIND_MISMATCH';
 
 export type TariffError = DomainError<TariffErrorCode>;
 
@@ -32,6 +37,14 @@ export function decide(command: TariffCommand, state: TariffState): TariffEvent[
           return new DomainError(
             'VERSION_NOT_INCREASING',
             `version ${terms.version} is not after version ${last.version}`,
+          );
+        // A back-dated later version would change which tariff was "in force"
+        // for bills already issued, and their audit would no longer hold. (The
+        // first version may be back-dated: no bill can predate every tariff.)
+        if (terms.effectiveFrom < command.metadata.now.slice(0, 10))
+          return new DomainError(
+            'EFFECTIVE_DATE_IN_PAST',
+            'a new version cannot take effect in the past',
           );
         if (terms.effectiveFrom <= last.effectiveFrom)
           return new DomainError(

@@ -35,6 +35,22 @@ describe('tariff decider: PublishTariffVersion', () => {
       .thenFails('EFFECTIVE_DATE_NOT_LATER');
   });
 
+  it('rejects a later version taking effect before the day it is published', () => {
+    const late = { ...v2, effectiveFrom: '2026-01-31' };
+    given(tariffDecider, [published(v1)])
+      .when(publish(late, 'residential', '2026-02-01T00:00:00.000Z'))
+      .thenFails('EFFECTIVE_DATE_IN_PAST');
+    given(tariffDecider, [published(v1)])
+      .when(publish(late, 'residential', '2026-01-31T23:00:00.000Z'))
+      .then([published(late, '2026-01-31T23:00:00.000Z')]);
+  });
+
+  it('lets the first version be back-dated: no bill can predate every tariff', () => {
+    given(tariffDecider)
+      .when(publish(v1, 'residential', '2026-03-01T00:00:00.000Z'))
+      .then([published(v1, '2026-03-01T00:00:00.000Z')]);
+  });
+
   it('rejects a version for another kind on the same stream', () => {
     given(tariffDecider, [published(v1)])
       .when(publish(v2, 'commercial'))
@@ -135,22 +151,26 @@ const v2: TariffVersion = {
   fixedChargePaise: 6000,
 };
 
-function publish(terms: TariffVersion, kind: 'residential' | 'commercial' = 'residential') {
+function publish(
+  terms: TariffVersion,
+  kind: 'residential' | 'commercial' = 'residential',
+  now = '2025-12-20T10:00:00.000Z',
+) {
   const command: PublishTariffVersion = {
     type: 'PublishTariffVersion',
     data: { kind, terms },
-    metadata: { now: '2025-12-20T10:00:00.000Z', commandId: 'c-1', actor: 'super-1' },
+    metadata: { now, commandId: 'c-1', actor: 'super-1' },
   };
   return command;
 }
 
-function published(terms: TariffVersion): TariffEvent {
+function published(terms: TariffVersion, publishedAt = '2025-12-20T10:00:00.000Z'): TariffEvent {
   return {
     type: 'TariffVersionPublished',
     data: {
       ...terms,
       kind: 'residential',
-      publishedAt: '2025-12-20T10:00:00.000Z',
+      publishedAt,
       publishedBy: 'super-1',
     },
   };
