@@ -22,6 +22,14 @@ export interface MeterClientOptions {
   readRegister: () => number;
   clock?: () => number;
   backoff?: BackoffOptions;
+  /** Give up on a connection that has not completed the handshake by then (default 15 s). */
+  handshakeTimeoutMs?: number;
+  /**
+   * Give up on an established connection that has carried nothing, not even the
+   * gateway's 30 s WebSocket pings, for this long (default 75 s): a half-open
+   * TCP connection would otherwise never close.
+   */
+  silenceTimeoutMs?: number;
   random?: () => number;
   /** Everything the session reports, plus connection changes, for logs and tests. */
   onEvent?: (e: MeterClientEvent) => void;
@@ -44,6 +52,7 @@ export class MeterClient {
   private attempt = 0;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
   private readonly pending = new Map<number, (o: ReadingOutcome) => void>();
   private connectedWaiters: (() => void)[] = [];
 
@@ -127,11 +136,22 @@ export class MeterClient {
     const session = new MeterSession(this.identity);
     this.ws = ws;
     this.session = session;
+    const feed = () => {
+      clearTimeout(this.watchdog);
+      const ms =
+        session.status === 'open'
+          ? (this.opts.silenceTimeoutMs ?? 75_000)
+          : (this.opts.handshakeTimeoutMs ?? 15_000);
+      this.watchdog = setTimeout(() => ws.terminate(), ms);
+    };
+    feed();
+    ws.on('ping', feed);
     ws.on('message', (data: Buffer) => {
       try {
         const step = session.receive(new Uint8Array(data));
         for (const frame of step.send) ws.send(frame);
         if (step.event) this.onSessionEvent(step.event);
+        feed();
       } catch (err) {
         if (!(err instanceof ProtocolError)) throw err;
         this.opts.onEvent?.({ type: 'protocol-error', code: err.code });
@@ -140,6 +160,7 @@ export class MeterClient {
       }
     });
     ws.on('close', (code, reason) => {
+      clearTimeout(this.watchdog);
       for (const seq of [...this.pending.keys()]) this.settle({ seq, result: 'disconnected' });
       if (this.stopped) return;
       const retryInMs = backoffDelay(

@@ -5,6 +5,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { writeMeterKeyFile } from '../../devices/keys.ts';
 import { MeterClient, type MeterClientEvent } from '../../devices/meter.ts';
@@ -36,6 +38,7 @@ const makeMeter = async (
     gatewayPublicKey?: Uint8Array;
     register?: () => number;
     events?: MeterClientEvent[];
+    url?: string;
   } = {},
 ) => {
   const keyFile = join(dir, `${meterId}.key.json`);
@@ -49,11 +52,12 @@ const makeMeter = async (
     });
   }
   const client = await MeterClient.create({
-    url: gateway.url as string,
+    url: opts.url ?? (gateway.url as string),
     keyFile,
     seqFile: join(dir, `${meterId}.seq`),
     readRegister: opts.register ?? (() => 1000),
     backoff: { baseMs: 20, maxMs: 200 },
+    handshakeTimeoutMs: 300,
     onEvent: (e) => opts.events?.push(e),
   });
   clients.push(client);
@@ -133,6 +137,28 @@ describe('meter client', () => {
     for (const d of drops)
       expect(d.type === 'disconnected' && d.retryInMs).toBeLessThanOrEqual(200);
     expect(await meter.sendReading()).toEqual({ seq: 1, result: 'ack' });
+  });
+
+  it('abandons a gateway that never says hello, and keeps retrying', async () => {
+    const mute = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((resolve) => mute.once('listening', resolve));
+    const attempts: number[] = [];
+    mute.on('connection', () => attempts.push(Date.now()));
+    try {
+      const events: MeterClientEvent[] = [];
+      const meter = await makeMeter('DEV-6', {
+        events,
+        url: `ws://127.0.0.1:${(mute.address() as AddressInfo).port}`,
+      });
+      meter.start();
+      await expect.poll(() => attempts.length, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
+      expect(events.filter((e) => e.type === 'disconnected').length).toBeGreaterThanOrEqual(1);
+      expect(meter.connected).toBe(false);
+    } finally {
+      await Promise.all(clients.splice(0).map((c) => c.stop()));
+      mute.clients.forEach((c) => c.terminate());
+      await new Promise((resolve) => mute.close(resolve));
+    }
   });
 
   it('refuses a gateway whose hello is not signed by the pinned key', async () => {
