@@ -249,6 +249,22 @@ describe('gateway over WebSockets', () => {
     await expectStillServing();
   });
 
+  it('closes with UNAVAILABLE when the meter directory fails during the handshake', async () => {
+    const lookup = directory.lookup.bind(directory);
+    directory.lookup = async (meterId) => {
+      if (meterId === 'M3') throw new Error('directory down');
+      return lookup(meterId);
+    };
+    try {
+      const m = await connect(identity('M3'));
+      expect(await rejection(m)).toMatchObject({ code: 'UNAVAILABLE' });
+      expect((await m.closed).reason).toBe('UNAVAILABLE');
+      await expectStillServing();
+    } finally {
+      directory.lookup = lookup;
+    }
+  });
+
   it('closes quietly when the meter aborts the handshake', async () => {
     const m = await connect(identity('M1'), { handshake: false });
     await new Promise((r) => setTimeout(r, 20));

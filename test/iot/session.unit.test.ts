@@ -10,13 +10,21 @@ import type { ProtocolErrorCode } from '../../src/iot/protocol/errors.ts';
 import { GatewaySession } from '../../src/iot/session/gateway-session.ts';
 import { MeterSession, type MeterEvent } from '../../src/iot/session/meter-session.ts';
 import { inlineVerifier } from '../../src/iot/verify/select.ts';
+import type { ReadingVerifier } from '../../src/iot/verify/types.ts';
 import { MemoryDirectory, MemorySink, testKey } from './fixtures.ts';
 import { generateVectors } from './vectors.ts';
 
 const v = generateVectors();
 const NOW = v.inputs.serverTime;
 
-const setup = (opts: { register?: boolean; enabled?: boolean; meterKey?: Uint8Array } = {}) => {
+const setup = (
+  opts: {
+    register?: boolean;
+    enabled?: boolean;
+    meterKey?: Uint8Array;
+    verifier?: ReadingVerifier;
+  } = {},
+) => {
   const directory = new MemoryDirectory();
   const sink = new MemorySink();
   const meterPriv = fromHex(v.inputs.meterPrivateKey);
@@ -29,7 +37,7 @@ const setup = (opts: { register?: boolean; enabled?: boolean; meterKey?: Uint8Ar
       gatewayPrivateKey: fromHex(v.inputs.gatewayPrivateKey),
       directory,
       sink,
-      verifier: inlineVerifier('noble'),
+      verifier: opts.verifier ?? inlineVerifier('noble'),
       clock: () => NOW,
       ephemeralPrivateKey: fromHex(v.inputs.gatewayEphemeralPrivateKey),
       nonce: fromHex(v.inputs.nonce),
@@ -54,7 +62,7 @@ const setup = (opts: { register?: boolean; enabled?: boolean; meterKey?: Uint8Ar
     }
     return events;
   };
-  return { gateway, meter, sink, toMeter, closed, drain };
+  return { gateway, meter, sink, directory, toMeter, closed, drain };
 };
 
 const handshake = async (s: ReturnType<typeof setup>) => {
@@ -163,6 +171,33 @@ describe('gateway and meter sessions', () => {
       5,
     );
     expect(s.closed).toEqual([]);
+  });
+
+  it('answers UNAVAILABLE, keeping the session, when storage fails', async () => {
+    const s = setup();
+    await handshake(s);
+    s.sink.accept = async () => {
+      throw new Error('database down');
+    };
+    await s.gateway.handle(s.meter.sealReading(reading(1, 1)).frame);
+    expect(s.drain()).toMatchObject([{ type: 'rejected', code: 'UNAVAILABLE', refSeq: 1 }]);
+    expect(s.closed).toEqual([]);
+  });
+
+  it('answers UNAVAILABLE when the verifier fails, storing nothing', async () => {
+    let broken = false;
+    const flaky: ReadingVerifier = {
+      kind: 'flaky',
+      verify: (item) =>
+        broken ? Promise.reject(new Error('pool down')) : inlineVerifier().verify(item),
+      close: async () => {},
+    };
+    const s = setup({ verifier: flaky });
+    await handshake(s);
+    broken = true;
+    await s.gateway.handle(s.meter.sealReading(reading(1, 1)).frame);
+    expect(s.drain()).toMatchObject([{ type: 'rejected', code: 'UNAVAILABLE', refSeq: 1 }]);
+    expect(s.sink.stored).toEqual([]);
   });
 
   it.each([
