@@ -2,7 +2,7 @@
 // group commit) and reading streams and the log back.
 
 import { expect, it } from 'vitest';
-import { EventStoreError, WrongExpectedRevisionError } from '../../src/eventstore/errors.ts';
+import { WrongExpectedRevisionError } from '../../src/eventstore/errors.ts';
 import { GENESIS_HASH, verifyStream } from '../../src/eventstore/integrity.ts';
 import type { FixtureRef } from './contract-fixtures.ts';
 import { newEvent, newEvents, readableUpTo, streamName } from './contract-fixtures.ts';
@@ -129,7 +129,7 @@ export function appendContract(fixture: FixtureRef): void {
     expect((await store.readStream(stream)).map((e) => e.revision)).toEqual([0, 1, 2]);
   });
 
-  it('rejects a batch that only partly repeats stored ids, or repeats ids of another stream', async () => {
+  it('rejects a batch that only partly repeats stored ids, or repeats them out of order', async () => {
     const { store } = fixture();
     const stream = streamName();
     const stored = newEvents(2);
@@ -137,7 +137,6 @@ export function appendContract(fixture: FixtureRef): void {
     await expect(store.append(stream, [stored[0]!, newEvent()])).rejects.toMatchObject({
       code: 'IDEMPOTENCY_CONFLICT',
     });
-    await expect(store.append(streamName(), stored)).rejects.toBeInstanceOf(EventStoreError);
     await expect(
       store.append(stream, [stored[1]!, stored[0]!], { expectedRevision: 'no_stream' }),
     ).rejects.toMatchObject({ code: 'IDEMPOTENCY_CONFLICT' });

@@ -16,7 +16,7 @@ interface EventRow {
   type: string;
   data: JsonObject;
   metadata: JsonObject;
-  recorded_at: Date | string;
+  recorded_ms: number;
   prev_hash: string;
   hash: string;
 }
@@ -24,7 +24,7 @@ interface EventRow {
 // Output names differ from column names on purpose: ORDER BY would otherwise
 // pick the text alias and sort positions as strings.
 const COLUMNS = `transaction_id::text AS txid, position::text AS pos, stream, revision, id::text AS id,
-  type, data, metadata, recorded_at, prev_hash, hash`;
+  type, data, metadata, (extract(epoch FROM recorded_at) * 1000)::float8 AS recorded_ms, prev_hash, hash`;
 
 // Visible to log readers: transactions that had finished when the statement began.
 const SETTLED = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
@@ -37,7 +37,7 @@ const toEvent = (row: EventRow): RecordedEvent => ({
   type: row.type,
   data: row.data,
   metadata: row.metadata,
-  recordedAt: row.recorded_at instanceof Date ? row.recorded_at : new Date(row.recorded_at),
+  recordedAt: new Date(row.recorded_ms),
   prevHash: row.prev_hash,
   hash: row.hash,
 });
