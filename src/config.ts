@@ -101,3 +101,76 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     nodeEnv: e.NODE_ENV,
   };
 }
+
+// The web layer's settings are a separate object so that adding one never
+// changes the shape of Config that every command already receives.
+const secretKey = (name: string) =>
+  optional(
+    z
+      .string()
+      .regex(
+        /^[A-Za-z0-9+/_-]{43,}={0,2}$/,
+        `${name} must be at least 32 bytes, base64 or base64url`,
+      ),
+  );
+
+const webEnvironmentSchema = z.object({
+  PUBLIC_URL: optional(urlWithScheme(['http', 'https'])),
+  SMTP_FROM: z.preprocess(
+    blankAsUnset,
+    z.string().trim().min(3).default('meterledger <no-reply@localhost>'),
+  ),
+  SMS_URL: optional(urlWithScheme(['http', 'https'])),
+  SMS_TOKEN: optional(z.string().min(1)),
+  VAULT_MASTER_KEY: secretKey('VAULT_MASTER_KEY'),
+  LOOKUP_KEY: secretKey('LOOKUP_KEY'),
+  REDIS_PREFIX: z.preprocess(blankAsUnset, z.string().min(1).max(64).default('ml:')),
+  NODE_ENV: z.preprocess(blankAsUnset, z.enum(NODE_ENVS).default('development')),
+});
+
+export interface WebConfig {
+  /** Origin users reach the app at; links in emails point here. Default http://127.0.0.1:PORT. */
+  publicUrl: string | undefined;
+  smtpFrom: string;
+  /** SMS gateway endpoint (POST JSON {to, text}); unset: SMS go to the dev outbox. */
+  smsUrl: string | undefined;
+  /** Sent as `Authorization: Bearer …` to the SMS gateway. */
+  smsToken: string | undefined;
+  /** 32 bytes wrapping every person's data key; required in production. */
+  vaultMasterKey: Buffer | undefined;
+  /** ≥ 32 bytes keying the email lookup HMAC; required in production. */
+  lookupKey: Buffer | undefined;
+  redisPrefix: string;
+}
+
+export function loadWebConfig(env: Record<string, string | undefined> = process.env): WebConfig {
+  const parsed = webEnvironmentSchema.safeParse(env);
+  if (!parsed.success)
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+    );
+  const e = parsed.data;
+  const key = (value: string | undefined) =>
+    // Node's base64 decoder reads the URL-safe alphabet too.
+    value === undefined ? undefined : Buffer.from(value, 'base64');
+  const web: WebConfig = {
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+    smtpFrom: e.SMTP_FROM,
+    smsUrl: e.SMS_URL,
+    smsToken: e.SMS_TOKEN,
+    vaultMasterKey: key(e.VAULT_MASTER_KEY),
+    lookupKey: key(e.LOOKUP_KEY),
+    redisPrefix: e.REDIS_PREFIX,
+  };
+  const problems: string[] = [];
+  if (web.vaultMasterKey && web.vaultMasterKey.length !== 32)
+    problems.push('VAULT_MASTER_KEY: must decode to exactly 32 bytes');
+  if (e.NODE_ENV === 'production') {
+    // Outside production the keys live in DATA_DIR (src/web/secrets.ts); in production they must be managed.
+    if (!web.vaultMasterKey) problems.push('VAULT_MASTER_KEY: required in production');
+    if (!web.lookupKey) problems.push('LOOKUP_KEY: required in production');
+    if (!web.publicUrl) problems.push('PUBLIC_URL: required in production');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return web;
+}

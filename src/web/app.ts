@@ -1,14 +1,37 @@
-// Builds the Fastify application: external plugins first (security headers),
-// then the app's own services decorated onto the instance, then routes. It
-// never listens; server.ts does, so tests can `inject` into a built app.
+// Builds the Fastify application: external plugins first (security headers,
+// cookies, CSRF, rate limits, OpenAPI), then the app's own services decorated
+// onto the instance, then routes. It never listens; server.ts does, so tests
+// can `inject` into a built app. Without `auth` only health routes exist
+// (the store-only shape some tools and tests use).
 
 import { randomUUID } from 'node:crypto';
-import helmet from '@fastify/helmet';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { LogLevel } from '../config.ts';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
+import type { KeyValueStore } from '../auth/kv.ts';
+import { createPasswordHasher, type PasswordHasher } from '../auth/password.ts';
+import { createSessionStore } from '../auth/sessions.ts';
+import type { LogLevel, NodeEnv } from '../config.ts';
 import type { EventStore } from '../eventstore/port.ts';
+import type { DevOutbox, Notifier } from '../notify/index.ts';
+import type { PersonalDataVault } from '../privacy/vault.ts';
+import { installSessionLoader } from './auth-guard.ts';
+import { cookieNames } from './context.ts';
+import { registerOpenApi } from './openapi.ts';
 import { installProblemHandlers } from './problem.ts';
+import { loginRoutes } from './routes/auth-login.ts';
+import { passwordRoutes } from './routes/auth-password.ts';
+import { sessionRoutes } from './routes/auth-session.ts';
+import { signupRoutes } from './routes/auth-signup.ts';
+import { devOutboxRoutes } from './routes/dev-outbox.ts';
 import { healthRoutes } from './routes/health.ts';
+import {
+  DEFAULT_RATE_LIMITS,
+  registerCookiesAndCsrf,
+  registerHeaders,
+  registerRateLimits,
+  type RateLimits,
+} from './security.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,11 +40,28 @@ declare module 'fastify' {
   }
 }
 
+/** What authentication needs; the caller opens and closes each of these. */
+export interface AuthOptions {
+  vault: PersonalDataVault;
+  lookupKey: Uint8Array;
+  kv: KeyValueStore;
+  /** The ioredis client behind `kv`, for rate limits shared across processes; null in memory mode. */
+  redis: Redis | null;
+  notifier: Notifier & { outbox: DevOutbox | null };
+  nodeEnv: NodeEnv;
+  /** Origin links in emails point at; https makes cookies Secure and __Host- prefixed. */
+  publicUrl: string;
+  hasher?: PasswordHasher;
+  rateLimits?: RateLimits;
+  clock?: () => Date;
+}
+
 export interface AppOptions {
   store: EventStore;
   logLevel: LogLevel;
   /** Largest request body in bytes. */
   bodyLimit?: number;
+  auth?: AuthOptions;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -39,10 +79,49 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   installProblemHandlers(app);
-  await app.register(helmet);
-
+  await registerHeaders(app);
   app.decorate('store', options.store);
-
   await app.register(healthRoutes);
+  if (options.auth) await registerAuth(app, options.auth);
   return app;
+}
+
+async function registerAuth(app: FastifyInstance, auth: AuthOptions): Promise<void> {
+  const secureCookies = auth.publicUrl.startsWith('https:');
+  // Plain-http cookies are for local development and tests only (docs/security.md).
+  if (!secureCookies && auth.nodeEnv === 'production')
+    throw new Error('PUBLIC_URL must be https in production: session cookies must be Secure');
+  const cookies = cookieNames(secureCookies);
+  const limits = auth.rateLimits ?? DEFAULT_RATE_LIMITS;
+
+  await registerCookiesAndCsrf(app, { csrfCookie: cookies.csrf, secure: secureCookies });
+  await registerRateLimits(app, { limits, redis: auth.redis });
+  await registerOpenApi(app);
+
+  app.decorate('vault', auth.vault);
+  app.decorate('lookupKey', auth.lookupKey);
+  app.decorate('kv', auth.kv);
+  app.decorate('sessions', createSessionStore(auth.kv));
+  app.decorate('notifier', auth.notifier);
+  app.decorate('hasher', auth.hasher ?? createPasswordHasher());
+  app.decorate('authSettings', {
+    nodeEnv: auth.nodeEnv,
+    publicUrl: auth.publicUrl.replace(/\/+$/, ''),
+    secureCookies,
+    clock: auth.clock ?? (() => new Date()),
+    cookies,
+  });
+  installSessionLoader(app);
+
+  // zod compiles schemas only inside this context; health routes keep their JSON schemas.
+  await app.register(async (api) => {
+    api.setValidatorCompiler(validatorCompiler);
+    api.setSerializerCompiler(serializerCompiler);
+    await api.register(sessionRoutes);
+    await api.register(signupRoutes, { limits });
+    await api.register(loginRoutes, { limits });
+    await api.register(passwordRoutes, { limits });
+    const outbox = auth.notifier.outbox;
+    if (auth.nodeEnv !== 'production' && outbox) await api.register(devOutboxRoutes, { outbox });
+  });
 }

@@ -21,6 +21,7 @@ export type HttpProblemCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'RATE_LIMITED'
+  | 'CSRF_TOKEN_INVALID'
   | 'CLIENT_ERROR'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL';
@@ -124,6 +125,14 @@ export function classify(error: unknown): Classified {
     };
   }
   const status = fastifyError.statusCode;
+  if (fastifyError.code?.startsWith('FST_CSRF_')) {
+    return {
+      status: 403,
+      code: 'CSRF_TOKEN_INVALID',
+      detail:
+        'Missing or invalid CSRF token: fetch one from /api/csrf and send it as x-csrf-token.',
+    };
+  }
   if (typeof status === 'number' && status >= 400 && status < 500) {
     // Fastify's own 4xx messages describe the request, not the server.
     return {
