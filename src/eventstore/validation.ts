@@ -12,8 +12,9 @@ export const MAX_EVENT_BYTES = 256 * 1024;
 export const MAX_STREAM_NAME_LENGTH = 200;
 
 // `category-id` (message-db style): a category of letters/digits/underscores,
-// then a dash and an id that may itself contain dashes, dots, colons or `@`.
-const STREAM_NAME = /^[A-Za-z][A-Za-z0-9_]*-[A-Za-z0-9_][A-Za-z0-9_.:@-]*$/;
+// then a dash and an id that may itself contain `- . : @ + = ~` (usernames,
+// e-mail-like keys, base64) but no spaces, quotes, slashes or control characters.
+const STREAM_NAME = /^[A-Za-z][A-Za-z0-9_]*-[A-Za-z0-9_][A-Za-z0-9_.:@+=~-]*$/;
 const EVENT_TYPE = /^[A-Za-z][A-Za-z0-9_.]*$/;
 const MAX_EVENT_TYPE_LENGTH = 200;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,6 +1,7 @@
 // The EventStore adapter over the SQL port: the same SQL on a node-postgres
-// pool and on PGlite. Validation happens before any transaction; appends go
-// through appendInTransaction; subscribers are woken by one shared LISTEN.
+// pool and on PGlite. Validation happens before anything is sent; appends try
+// the one-statement fast path (fast-append.ts) and fall back to the locked
+// transaction (append.ts); subscribers are woken by one shared LISTEN.
 
 import type { SqlDatabase } from '../../db/sql.ts';
 import { catchUpSubscription } from '../catch-up.ts';
@@ -175,7 +176,13 @@ export function openPostgresEventStore(
         },
       );
       subscriptions.add(subscription);
-      return subscription;
+      return {
+        caughtUp: subscription.caughtUp,
+        stop: async () => {
+          subscriptions.delete(subscription);
+          await subscription.stop();
+        },
+      };
     },
 
     comparePositions,
