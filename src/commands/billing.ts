@@ -1,22 +1,20 @@
 // Application services for bill runs: start a run, record the gateway's
-// requests and answers, bill an answered meter, and close the run at its
-// deadline (record misses and apply the miss rules). Each step touches one
-// stream per `handleCommand`; sub-commands carry ids derived from the caller's
-// command id, so any step, or a whole close, can be retried after a crash and
-// settles where the first attempt would have.
-//
-// Cross-aggregate work goes through ports (`BillingPorts`): the receivable
-// (arrears, charging a bill) and the property and meter consequences of a
-// missed reading. `storeBillingPorts` wires them to the other features'
-// deciders and services on the same store.
+// requests and answers, bill an answered meter, close the run at its deadline
+// (record misses, apply the miss rules). Sub-commands carry ids derived from
+// the caller's command id, so any step, or a whole close, can be retried after
+// a crash and settles where the first attempt would have. Other features are
+// reached through `BillingPorts`; `storeBillingPorts` wires them on one store.
 
 import {
   billDecider,
   billStream,
+  findReading,
+  firstReadingIn,
+  lastBilledReading,
+  periodEnd,
   type IssueBill,
   type IssuedBill,
 } from '../domain/billing/index.ts';
-import { findReading, openingReading, periodEnd } from '../domain/billing/readings.ts';
 import {
   meterBillingDecider,
   meterBillingStream,
@@ -76,7 +74,7 @@ export type BillingServiceErrorCode =
 const fail = (code: BillingServiceErrorCode, message: string) =>
   new DomainError<BillingServiceErrorCode>(code, message);
 
-/** Metadata for a sub-command: same time, a derived id, the billing actor. */
+/** A sub-command's metadata: same time, a derived id, the billing actor. */
 const sub = (metadata: CommandMetadata, step: string): CommandMetadata => ({
   now: metadata.now,
   commandId: `${metadata.commandId}/${step}`,
@@ -108,8 +106,7 @@ export async function startBillRun(
     if (property.meterId !== meterId)
       throw fail('METER_NOT_ON_PROPERTY', `meter ${meterId} is not on property ${propertyId}`);
   });
-  const data = input;
-  const result = await onRun(store, input.runId, { type: 'StartBillRun', data, metadata });
+  const result = await onRun(store, input.runId, { type: 'StartBillRun', data: input, metadata });
   return { position: result.position, runId: input.runId };
 }
 
@@ -124,23 +121,39 @@ export async function requestMeterRead(
   return { position: result.position };
 }
 
-/** The gateway stored a reading in answer to the run: record it (a repeat is a no-op). */
+/**
+ * The gateway stored a reading in answer to the run: record it (a repeat is a
+ * no-op). `readingRevision` is the reading's revision in the meter stream, as
+ * the gateway's append returned it; only that one event is read back.
+ */
 export async function recordMeterAnswer(
   deps: BillingDeps,
-  input: { runId: string; meterId: string; readingEventId: string },
+  input: { runId: string; meterId: string; readingEventId: string; readingRevision: number },
   metadata: CommandMetadata,
 ): Promise<{ position: string | null }> {
-  const { meterId, readingEventId } = input;
-  const readings = await deps.store.readStream(meterStream(meterId));
-  if (!findReading(readings, readingEventId))
+  const { meterId, readingEventId, readingRevision } = input;
+  if (!(await loadReading(deps.store, meterId, readingEventId, readingRevision)))
     throw fail('READING_NOT_FOUND', `no reading ${readingEventId} in meter ${meterId}`);
-  const data = { meterId, readingEventId };
-  const result = await onRun(deps.store, input.runId, {
-    type: 'RecordMeterAnswer',
-    data,
-    metadata,
-  });
+  const data = { meterId, readingEventId, readingRevision };
+  const command = { type: 'RecordMeterAnswer' as const, data, metadata };
+  const result = await onRun(deps.store, input.runId, command);
   return { position: result.position };
+}
+
+/** One reading, read by its revision and checked by its event id. */
+async function loadReading(store: EventStore, meterId: string, eventId: string, revision: number) {
+  const events = await store.readStream(meterStream(meterId), { fromRevision: revision, limit: 1 });
+  return findReading(events, eventId);
+}
+
+// Meter streams hold every reading: page from the start for the first one.
+const PAGE = 100;
+async function firstReading(store: EventStore, meterId: string) {
+  for (let fromRevision = 0; ; fromRevision += PAGE) {
+    const page = await store.readStream(meterStream(meterId), { fromRevision, limit: PAGE });
+    const first = firstReadingIn(page);
+    if (first || page.length < PAGE) return first;
+  }
 }
 
 export type BillMeterResult =
@@ -168,13 +181,12 @@ export async function billMeter(
     const billed = await foldStream(store, billStream(meter.propertyId, run.period), billDecider);
     if (billed.status === 'issued') return { outcome: 'billed', bill: billed.bill, position: null };
   }
-  if (meter.readingEventId === null || meter.status !== 'answered')
+  const { propertyId, readingEventId, readingRevision } = meter;
+  if (readingEventId === null || readingRevision === null || meter.status !== 'answered')
     throw fail('METER_NOT_ANSWERED', `meter ${meterId} is ${meter.status}`);
-  const { propertyId } = meter;
   const { period } = run;
 
-  const { readingEventId } = meter;
-  const at = { runId, meterId, propertyId, period, readingEventId };
+  const at = { runId, meterId, propertyId, period, readingEventId, readingRevision };
   const issued = await issueOnce(deps, at, metadata);
   if (typeof issued === 'string') {
     const skipped = await onRun(store, runId, {
@@ -210,11 +222,11 @@ export async function billMeter(
  */
 async function issueOnce(
   deps: BillingDeps,
-  at: Omit<MissInput, 'consecutiveMisses'> & { readingEventId: string },
+  at: Omit<MissInput, 'consecutiveMisses'> & { readingEventId: string; readingRevision: number },
   metadata: CommandMetadata,
 ): Promise<IssuedBill | string> {
   const { store, ports } = deps;
-  const { runId, meterId, propertyId, period, readingEventId } = at;
+  const { runId, meterId, propertyId, period, readingEventId, readingRevision } = at;
   const existing = await foldStream(store, billStream(propertyId, period), billDecider);
   if (existing.status === 'issued') return existing.bill;
   const history = await foldStream(store, meterBillingStream(meterId), meterBillingDecider);
@@ -225,8 +237,7 @@ async function issueOnce(
   if (property.status !== 'approved') return `property is ${property.status}`;
   const tariff = await tariffInForceOn(store, property.kind, periodEnd(period));
   if (!tariff) return `no ${property.kind} tariff in force on ${periodEnd(period)}`;
-  const readings = await store.readStream(meterStream(meterId));
-  const closing = findReading(readings, readingEventId);
+  const closing = await loadReading(store, meterId, readingEventId, readingRevision);
   if (!closing) throw fail('READING_NOT_FOUND', `answer of meter ${meterId} is not a reading`);
   const command: IssueBill = {
     type: 'IssueBill',
@@ -236,7 +247,9 @@ async function issueOnce(
       meterId,
       tenantAccountId: property.tenantId,
       ownerAccountId: property.ownerId,
-      opening: openingReading(history.lastBilled, readings) ?? closing,
+      opening: history.lastBilled
+        ? lastBilledReading(history.lastBilled)
+        : ((await firstReading(store, meterId)) ?? closing),
       closing,
       tariffKind: property.kind,
       tariff,
@@ -287,39 +300,35 @@ async function applyMiss(
 ): Promise<MissOutcome> {
   const { store, ports } = deps;
   const { meterId, propertyId, runId, period } = at;
-  const none = (consecutiveMisses: number, note: string): MissOutcome => ({
-    ...at,
-    consecutiveMisses,
-    action: 'none',
-    note,
-  });
+  let consecutiveMisses = 0;
   try {
     await onMeterBilling(store, meterId, {
       type: 'RecordPeriodMissed',
       data: { period, propertyId, runId },
       metadata: sub(metadata, `missed/${meterId}`),
     });
-  } catch (error) {
-    if (error instanceof DomainError) return none(0, `${error.code}: ${error.message}`);
-    throw error;
-  }
-  const history = await foldStream(store, meterBillingStream(meterId), meterBillingDecider);
-  // A close retried long after: the count now belongs to a later period.
-  if (history.lastPeriod !== period || history.lastOutcome !== 'missed')
-    return none(0, `meter history has moved on to ${history.lastPeriod}`);
-  const miss = { ...at, consecutiveMisses: history.consecutiveMisses };
-  const action = miss.consecutiveMisses >= 2 ? 'disabled' : 'flagged';
-  try {
-    if (action === 'disabled')
+    const history = await foldStream(store, meterBillingStream(meterId), meterBillingDecider);
+    // A close retried long after: the count now belongs to a later period.
+    if (history.lastPeriod !== period || history.lastOutcome !== 'missed')
+      return {
+        ...at,
+        consecutiveMisses,
+        action: 'none',
+        note: `history moved on to ${history.lastPeriod}`,
+      };
+    consecutiveMisses = history.consecutiveMisses;
+    const miss = { ...at, consecutiveMisses };
+    if (consecutiveMisses >= 2) {
       await ports.disableMeterAndProperty(miss, sub(metadata, `disable/${meterId}`));
-    else await ports.flagProperty(miss, sub(metadata, `flag/${meterId}`));
+      return { ...miss, action: 'disabled', note: null };
+    }
+    await ports.flagProperty(miss, sub(metadata, `flag/${meterId}`));
+    return { ...miss, action: 'flagged', note: null };
   } catch (error) {
     // e.g. the owner deactivated the property meanwhile: nothing left to flag.
-    if (error instanceof DomainError)
-      return none(miss.consecutiveMisses, `${error.code}: ${error.message}`);
-    throw error;
+    if (!(error instanceof DomainError)) throw error;
+    return { ...at, consecutiveMisses, action: 'none', note: `${error.code}: ${error.message}` };
   }
-  return { ...miss, action, note: null };
 }
 
 /**
@@ -356,12 +365,6 @@ export async function closeBillRun(
   return { position: closed.position, missed, progress: billRunProgress(run) };
 }
 
-/** Live progress of a run for dashboards. */
-export async function billRunStatus(store: EventStore, runId: string) {
-  const run = await loadRun(store, runId);
-  return { run, progress: billRunProgress(run) };
-}
-
 /** Ports wired to the property, meter and receivable features on the same store. */
 export function storeBillingPorts(store: EventStore): BillingPorts {
   const onProperty = (propertyId: string, command: PropertyCommand) =>
@@ -372,11 +375,8 @@ export function storeBillingPorts(store: EventStore): BillingPorts {
       await chargeBill({ store }, { propertyId, billId, period, amountPaise, dueDate }, metadata);
     },
     async flagProperty({ propertyId, runId, period }, metadata) {
-      await onProperty(propertyId, {
-        type: 'FlagMissedReading',
-        data: { runId, period },
-        metadata,
-      });
+      const data = { runId, period };
+      await onProperty(propertyId, { type: 'FlagMissedReading', data, metadata });
     },
     async unflagProperty({ propertyId, runId }, metadata) {
       await onProperty(propertyId, { type: 'UnflagProperty', data: { runId }, metadata });

@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   billMeter,
-  billRunStatus,
   closeBillRun,
   recordMeterAnswer,
   startBillRun,
@@ -16,7 +15,7 @@ import {
   tariffInForceOn,
   tariffVersions,
 } from '../../src/commands/tariffs.ts';
-import { billRunStream } from '../../src/domain/billrun/index.ts';
+import { billRunDecider, billRunProgress, billRunStream } from '../../src/domain/billrun/index.ts';
 import {
   createBillingWorld,
   deadlineOf,
@@ -91,7 +90,17 @@ describe('bill run edges on Postgres', () => {
     await expect(
       recordMeterAnswer(
         world.deps,
-        { runId, meterId: f.meterId, readingEventId: randomUUID() },
+        { runId, meterId: f.meterId, readingEventId: randomUUID(), readingRevision: 0 },
+        meta('system:gateway'),
+      ),
+    ).rejects.toMatchObject({ code: 'READING_NOT_FOUND' });
+    // A real reading named with the wrong revision is not found either.
+    const reading = await world.read(f, 5_000, '2026-01-10T00:00:00Z');
+    const misplaced = { ...reading, readingRevision: reading.readingRevision - 1 };
+    await expect(
+      recordMeterAnswer(
+        world.deps,
+        { runId, meterId: f.meterId, ...misplaced },
         meta('system:gateway'),
       ),
     ).rejects.toMatchObject({ code: 'READING_NOT_FOUND' });
@@ -124,10 +133,10 @@ describe('bill run edges on Postgres', () => {
       meta(world.superuser, '2026-01-01T00:00:00Z'),
     );
     const answer = async (f: Fixture, registerWh: number, readAt: string) => {
-      const readingEventId = await world.read(f, registerWh, readAt);
+      const reading = await world.read(f, registerWh, readAt);
       await recordMeterAnswer(
         world.deps,
-        { runId, meterId: f.meterId, readingEventId },
+        { runId, meterId: f.meterId, ...reading },
         meta('system:gateway', '2026-01-02T00:00:00Z'),
       );
     };
@@ -163,7 +172,8 @@ describe('bill run edges on Postgres', () => {
         note: expect.stringContaining('PROPERTY_DEACTIVATED'),
       }),
     ]);
-    const { run, progress } = await billRunStatus(world.store, runId);
+    const run = await world.fold(billRunStream(runId), billRunDecider);
+    const progress = billRunProgress(run);
     expect(progress).toMatchObject({ total: 3, answered: 2, billed: 0, skipped: 2, missed: 1 });
     if (run.status === 'none') throw new Error('run not found');
     expect(run.meters[inactive.meterId]?.skipReason).toBe('property is deactivated');
@@ -181,10 +191,10 @@ describe('bill run edges on Postgres', () => {
       meta(world.superuser, '2026-02-01T00:00:00Z'),
     );
     // Later seq and register than the installation reading, but an earlier time.
-    const readingEventId = await world.read(clockBack, 10_000, '2025-12-30T00:00:00Z');
+    const reading = await world.read(clockBack, 10_000, '2025-12-30T00:00:00Z');
     await recordMeterAnswer(
       world.deps,
-      { runId, meterId: clockBack.meterId, readingEventId },
+      { runId, meterId: clockBack.meterId, ...reading },
       meta('system:gateway', '2026-02-01T00:00:00Z'),
     );
     const outcome = await billMeter(

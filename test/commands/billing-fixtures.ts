@@ -24,6 +24,11 @@ export interface Fixture {
   propertyId: string;
 }
 
+export interface StoredReading {
+  readingEventId: string;
+  readingRevision: number;
+}
+
 export const tariff: TariffVersion = {
   version: 1,
   effectiveFrom: '2025-12-01',
@@ -97,8 +102,8 @@ export async function createBillingWorld(options: { publishTariff?: boolean } = 
   const onMeter = (f: Fixture, command: MeterCommand) =>
     handleCommand(store, meterStream(f.meterId), meterDecider, command);
 
-  /** A reading through the meter decider, as the gateway stores it; returns its event id. */
-  async function read(f: Fixture, registerWh: number, readAt: string): Promise<string> {
+  /** A reading through the meter decider, as the gateway stores it; returns where it is stored. */
+  async function read(f: Fixture, registerWh: number, readAt: string): Promise<StoredReading> {
     const seq = (seqs.get(f.meterId) ?? 0) + 1;
     seqs.set(f.meterId, seq);
     const at = new Date(readAt).toISOString();
@@ -116,7 +121,8 @@ export async function createBillingWorld(options: { publishTariff?: boolean } = 
       },
       metadata: meta('system:gateway', readAt),
     });
-    return (await store.readStream(meterStream(f.meterId))).at(-1)!.id;
+    const stored = (await store.readStream(meterStream(f.meterId))).at(-1)!;
+    return { readingEventId: stored.id, readingRevision: stored.revision };
   }
 
   async function installMeter(n: number): Promise<Fixture> {

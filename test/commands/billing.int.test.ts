@@ -71,16 +71,16 @@ describe('bill runs on Postgres', () => {
     await startBillRun(deps, runInput(runId, '2026-01'), meta(superuser, '2026-02-01T00:00:00Z'));
     for (const f of [good, flaky]) {
       await requestMeterRead(deps, { runId, meterId: f.meterId }, meta('system:gateway'));
-      const readingEventId = await read(f, 100_000 * f.n, '2026-01-31T23:00:00Z');
+      const reading = await read(f, 100_000 * f.n, '2026-01-31T23:00:00Z');
       await recordMeterAnswer(
         deps,
-        { runId, meterId: f.meterId, readingEventId },
+        { runId, meterId: f.meterId, ...reading },
         meta('system:gateway'),
       );
       // The gateway retrying the same answer is a no-op.
       const again = await recordMeterAnswer(
         deps,
-        { runId, meterId: f.meterId, readingEventId },
+        { runId, meterId: f.meterId, ...reading },
         meta('system:gateway'),
       );
       expect(again.position).toBeNull();
@@ -119,10 +119,10 @@ describe('bill runs on Postgres', () => {
     const runId = randomUUID();
     await startBillRun(deps, runInput(runId, '2026-02'), meta(superuser, '2026-03-01T00:00:00Z'));
     for (const f of [good, dead]) {
-      const readingEventId = await read(f, 150_000 * f.n, '2026-02-28T23:00:00Z');
+      const reading = await read(f, 150_000 * f.n, '2026-02-28T23:00:00Z');
       await recordMeterAnswer(
         deps,
-        { runId, meterId: f.meterId, readingEventId },
+        { runId, meterId: f.meterId, ...reading },
         meta('system:gateway'),
       );
       await billMeter(deps, { runId, meterId: f.meterId }, meta('system:billrun'));
@@ -155,10 +155,10 @@ describe('bill runs on Postgres', () => {
     const runId = randomUUID();
     await startBillRun(deps, runInput(runId, '2026-03'), meta(superuser, '2026-04-01T00:00:00Z'));
     for (const f of [good, dead]) {
-      const readingEventId = await read(f, 200_000 * f.n, '2026-03-31T23:00:00Z');
+      const reading = await read(f, 200_000 * f.n, '2026-03-31T23:00:00Z');
       await recordMeterAnswer(
         deps,
-        { runId, meterId: f.meterId, readingEventId },
+        { runId, meterId: f.meterId, ...reading },
         meta('system:gateway'),
       );
     }
@@ -185,10 +185,10 @@ describe('bill runs on Postgres', () => {
       { runId, period, deadline: '2026-04-30T00:00:00Z', meters: [good].map(runMeter) },
       meta(superuser, '2026-04-02T00:00:00Z'),
     );
-    const readingEventId = await read(good, 250_000, '2026-04-02T00:00:00Z');
+    const reading = await read(good, 250_000, '2026-04-02T00:00:00Z');
     await recordMeterAnswer(
       deps,
-      { runId, meterId: good.meterId, readingEventId },
+      { runId, meterId: good.meterId, ...reading },
       meta('system:gateway'),
     );
     const first = await billOf(good, period);

@@ -27,17 +27,15 @@ export function findReading(events: readonly StoredEvent[], eventId: string): Re
   return event ? asReading(event) : null;
 }
 
-/** Opening reading of the next bill, or null for a meter with no reading at all. */
-export function openingReading(
-  lastBilled: LastBilled | null,
-  events: readonly StoredEvent[],
-): ReadingRef | null {
-  if (lastBilled)
-    return {
-      eventId: lastBilled.closingReadingEventId,
-      registerWh: lastBilled.closingWh,
-      readAt: lastBilled.closingReadAt,
-    };
+/** The closing reading of the meter's last bill: where its next bill opens. */
+export const lastBilledReading = (lastBilled: LastBilled): ReadingRef => ({
+  eventId: lastBilled.closingReadingEventId,
+  registerWh: lastBilled.closingWh,
+  readAt: lastBilled.closingReadAt,
+});
+
+/** The first reading among the events (a never-billed meter's opening), or null. */
+export function firstReadingIn(events: readonly StoredEvent[]): ReadingRef | null {
   for (const event of events) {
     const reading = asReading(event);
     if (reading) return reading;

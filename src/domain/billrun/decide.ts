@@ -23,7 +23,7 @@ export type StartBillRun = Command<
 export type RequestMeterRead = Command<'RequestMeterRead', { meterId: string }>;
 export type RecordMeterAnswer = Command<
   'RecordMeterAnswer',
-  { meterId: string; readingEventId: string }
+  { meterId: string; readingEventId: string; readingRevision: number }
 >;
 export type CloseBillRun = Command<'CloseBillRun', Record<string, never>>;
 export type RecordMeterBilled = Command<'RecordMeterBilled', { meterId: string; billId: string }>;
@@ -129,8 +129,11 @@ function onMeter(
         return err('METER_ALREADY_MISSED', `meter ${meterId} was recorded as missed`);
       if (meter.status !== 'pending') return [];
       if (afterDeadline) return err('DEADLINE_PASSED', 'the answer came after the deadline');
-      const { readingEventId } = command.data;
-      return [{ type: 'MeterAnswered', data: { meterId, readingEventId, answeredAt: meta.now } }];
+      const { readingEventId, readingRevision } = command.data;
+      const answeredAt = meta.now;
+      return [
+        { type: 'MeterAnswered', data: { meterId, readingEventId, readingRevision, answeredAt } },
+      ];
     }
     case 'RecordMeterBilled': {
       if (meter.status === 'billed') return [];

@@ -28,6 +28,8 @@ export const billRunEvents = defineEvents(
       meterId: z.string(),
       /** The signed `ReadingRecorded` event in the meter's stream. */
       readingEventId: z.string(),
+      /** Its revision in the meter stream, so billing reads that one event, not the whole stream. */
+      readingRevision: z.number().int().nonnegative(),
       answeredAt: z.string(),
     }),
     MeterReadingMissed: z.object({ meterId: z.string(), missedAt: z.string() }),
@@ -51,6 +53,7 @@ export interface MeterProgress {
   status: MeterRunStatus;
   asked: boolean;
   readingEventId: string | null;
+  readingRevision: number | null;
   billId: string | null;
   skipReason: string | null;
 }
@@ -90,6 +93,7 @@ export function evolve(state: BillRunState, event: BillRunEvent): BillRunState {
           status: 'pending',
           asked: false,
           readingEventId: null,
+          readingRevision: null,
           billId: null,
           skipReason: null,
         };
@@ -101,6 +105,7 @@ export function evolve(state: BillRunState, event: BillRunEvent): BillRunState {
       return updateMeter(state, event.data.meterId, {
         status: 'answered',
         readingEventId: event.data.readingEventId,
+        readingRevision: event.data.readingRevision,
       });
     case 'MeterReadingMissed':
       return updateMeter(state, event.data.meterId, { status: 'missed' });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { findReading, openingReading, periodEnd } from '../../../src/domain/billing/readings.ts';
+import {
+  findReading,
+  firstReadingIn,
+  lastBilledReading,
+  periodEnd,
+} from '../../../src/domain/billing/readings.ts';
 
 describe('bill readings', () => {
   it('finds a recorded reading by event id and ignores tamper alarms', () => {
@@ -20,7 +25,7 @@ describe('bill readings', () => {
       closingWh: 1000,
       closingReadAt: '2025-12-31T00:00:00.000Z',
     };
-    expect(openingReading(lastBilled, events)).toEqual({
+    expect(lastBilledReading(lastBilled)).toEqual({
       eventId: 'e1',
       registerWh: 1000,
       readAt: '2025-12-31T00:00:00.000Z',
@@ -28,8 +33,8 @@ describe('bill readings', () => {
   });
 
   it("opens at the meter's first reading when it was never billed", () => {
-    expect(openingReading(null, events)?.eventId).toBe('e1');
-    expect(openingReading(null, [events[0]!])).toBeNull();
+    expect(firstReadingIn(events)?.eventId).toBe('e1');
+    expect(firstReadingIn([events[0]!])).toBeNull();
   });
 
   it('ends a period on its last calendar day', () => {

@@ -31,7 +31,11 @@ const commandArb: fc.Arbitrary<BillRunCommand> = fc
       case 'request':
         return { type: 'RequestMeterRead', data: { meterId }, metadata };
       case 'answer':
-        return { type: 'RecordMeterAnswer', data: { meterId, readingEventId: reading }, metadata };
+        return {
+          type: 'RecordMeterAnswer',
+          data: { meterId, readingEventId: reading, readingRevision: 7 },
+          metadata,
+        };
       case 'billed':
         return { type: 'RecordMeterBilled', data: { meterId, billId: `b-${meterId}` }, metadata };
       case 'skip':

@@ -226,10 +226,10 @@ const requested = (meterId: string): BillRunEvent => ({
   data: { meterId, requestedAt: before },
 });
 const answerCmd = (meterId: string, readingEventId = `r-${meterId}`, now = before) =>
-  cmd('RecordMeterAnswer', { meterId, readingEventId }, now);
+  cmd('RecordMeterAnswer', { meterId, readingEventId, readingRevision: 3 }, now);
 const answered = (meterId: string): BillRunEvent => ({
   type: 'MeterAnswered',
-  data: { meterId, readingEventId: `r-${meterId}`, answeredAt: before },
+  data: { meterId, readingEventId: `r-${meterId}`, readingRevision: 3, answeredAt: before },
 });
 const missedAt = (meterId: string, at: string): BillRunEvent => ({
   type: 'MeterReadingMissed',
