@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresDatabase } from '../../src/db/postgres.ts';
 import { openEventStore } from '../../src/eventstore/open.ts';
 import { migrate } from '../../src/eventstore/postgres/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
@@ -35,6 +36,18 @@ describe('openEventStore', () => {
       expect(rows.map((r) => r.name)).toEqual(['eventstore/001_events.sql']);
     } finally {
       await opened.close();
+    }
+  });
+
+  it('lets several processes migrate one database at once', async () => {
+    const other = await createTestDatabase('migr');
+    const dbs = [1, 2, 3].map(() => postgresDatabase(other.url));
+    try {
+      const applied = await Promise.all(dbs.map((db) => migrate(db)));
+      expect(applied.flat()).toEqual(['eventstore/001_events.sql']);
+    } finally {
+      await Promise.all(dbs.map((db) => db.close()));
+      await other.drop();
     }
   });
 

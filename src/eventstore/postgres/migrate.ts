@@ -14,12 +14,6 @@ export async function applyMigrations(
   dir: URL,
   namespace: string,
 ): Promise<string[]> {
-  await db.query(
-    `CREATE TABLE IF NOT EXISTS schema_migrations (
-       name text PRIMARY KEY,
-       applied_at timestamptz NOT NULL DEFAULT now()
-     )`,
-  );
   const files = (await readdir(dir)).filter((file) => file.endsWith('.sql')).sort();
   const applied: string[] = [];
   for (const file of files) {
@@ -28,6 +22,13 @@ export async function applyMigrations(
     const ran = await db.transaction(async (tx) => {
       // Two processes starting together must not both run the same file.
       await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+      // Created under the lock: two processes creating it at once would collide.
+      await tx.query(
+        `CREATE TABLE IF NOT EXISTS schema_migrations (
+           name text PRIMARY KEY,
+           applied_at timestamptz NOT NULL DEFAULT now()
+         )`,
+      );
       const done = await tx.query('SELECT 1 FROM schema_migrations WHERE name = $1', [name]);
       if (done.rows.length > 0) return false;
       await tx.query(sql);
