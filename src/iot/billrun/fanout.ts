@@ -1,0 +1,214 @@
+// Bill-run fan-out on one gateway: follows bill-run streams (the open runs
+// found at start, then every run started later, through a subscription from
+// the log's head), sends `read` to this gateway's connected meters of a run
+// and to meters of it that connect before its deadline (each meter once per
+// run per gateway), records the answers the sink stored, and at the deadline
+// closes the run through the billing service (misses, miss rules, billing).
+// Gateways sharing a run write through the decider, so repeats are no-ops.
+
+import { v5 as uuidv5 } from 'uuid';
+import { BILLING_ACTOR, closeBillRun, type BillingDeps } from '../../commands/billing.ts';
+import { billRunDecider, billRunStream, type BillRunEvent } from '../../domain/billrun/index.ts';
+import type { EventStore, RecordedEvent, Subscription } from '../../eventstore/port.ts';
+import type { GatewayServer } from '../gateway/server.ts';
+import type { StoredReading } from '../ingest/store-sink.ts';
+import { findOpenRuns } from './open-runs.ts';
+import { foldRun, RunWriter, type TrackedRun } from './run-writer.ts';
+
+// Namespace of request ids: uuid v5 of the run id, the same on every gateway
+// and after a restart, so an answer resent to a new gateway still maps to its run.
+const REQUEST_NAMESPACE = '5b0e2f8c-7d13-4e9a-a6c4-8f2b1d3e6a70';
+export const requestIdFor = (runId: string): string => uuidv5(runId, REQUEST_NAMESPACE);
+
+const RUN_PREFIX = billRunStream('');
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const CLOSE_RETRY_MS = 5000;
+
+export interface BillRunFanOutOptions {
+  store: EventStore;
+  billing: BillingDeps;
+  gatewayId: string;
+  gateway: Pick<GatewayServer, 'connectedMeters' | 'sendReadRequest'>;
+  clock?: () => number;
+  /** How often newly connected meters are looked for (ms). */
+  connectPollMs?: number;
+  /** Each gateway waits a random 0..closeJitterMs past the deadline, so usually one closes. */
+  closeJitterMs?: number;
+  /** Open runs at start; defaults to scanning the log for runs started and not completed. */
+  openRuns?: () => Promise<string[]>;
+  onError?: (error: unknown) => void;
+}
+
+interface Followed extends TrackedRun {
+  requestId: string;
+  /** Meters this gateway sent `read` for. */
+  asked: Set<string>;
+  timer?: NodeJS.Timeout;
+}
+
+export class BillRunFanOut {
+  private readonly runs = new Map<string, Followed>();
+  private readonly byRequest = new Map<string, Followed>();
+  private readonly runsOfMeter = new Map<string, Set<Followed>>();
+  private readonly writer: RunWriter;
+  private readonly clock: () => number;
+  private readonly onError: (error: unknown) => void;
+  private connected = new Set<string>();
+  private subscription: Subscription | undefined;
+  private poll: NodeJS.Timeout | undefined;
+  private readonly closing = new Set<Promise<void>>();
+  private stopped = false;
+
+  constructor(private readonly opts: BillRunFanOutOptions) {
+    this.clock = opts.clock ?? Date.now;
+    this.onError = opts.onError ?? (() => {});
+    this.writer = new RunWriter(opts.store, this.onError);
+  }
+
+  async start(): Promise<void> {
+    const { store } = this.opts;
+    const head = await store.headPosition();
+    const open = await (this.opts.openRuns ?? (() => findOpenRuns(store, head)))();
+    for (const runId of open)
+      this.track(foldRun(runId, await store.readStream(billRunStream(runId))));
+    this.subscription = store.subscribe({
+      ...(head === null ? {} : { after: head }),
+      batchSize: 2000,
+      handler: (events) => this.onEvents(events),
+      onError: this.onError,
+    });
+    this.poll = setInterval(() => this.lookForNewMeters(), this.opts.connectPollMs ?? 100);
+    this.lookForNewMeters();
+  }
+
+  /** The run a `read` request id belongs to (for the sink), or null. */
+  runIdFor = (requestId: string): string | null => this.byRequest.get(requestId)?.runId ?? null;
+
+  /** The sink stored a reading that answers a request: record it on the run. */
+  onAnswer = (stored: StoredReading): void => {
+    const run = stored.runId === null ? undefined : this.runs.get(stored.runId);
+    if (!run) return;
+    const { meterId, eventId, revision } = stored;
+    this.writer.submit(run, {
+      type: 'RecordMeterAnswer',
+      data: { meterId, readingEventId: eventId, readingRevision: revision },
+      metadata: this.metadata(`answer/${run.runId}/${meterId}`),
+    });
+  };
+
+  /** Runs this gateway follows that are not completed. */
+  openRunIds(): string[] {
+    return [...this.runs.keys()];
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.poll);
+    await this.subscription?.stop();
+    for (const run of this.runs.values()) clearTimeout(run.timer);
+    await this.writer.drain();
+    await Promise.all(this.closing);
+  }
+
+  private metadata(step: string) {
+    const now = new Date(this.clock()).toISOString();
+    return { now, commandId: `${this.opts.gatewayId}/${step}`, actor: BILLING_ACTOR };
+  }
+
+  private async onEvents(events: RecordedEvent[]): Promise<void> {
+    for (const e of events) {
+      if (!e.stream.startsWith(RUN_PREFIX)) continue;
+      const runId = e.stream.slice(RUN_PREFIX.length);
+      const run = this.runs.get(runId);
+      if (!run) {
+        if (e.type === 'BillRunStarted') this.track(foldRun(runId, [e]));
+        continue;
+      }
+      if (e.revision <= run.revision) continue;
+      if (e.revision === run.revision + 1) {
+        run.state = billRunDecider.evolve(run.state, e as unknown as BillRunEvent);
+        run.revision = e.revision;
+      } else {
+        // A gap: the writer and the log disagree; read the run again.
+        Object.assign(run, foldRun(runId, await this.opts.store.readStream(e.stream)));
+      }
+      if (run.state.status === 'completed') this.untrack(run);
+    }
+  }
+
+  private track(tracked: TrackedRun): void {
+    if (tracked.state.status !== 'open' || this.runs.has(tracked.runId)) return;
+    const run: Followed = { ...tracked, requestId: requestIdFor(tracked.runId), asked: new Set() };
+    this.runs.set(run.runId, run);
+    this.byRequest.set(run.requestId, run);
+    for (const meterId of Object.keys(tracked.state.meters)) {
+      const runs = this.runsOfMeter.get(meterId) ?? new Set();
+      runs.add(run);
+      this.runsOfMeter.set(meterId, runs);
+    }
+    this.scheduleClose(run);
+    for (const meterId of Object.keys(tracked.state.meters))
+      if (this.connected.has(meterId)) this.ask(run, meterId);
+  }
+
+  private untrack(run: Followed): void {
+    clearTimeout(run.timer);
+    this.runs.delete(run.runId);
+    this.byRequest.delete(run.requestId);
+    if (run.state.status === 'none') return;
+    for (const meterId of Object.keys(run.state.meters)) this.runsOfMeter.get(meterId)?.delete(run);
+  }
+
+  private lookForNewMeters(): void {
+    const now = new Set(this.opts.gateway.connectedMeters());
+    for (const meterId of now) {
+      if (this.connected.has(meterId)) continue;
+      for (const run of this.runsOfMeter.get(meterId) ?? []) this.ask(run, meterId);
+    }
+    this.connected = now;
+  }
+
+  private ask(run: Followed, meterId: string): void {
+    const { state } = run;
+    if (state.status !== 'open' || run.asked.has(meterId)) return;
+    if (state.meters[meterId]?.status !== 'pending') return;
+    if (this.clock() >= Date.parse(state.deadline)) return;
+    if (!this.opts.gateway.sendReadRequest(meterId, run.requestId, run.runId)) return;
+    run.asked.add(meterId);
+    this.writer.submit(run, {
+      type: 'RequestMeterRead',
+      data: { meterId },
+      metadata: this.metadata(`ask/${run.runId}/${meterId}`),
+    });
+  }
+
+  private scheduleClose(run: Followed): void {
+    if (run.state.status !== 'open') return;
+    const jitter = Math.random() * (this.opts.closeJitterMs ?? 2000);
+    const wait = Date.parse(run.state.deadline) - this.clock() + jitter;
+    run.timer = setTimeout(
+      () => {
+        if (this.stopped) return;
+        if (wait > MAX_TIMER_MS) return this.scheduleClose(run);
+        const closing = this.closeRun(run).catch((error: unknown) => {
+          this.onError(error);
+          // Try again (another gateway may also succeed meanwhile; the decider settles it).
+          if (!this.stopped && this.runs.has(run.runId))
+            run.timer = setTimeout(() => this.scheduleClose(run), CLOSE_RETRY_MS);
+        });
+        this.closing.add(closing);
+        void closing.finally(() => this.closing.delete(closing));
+      },
+      Math.max(0, Math.min(wait, MAX_TIMER_MS)),
+    );
+  }
+
+  private async closeRun(run: Followed): Promise<void> {
+    await this.writer.drain();
+    if (run.state.status !== 'open' || !this.runs.has(run.runId)) return;
+    // One command id for every gateway: whichever closes second finds it applied.
+    const now = new Date(this.clock()).toISOString();
+    const metadata = { now, commandId: `billrun-close/${run.runId}`, actor: BILLING_ACTOR };
+    await closeBillRun(this.opts.billing, { runId: run.runId }, metadata);
+  }
+}

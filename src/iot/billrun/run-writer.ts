@@ -1,0 +1,134 @@
+// Writes a gateway's bill-run facts (meter asked, meter answered) in batches:
+// each run's queued commands are decided with the bill-run decider against the
+// run state this gateway follows, and appended in one append at the run's
+// exact revision. The service call per answer (`recordMeterAnswer`) folds the
+// whole run stream each time, which is quadratic in a run of a thousand meters;
+// batching keeps the same decider rules at one read per conflict. Several
+// gateways write one run: a conflict re-reads the run and decides again, and
+// the decider turns facts another gateway already recorded into no-ops.
+
+import { v5 as uuidv5 } from 'uuid';
+import { BILLING_ACTOR } from '../../commands/billing.ts';
+import {
+  billRunDecider,
+  billRunStream,
+  type BillRunEvent,
+  type BillRunState,
+  type RecordMeterAnswer,
+  type RequestMeterRead,
+} from '../../domain/billrun/index.ts';
+import { isWrongExpectedRevision } from '../../eventstore/errors.ts';
+import type { EventStore, NewEvent } from '../../eventstore/port.ts';
+
+// Namespace of this writer's event ids: uuid v5 of `${runId}/${type}/${meterId}`.
+const RUN_FACT_NAMESPACE = 'c7b1e6d2-95a4-4a8e-b3f0-1d6e2c9a7f45';
+
+export interface TrackedRun {
+  runId: string;
+  state: BillRunState;
+  /** Revision of the last event folded into `state`. */
+  revision: number;
+}
+
+export type RunFact = RequestMeterRead | RecordMeterAnswer;
+
+export const foldRun = (runId: string, events: { revision: number }[]): TrackedRun => ({
+  runId,
+  state: events.reduce(
+    (s, e) => billRunDecider.evolve(s, e as unknown as BillRunEvent),
+    billRunDecider.initialState,
+  ),
+  revision: events.length === 0 ? -1 : events[events.length - 1]!.revision,
+});
+
+const MAX_ATTEMPTS = 8;
+
+export class RunWriter {
+  private readonly queues = new Map<TrackedRun, RunFact[]>();
+  private readonly flushing = new Set<TrackedRun>();
+  private readonly idle: (() => void)[] = [];
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly onError: (error: unknown) => void,
+    private readonly flushDelayMs = 10,
+  ) {}
+
+  submit(run: TrackedRun, fact: RunFact): void {
+    const queue = this.queues.get(run);
+    if (queue) return void queue.push(fact);
+    this.queues.set(run, [fact]);
+    if (!this.flushing.has(run)) setTimeout(() => void this.flush(run), this.flushDelayMs);
+  }
+
+  /** Resolves once every submitted fact is written or refused. */
+  async drain(): Promise<void> {
+    if (this.queues.size === 0 && this.flushing.size === 0) return;
+    await new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+
+  private async flush(run: TrackedRun): Promise<void> {
+    const facts = this.queues.get(run);
+    if (!facts || this.flushing.has(run)) return;
+    this.queues.delete(run);
+    this.flushing.add(run);
+    try {
+      await this.write(run, facts);
+    } catch (error) {
+      this.onError(error);
+    } finally {
+      this.flushing.delete(run);
+      if (this.queues.has(run)) void this.flush(run);
+      else if (this.queues.size === 0 && this.flushing.size === 0)
+        this.idle.splice(0).forEach((w) => w());
+    }
+  }
+
+  private async write(run: TrackedRun, facts: RunFact[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const { events, state } = decideAll(run, facts);
+      if (events.length === 0) return;
+      try {
+        const result = await this.store.append(billRunStream(run.runId), events, {
+          expectedRevision: run.revision,
+        });
+        // A follower may have folded these already while the append was in flight.
+        if (run.revision < result.nextRevision) {
+          run.state = state;
+          run.revision = result.nextRevision;
+        }
+        return;
+      } catch (error) {
+        if (!isWrongExpectedRevision(error) || attempt >= MAX_ATTEMPTS) throw error;
+        const fresh = foldRun(run.runId, await this.store.readStream(billRunStream(run.runId)));
+        run.state = fresh.state;
+        run.revision = fresh.revision;
+      }
+    }
+  }
+}
+
+/** Decides the facts in order; a fact the decider refuses (e.g. past the deadline) is dropped. */
+function decideAll(run: TrackedRun, facts: RunFact[]): { events: NewEvent[]; state: BillRunState } {
+  let state = run.state;
+  const events: NewEvent[] = [];
+  for (const fact of facts) {
+    const decided = billRunDecider.decide(fact, state);
+    if (decided instanceof Error) continue;
+    for (const event of decided) {
+      state = billRunDecider.evolve(state, event);
+      const { meterId } = fact.data;
+      events.push({
+        id: uuidv5(`${run.runId}/${event.type}/${meterId}`, RUN_FACT_NAMESPACE),
+        type: event.type,
+        data: event.data,
+        metadata: {
+          commandId: fact.metadata.commandId,
+          actor: BILLING_ACTOR,
+          at: fact.metadata.now,
+        },
+      });
+    }
+  }
+  return { events, state };
+}

@@ -1,0 +1,128 @@
+// Wires one gateway on an event store: the shared meter-state cache, the
+// store-backed directory and group-commit sink, the WebSocket server, the
+// follower that drops sessions of disabled or re-keyed meters, and the
+// bill-run fan-out. `ledger gateway` runs it as its own process; the web
+// server calls `runGateway` to embed it. Several may run on one store.
+
+import type { Server as HttpServer } from 'node:http';
+import { storeBillingPorts, type BillingDeps } from '../../commands/billing.ts';
+import type { EventStore, Subscription } from '../../eventstore/port.ts';
+import { BillRunFanOut } from '../billrun/fanout.ts';
+import { followMeters, StoreMeterDirectory } from '../ingest/directory.ts';
+import { MeterStates } from '../ingest/meter-states.ts';
+import { StoreReadingSink } from '../ingest/store-sink.ts';
+import { VerifyPool } from '../verify/pool.ts';
+import type { ReadingVerifier } from '../verify/types.ts';
+import { startGatewayServer, type GatewayServer } from './server.ts';
+
+export interface GatewayConfig {
+  gatewayId: string;
+  /** The gateway's long-term secp256k1 private key (meters pin its public key). */
+  gatewayPrivateKey: Uint8Array;
+  /** Attach to this HTTP server (embedded mode); otherwise listen on host:port. */
+  server?: HttpServer;
+  host?: string;
+  port?: number;
+  /** Verify worker threads (default: one per core). */
+  verifyWorkers?: number;
+  /** Group commit: longest wait (ms) and batch size that writes at once. */
+  flushIntervalMs?: number;
+  maxBatch?: number;
+  /** Bill-run fan-out on (default) or off (an ingest-only gateway). */
+  billRuns?: boolean;
+  closeJitterMs?: number;
+  connectPollMs?: number;
+  clock?: () => number;
+}
+
+export interface GatewayDeps {
+  store: EventStore;
+  /** Defaults to a worker pool of `verifyWorkers`; closed with the gateway only if created here. */
+  verifier?: ReadingVerifier;
+  billing?: BillingDeps;
+  onError?: (error: unknown) => void;
+}
+
+export interface RunningGateway {
+  server: GatewayServer;
+  sink: StoreReadingSink;
+  fanOut: BillRunFanOut | undefined;
+  url: string | undefined;
+  /** Stops taking meters, writes what is queued, then releases everything it opened. */
+  close(): Promise<void>;
+}
+
+export async function runGateway(
+  config: GatewayConfig,
+  deps: GatewayDeps,
+): Promise<RunningGateway> {
+  const { store } = deps;
+  const onError = deps.onError ?? (() => {});
+  const meters = new MeterStates(store);
+  const ownVerifier = deps.verifier === undefined;
+  const verifier =
+    deps.verifier ??
+    (await VerifyPool.start({ ...(config.verifyWorkers ? { size: config.verifyWorkers } : {}) }));
+  let fanOut: BillRunFanOut | undefined;
+  const sink = new StoreReadingSink({
+    store,
+    gatewayId: config.gatewayId,
+    meters,
+    runIdFor: (requestId) => fanOut?.runIdFor(requestId) ?? null,
+    onAnswer: (stored) => fanOut?.onAnswer(stored),
+    ...(config.clock ? { clock: config.clock } : {}),
+    ...(config.flushIntervalMs ? { flushIntervalMs: config.flushIntervalMs } : {}),
+    ...(config.maxBatch ? { maxBatch: config.maxBatch } : {}),
+  });
+  const server = await startGatewayServer({
+    gatewayId: config.gatewayId,
+    gatewayPrivateKey: config.gatewayPrivateKey,
+    directory: new StoreMeterDirectory(meters),
+    sink,
+    verifier,
+    ...(config.server ? { server: config.server } : {}),
+    ...(config.host ? { host: config.host } : {}),
+    ...(config.port !== undefined ? { port: config.port } : {}),
+    ...(config.clock ? { clock: config.clock } : {}),
+  });
+  let follower: Subscription | undefined;
+  try {
+    follower = await followMeters({
+      store,
+      meters,
+      disconnect: (meterId, code) => server.disconnectMeter(meterId, code),
+      onError,
+    });
+    if (config.billRuns !== false) {
+      fanOut = new BillRunFanOut({
+        store,
+        billing: deps.billing ?? { store, ports: storeBillingPorts(store) },
+        gatewayId: config.gatewayId,
+        gateway: server,
+        onError,
+        ...(config.clock ? { clock: config.clock } : {}),
+        ...(config.closeJitterMs !== undefined ? { closeJitterMs: config.closeJitterMs } : {}),
+        ...(config.connectPollMs ? { connectPollMs: config.connectPollMs } : {}),
+      });
+      await fanOut.start();
+    }
+  } catch (error) {
+    await follower?.stop();
+    await server.close();
+    if (ownVerifier) await verifier.close();
+    throw error;
+  }
+  return {
+    server,
+    sink,
+    fanOut,
+    url: server.url,
+    async close() {
+      await server.close();
+      await sink.drain();
+      await fanOut?.close();
+      await follower?.stop();
+      if (ownVerifier) await verifier.close();
+    },
+  };
+}

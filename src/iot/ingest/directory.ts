@@ -1,0 +1,63 @@
+// The MeterDirectory on the event store: a meter's current key, and whether
+// it may report (enabled and assigned to a property), from its folded stream
+// in the shared MeterStates cache. A follower subscribed from the log's head
+// marks a meter stale when an inventory event lands on its stream, and drops
+// the open session of a meter that was disabled, unassigned or re-keyed.
+
+import { hexToBytes } from '@noble/hashes/utils.js';
+import { currentKey, meterEvents } from '../../domain/meter/index.ts';
+import type { EventStore, RecordedEvent, Subscription } from '../../eventstore/port.ts';
+import type { ProtocolErrorCode } from '../protocol/errors.ts';
+import type { MeterDirectory, MeterRecord } from '../session/ports.ts';
+import type { MeterStates } from './meter-states.ts';
+
+export class StoreMeterDirectory implements MeterDirectory {
+  constructor(private readonly meters: MeterStates) {}
+
+  async lookup(meterId: string): Promise<MeterRecord | undefined> {
+    const { state } = await this.meters.get(meterId);
+    const key = currentKey(state);
+    if (state.status === 'none' || key === null) return undefined;
+    return {
+      publicKey: hexToBytes(key),
+      enabled: state.status === 'enabled' && state.propertyId !== null,
+    };
+  }
+}
+
+const METER_PREFIX = `${meterEvents.category}-`;
+
+/** Events that end a meter's right to its open session. */
+const REVOKING = new Set(['MeterDisabled', 'MeterUnassigned', 'MeterKeyRotated']);
+
+export interface MeterFollowerOptions {
+  store: EventStore;
+  meters: MeterStates;
+  /** Drops a meter's open session (GatewayServer.disconnectMeter). */
+  disconnect(meterId: string, code: ProtocolErrorCode): void;
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Follows the log from its current head. Readings are ignored: the sink keeps
+ * its own cache current, and a reading written by another gateway surfaces as
+ * a revision conflict there instead.
+ */
+export async function followMeters(opts: MeterFollowerOptions): Promise<Subscription> {
+  const head = await opts.store.headPosition();
+  const handler = async (events: RecordedEvent[]) => {
+    for (const e of events) {
+      if (!e.stream.startsWith(METER_PREFIX)) continue;
+      if (e.type === 'ReadingRecorded' || e.type === 'TamperAlarmRaised') continue;
+      const meterId = e.stream.slice(METER_PREFIX.length);
+      opts.meters.markStale(meterId);
+      if (REVOKING.has(e.type)) opts.disconnect(meterId, 'METER_DISABLED');
+    }
+  };
+  return opts.store.subscribe({
+    ...(head === null ? {} : { after: head }),
+    batchSize: 2000,
+    handler,
+    ...(opts.onError ? { onError: opts.onError } : {}),
+  });
+}

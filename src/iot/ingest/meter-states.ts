@@ -1,0 +1,98 @@
+// The gateway's in-memory view of meter streams: each meter's folded state
+// (key, enabled, assigned, last seq and register) and the stream revision it
+// was folded to, loaded on first use and shared by the directory (auth) and
+// the sink (readings), so a meter's stream is read once, not per reading.
+// Entries marked stale (another writer changed the meter) reload on next use.
+
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { v5 as uuidv5 } from 'uuid';
+import {
+  meterDecider,
+  meterStream,
+  type MeterEvent,
+  type MeterState,
+} from '../../domain/meter/index.ts';
+import type { EventStore, RecordedEvent } from '../../eventstore/port.ts';
+
+// Namespace of reading event ids: uuid v5 of `${meterId}/${seq}`.
+const READING_ID_NAMESPACE = '0d9f5a5e-3b7c-4c1e-8f0a-6a2d4b8e9c31';
+
+/** Same id for the same (meter, seq) on every gateway, so a resent reading is stored once. */
+export const readingEventId = (meterId: string, seq: number): string =>
+  uuidv5(`${meterId}/${seq}`, READING_ID_NAMESPACE);
+
+/** What a stored seq was, so a resend of it after a lost ack can be answered as before. */
+export interface StoredSeq {
+  signature: string;
+  type: 'ReadingRecorded' | 'TamperAlarmRaised';
+}
+
+/** Seqs remembered per meter: enough for every reading a meter can have un-acked at once. */
+const RECENT_SEQS = 64;
+
+export class MeterEntry {
+  state: MeterState = meterDecider.initialState;
+  /** Revision of the last event folded into `state`; -1 for an empty stream. */
+  revision = -1;
+  stale = false;
+  readonly recent = new Map<number, StoredSeq>();
+
+  constructor(readonly meterId: string) {}
+
+  apply(event: MeterEvent, revision: number): void {
+    this.state = meterDecider.evolve(this.state, event);
+    this.revision = revision;
+    if (event.type === 'ReadingRecorded' || event.type === 'TamperAlarmRaised') {
+      this.recent.set(event.data.seq, { signature: event.data.signature, type: event.type });
+      if (this.recent.size > RECENT_SEQS) this.recent.delete(this.recent.keys().next().value!);
+    }
+  }
+
+  reset(events: RecordedEvent[]): void {
+    this.state = meterDecider.initialState;
+    this.revision = -1;
+    this.recent.clear();
+    for (const e of events) this.apply(e as unknown as MeterEvent, e.revision);
+    this.stale = false;
+  }
+}
+
+export class MeterStates {
+  private readonly entries = new Map<string, MeterEntry>();
+  private readonly loading = new Map<string, Promise<MeterEntry>>();
+
+  constructor(private readonly store: EventStore) {}
+
+  /** The meter's entry, loaded (or reloaded when stale) from its stream. */
+  get(meterId: string): Promise<MeterEntry> {
+    const entry = this.entries.get(meterId);
+    if (entry && !entry.stale) return Promise.resolve(entry);
+    return this.reload(meterId);
+  }
+
+  /** Re-reads the stream; concurrent callers share one read. */
+  reload(meterId: string): Promise<MeterEntry> {
+    let pending = this.loading.get(meterId);
+    if (!pending) {
+      pending = this.store
+        .readStream(meterStream(meterId))
+        .then((events) => {
+          const entry = this.entries.get(meterId) ?? new MeterEntry(meterId);
+          entry.reset(events);
+          this.entries.set(meterId, entry);
+          return entry;
+        })
+        .finally(() => this.loading.delete(meterId));
+      this.loading.set(meterId, pending);
+    }
+    return pending;
+  }
+
+  /** Another writer changed the meter (inventory event): fold again before the next use. */
+  markStale(meterId: string): void {
+    const entry = this.entries.get(meterId);
+    if (entry) entry.stale = true;
+  }
+}
+
+export const signatureHex = (signature: Uint8Array): string => bytesToHex(signature);

@@ -1,0 +1,189 @@
+// The gateway's ReadingSink on the event store, with group commit: readings
+// from every connection queue up, and a committer writes them every few
+// milliseconds (or as soon as `maxBatch` wait) with ONE appendMany, each
+// meter's stream at the exact revision its cached state was folded to. A
+// reading's promise resolves only after that transaction commits, so the
+// gateway's ack always means "durable". Decisions are the meter decider's.
+
+import type { Reading } from '../protocol/canonical.ts';
+import type { ReadingSink, SinkRejectionCode, SinkResult } from '../session/ports.ts';
+import type { EventStore, StreamAppend } from '../../eventstore/port.ts';
+import { meterStream, type MeterEvent } from '../../domain/meter/index.ts';
+import { decideBatch, type QueuedReading } from './decide-batch.ts';
+import { MeterStates, signatureHex, type MeterEntry } from './meter-states.ts';
+
+export interface StoredReading {
+  meterId: string;
+  seq: number;
+  runId: string | null;
+  requestId: string | null;
+  eventId: string;
+  /** Revision of the event in the meter stream. */
+  revision: number;
+}
+
+export interface StoreSinkOptions {
+  store: EventStore;
+  gatewayId: string;
+  /** Shared with the directory so a meter's stream is folded once. */
+  meters?: MeterStates;
+  /** The run a bill-run request id belongs to; null for readings no run asked for. */
+  runIdFor?: (requestId: string) => string | null;
+  /** Called after commit for every ReadingRecorded that answers a request (bill-run answers). */
+  onAnswer?: (stored: StoredReading) => void;
+  clock?: () => number;
+  /** Longest a reading waits for its batch (ms). */
+  flushIntervalMs?: number;
+  /** A batch this large is written at once. */
+  maxBatch?: number;
+  /** Transactions allowed in flight at once (a meter is in at most one). */
+  maxInFlight?: number;
+}
+
+export class StoreReadingSink implements ReadingSink {
+  readonly meters: MeterStates;
+  private readonly queues = new Map<MeterEntry, QueuedReading[]>();
+  private readonly busy = new Set<MeterEntry>();
+  private queued = 0;
+  private inFlight = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly idle: (() => void)[] = [];
+
+  constructor(private readonly opts: StoreSinkOptions) {
+    this.meters = opts.meters ?? new MeterStates(opts.store);
+  }
+
+  async accept(reading: Reading, signature: Uint8Array): Promise<SinkResult> {
+    const entry = await this.meters.get(reading.meterId);
+    const requestId = reading.requestId ?? null;
+    const runId = requestId === null ? null : (this.opts.runIdFor?.(requestId) ?? null);
+    return new Promise<SinkResult>((resolve) => {
+      const item: QueuedReading = {
+        reading,
+        signature: signatureHex(signature),
+        runId,
+        retried: false,
+        resolve,
+      };
+      this.enqueue(entry, item);
+    });
+  }
+
+  /** Resolves once every queued reading has been written or refused. */
+  async drain(): Promise<void> {
+    if (this.queued === 0 && this.inFlight === 0) return;
+    await new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+
+  private enqueue(entry: MeterEntry, item: QueuedReading): void {
+    const queue = this.queues.get(entry);
+    if (queue) queue.push(item);
+    else this.queues.set(entry, [item]);
+    this.queued++;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.queued >= (this.opts.maxBatch ?? 2000)) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      void this.flush();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        void this.flush();
+      }, this.opts.flushIntervalMs ?? 5);
+    }
+  }
+
+  private async flush(): Promise<void> {
+    if (this.inFlight >= (this.opts.maxInFlight ?? 2)) return;
+    const batch: { entry: MeterEntry; items: QueuedReading[] }[] = [];
+    for (const [entry, items] of this.queues) {
+      if (this.busy.has(entry)) continue;
+      this.queues.delete(entry);
+      this.queued -= items.length;
+      if (entry.stale) {
+        // Another writer changed the meter: fold it again, then take the next batch.
+        void this.meters.reload(entry.meterId).then(
+          () => items.forEach((i) => this.enqueue(entry, i)),
+          () => items.forEach((i) => i.resolve(reject('UNAVAILABLE'))),
+        );
+        continue;
+      }
+      batch.push({ entry, items });
+    }
+    if (batch.length === 0) return this.settleIdle();
+    this.inFlight++;
+    batch.forEach((b) => this.busy.add(b.entry));
+    try {
+      await this.commit(batch);
+    } finally {
+      batch.forEach((b) => this.busy.delete(b.entry));
+      this.inFlight--;
+      if (this.queued > 0) this.schedule();
+      this.settleIdle();
+    }
+  }
+
+  private async commit(batch: { entry: MeterEntry; items: QueuedReading[] }[]): Promise<void> {
+    const receivedAt = new Date((this.opts.clock ?? Date.now)()).toISOString();
+    const actor = `system:gateway-${this.opts.gatewayId}`;
+    const plans = batch.map(({ entry, items }) => ({
+      entry,
+      ...decideBatch(entry, items, { receivedAt, actor }),
+    }));
+    const writes = plans.filter((p) => p.events.length > 0);
+    const appends: StreamAppend[] = writes.map((p) => ({
+      stream: meterStream(p.entry.meterId),
+      events: p.events,
+      expectedRevision: p.entry.revision === -1 ? 'no_stream' : p.entry.revision,
+    }));
+    let outcomes: Awaited<ReturnType<EventStore['appendMany']>>;
+    try {
+      outcomes = appends.length === 0 ? [] : await this.opts.store.appendMany(appends);
+    } catch {
+      // The transaction may or may not have committed: retrying the same event
+      // ids is a no-op if it did, so each reading gets one more chance.
+      for (const p of writes) this.retryOrFail(p.entry, p.stored, true);
+      return;
+    }
+    writes.forEach((plan, i) => {
+      const outcome = outcomes[i]!;
+      if (!outcome.ok) return this.retryOrFail(plan.entry, plan.stored, true);
+      const first = outcome.result.nextRevision - plan.events.length + 1;
+      // A reload while the write was in flight may already hold these events.
+      if (plan.entry.revision < outcome.result.nextRevision)
+        plan.events.forEach((e, k) => plan.entry.apply(e as unknown as MeterEvent, first + k));
+      plan.stored.forEach((item, k) => {
+        item.resolve(item.outcome ?? { ok: true });
+        const requestId = item.reading.requestId ?? null;
+        if (item.outcome === undefined && requestId !== null)
+          this.opts.onAnswer?.({
+            meterId: plan.entry.meterId,
+            seq: item.reading.seq,
+            runId: item.runId,
+            requestId,
+            eventId: plan.events[k]!.id,
+            revision: first + k,
+          });
+      });
+    });
+  }
+
+  /** A conflict (another gateway wrote the meter) or a failed commit: reload and retry once. */
+  private retryOrFail(entry: MeterEntry, items: QueuedReading[], reload: boolean): void {
+    const again = items.filter((i) => !i.retried);
+    items.filter((i) => i.retried).forEach((i) => i.resolve(reject('UNAVAILABLE')));
+    if (again.length === 0) return;
+    again.forEach((i) => (i.retried = true));
+    if (reload) entry.stale = true;
+    again.forEach((i) => this.enqueue(entry, i));
+  }
+
+  private settleIdle(): void {
+    if (this.queued === 0 && this.inFlight === 0) this.idle.splice(0).forEach((w) => w());
+  }
+}
+
+export const reject = (code: SinkRejectionCode): SinkResult => ({ ok: false, code });
