@@ -137,10 +137,11 @@ async function appendRound(
         return { ok: true, result: wrote!.result };
       });
     } catch (error) {
-      await tx.query('ROLLBACK TO SAVEPOINT meterledger_append');
-      // Someone stored one of our ids after we looked (or we did not look):
-      // look everything up now, decide again and retry.
+      // Anything else aborts the caller's whole transaction.
       if (!isDuplicateEventId(error) || attempt >= MAX_ID_RACE_RETRIES) throw error;
+      // Someone stored one of our ids after we looked (or we did not look):
+      // undo this round's insert, look everything up, decide again and retry.
+      await tx.query('ROLLBACK TO SAVEPOINT meterledger_append');
       stored = await storedIds(tx, round);
       everyIdLooked = true;
     }
