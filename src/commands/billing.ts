@@ -181,6 +181,8 @@ export async function billMeter(
     const billed = await foldStream(store, billStream(meter.propertyId, run.period), billDecider);
     if (billed.status === 'issued') return { outcome: 'billed', bill: billed.bill, position: null };
   }
+  if (meter.status === 'skipped')
+    return { outcome: 'skipped', reason: meter.skipReason ?? '', position: null };
   const { propertyId, readingEventId, readingRevision } = meter;
   if (readingEventId === null || readingRevision === null || meter.status !== 'answered')
     throw fail('METER_NOT_ANSWERED', `meter ${meterId} is ${meter.status}`);

@@ -207,6 +207,13 @@ describe('bill run edges on Postgres', () => {
       reason: expect.stringMatching(/^cannot bill: READINGS_OUT_OF_ORDER/),
     });
     expect(await world.billOf(clockBack, period)).toBeNull();
+    // Retrying gives the same answer and records nothing new.
+    const again = await billMeter(
+      world.deps,
+      { runId, meterId: clockBack.meterId },
+      meta('system:billrun'),
+    );
+    expect(again).toEqual({ ...outcome, position: null });
     expect(await world.lastType(billRunStream(runId))).toBe('BillRunCompleted');
   });
 });
