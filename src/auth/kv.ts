@@ -74,7 +74,20 @@ type Entry = { value: string | Set<string> | string[]; expiresAt: number };
  * tests). JavaScript runs each method to its first await without interleaving,
  * and these methods never await, so each is atomic like its Redis command.
  */
-export function memoryKeyValueStore(clock: () => number = Date.now): KeyValueStore {
+/** A string entry of the memory store, for handing a few keys from one process to the next. */
+export interface KeyValueEntry {
+  key: string;
+  value: string;
+  expiresAt: number;
+}
+
+export interface MemoryKeyValueStore extends KeyValueStore {
+  /** The live string entries (not sets or lists). */
+  exportStrings(): KeyValueEntry[];
+  importStrings(entries: KeyValueEntry[]): void;
+}
+
+export function memoryKeyValueStore(clock: () => number = Date.now): MemoryKeyValueStore {
   const map = new Map<string, Entry>();
   const live = (key: string): Entry | undefined => {
     const entry = map.get(key);
@@ -136,6 +149,15 @@ export function memoryKeyValueStore(clock: () => number = Date.now): KeyValueSto
     async list(key, count) {
       const value = live(key)?.value;
       return Array.isArray(value) ? value.slice(0, count) : [];
+    },
+    exportStrings() {
+      const now = clock();
+      return [...map]
+        .filter(([, e]) => typeof e.value === 'string' && e.expiresAt > now)
+        .map(([key, e]) => ({ key, value: e.value as string, expiresAt: e.expiresAt }));
+    },
+    importStrings(entries) {
+      for (const { key, value, expiresAt } of entries) map.set(key, { value, expiresAt });
     },
     async close() {
       clearInterval(sweep);

@@ -3,12 +3,22 @@
 // commander Command, plus one line in COMMANDS below.
 
 import { Command } from 'commander';
+import { bootstrapAdminCommand } from './bootstrap-admin.ts';
+import { auditCommand } from './audit.ts';
+import { checkpointCommand } from './checkpoint.ts';
 import { migrateCommand } from './migrate.ts';
+import { rebuildCommand } from './rebuild.ts';
+import { proofCommand } from './proof.ts';
 import { serveCommand } from './serve.ts';
 import { verifyChainCommand } from './verify-chain.ts';
 
 /** Sub-commands in the order `ledger --help` lists them. */
-const COMMANDS: (() => Command)[] = [serveCommand, migrateCommand, verifyChainCommand];
+const COMMANDS: (() => Command)[] = [
+  serveCommand,
+  migrateCommand,
+  verifyChainCommand,
+  bootstrapAdminCommand,
+];
 
 export function buildProgram(): Command {
   const program = new Command('ledger')

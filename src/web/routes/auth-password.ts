@@ -109,7 +109,8 @@ export async function passwordRoutes(root: FastifyInstance, opts: { limits: Rate
       preHandler: requireSession,
       schema: {
         tags: ['auth'],
-        body: z.strictObject({ currentPassword: z.string().max(1024), newPassword }),
+        // Optional only for an account that has no password yet (the bootstrap superuser).
+        body: z.strictObject({ currentPassword: z.string().max(1024).optional(), newPassword }),
         response: { 200: statusSchema('password-changed'), ...problems },
       },
     },
@@ -119,13 +120,22 @@ export async function passwordRoutes(root: FastifyInstance, opts: { limits: Rate
       const account = await activeAccount(app, actor.accountId);
       if (!account) throw new ProblemError(401, 'UNAUTHENTICATED', 'Sign in again.');
       const stored = account.state.passwordHash;
-      const verdict = stored
-        ? await app.hasher.verify(request.body.currentPassword, stored)
-        : { ok: false };
+      const current = request.body.currentPassword;
+      const verdict =
+        stored === null
+          ? { ok: true }
+          : current
+            ? await app.hasher.verify(current, stored)
+            : { ok: false };
       if (!verdict.ok)
         throw new ProblemError(403, 'WRONG_PASSWORD', 'The current password is wrong.');
       const passwordHash = await app.hasher.hash(request.body.newPassword);
-      await storeHash(actor.accountId, true, passwordHash, commandMetadata(app, request));
+      await storeHash(
+        actor.accountId,
+        stored !== null,
+        passwordHash,
+        commandMetadata(app, request),
+      );
       await app.sessions.destroyAll(actor.accountId);
       const session = await app.sessions.create({ ...actor, stage: 'full' });
       setSessionCookie(app, reply, session);
