@@ -18,6 +18,7 @@ const COMMANDS: (() => Command)[] = [
   migrateCommand,
   verifyChainCommand,
   bootstrapAdminCommand,
+  rebuildCommand,
 ];
 
 export function buildProgram(): Command {
