@@ -219,8 +219,8 @@ export async function billMeter(
 /**
  * The period's bill for the property: the one already issued (by a retry or
  * another run), or a new one. A string is the reason it cannot be billed now;
- * the run records it as a skip, and the next successful read bills every unit
- * since the last bill, so nothing is lost.
+ * the run records it as a skip (so a close always completes the run), and the
+ * next successful read bills every unit since the last bill: nothing is lost.
  */
 async function issueOnce(
   deps: BillingDeps,
@@ -235,12 +235,12 @@ async function issueOnce(
   if (history.lastPeriod !== null && history.lastPeriod >= period)
     return `meter already ${history.lastOutcome} for ${history.lastPeriod}`;
   const property = await foldStream(store, propertyStream(propertyId), propertyDecider);
-  if (property.status === 'none') throw fail('PROPERTY_NOT_FOUND', `no property ${propertyId}`);
+  if (property.status === 'none') return `no property ${propertyId}`;
   if (property.status !== 'approved') return `property is ${property.status}`;
   const tariff = await tariffInForceOn(store, property.kind, periodEnd(period));
   if (!tariff) return `no ${property.kind} tariff in force on ${periodEnd(period)}`;
   const closing = await loadReading(store, meterId, readingEventId, readingRevision);
-  if (!closing) throw fail('READING_NOT_FOUND', `answer of meter ${meterId} is not a reading`);
+  if (!closing) return `answer ${readingEventId} is not a reading of meter ${meterId}`;
   const command: IssueBill = {
     type: 'IssueBill',
     data: {

@@ -10,6 +10,7 @@ import {
   recordMeterAnswer,
   startBillRun,
 } from '../../src/commands/billing.ts';
+import { handleCommand } from '../../src/commands/handle-command.ts';
 import {
   publishTariffVersion,
   tariffInForceOn,
@@ -215,5 +216,33 @@ describe('bill run edges on Postgres', () => {
     );
     expect(again).toEqual({ ...outcome, position: null });
     expect(await world.lastType(billRunStream(runId))).toBe('BillRunCompleted');
+  });
+
+  it('skips an answer that does not point at a reading, so a close still completes', async () => {
+    const f = await world.installMeter(16);
+    const runId = randomUUID();
+    const period = '2026-01';
+    await startBillRun(
+      world.deps,
+      { runId, period, deadline: deadlineOf(period), meters: [runMeter(f)] },
+      meta(world.superuser, '2026-02-01T00:00:00Z'),
+    );
+    // A gateway writing the run directly, with a revision that is not the reading's.
+    const reading = await world.read(f, 20_000, '2026-01-31T00:00:00Z');
+    await handleCommand(world.store, billRunStream(runId), billRunDecider, {
+      type: 'RecordMeterAnswer',
+      data: { meterId: f.meterId, ...reading, readingRevision: 0 },
+      metadata: meta('system:gateway', '2026-02-01T01:00:00Z'),
+    });
+    const closed = await closeBillRun(
+      world.deps,
+      { runId },
+      meta('system:gateway', deadlineOf(period)),
+    );
+    expect(closed.progress).toMatchObject({ total: 1, skipped: 1 });
+    const run = await world.fold(billRunStream(runId), billRunDecider);
+    if (run.status === 'none') throw new Error('run not found');
+    expect(run.status).toBe('completed');
+    expect(run.meters[f.meterId]?.skipReason).toMatch(/is not a reading of meter/);
   });
 });
