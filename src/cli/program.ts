@@ -18,6 +18,9 @@ const COMMANDS: (() => Command)[] = [
   migrateCommand,
   verifyChainCommand,
   bootstrapAdminCommand,
+  auditCommand,
+  checkpointCommand,
+  proofCommand,
   rebuildCommand,
 ];
 
