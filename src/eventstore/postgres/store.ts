@@ -88,12 +88,13 @@ export function openPostgresEventStore(
         seen.get(a.stream) === 1 &&
         revisionMatches(a.expectedRevision, heads.get(a.stream).revision),
     );
+    const fastSet = new Set(fast);
     if (fast.length > 0) {
       try {
         const written = await casAppend(db, fast, (stream) => heads.get(stream), NOTIFY_CHANNEL);
         appends.forEach((append, i) => {
           const wrote = written.get(append.stream);
-          if (!wrote || !fast.includes(append)) return;
+          if (!wrote || !fastSet.has(append)) return;
           outcomes[i] = { ok: true, result: wrote.result };
           remember(append.stream, wrote.head);
         });
