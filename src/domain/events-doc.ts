@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { EventCatalog } from './shared/events.ts';
 
 type JsonSchema = {
-  type?: string;
+  type?: string | string[];
   const?: unknown;
   enum?: unknown[];
   anyOf?: JsonSchema[];
@@ -23,6 +23,8 @@ const SAFE_INTEGER_BOUND = Number.MAX_SAFE_INTEGER;
 
 function describeType(schema: JsonSchema): string {
   if (schema.anyOf) return schema.anyOf.map(describeType).join(' \\| ');
+  if (Array.isArray(schema.type))
+    return schema.type.map((type) => describeType({ ...schema, type })).join(' \\| ');
   if (schema.const !== undefined) return `\`${JSON.stringify(schema.const)}\``;
   if (schema.enum) return schema.enum.map((value) => `\`${JSON.stringify(value)}\``).join(' \\| ');
   if (schema.type === 'array') return `${describeType(schema.items ?? {})}[]`;
