@@ -22,6 +22,7 @@ import {
 import { GENESIS_HASH } from '../../src/eventstore/integrity.ts';
 import type { RecordedEvent } from '../../src/eventstore/port.ts';
 import { createPostgresTestStore, type PostgresTestStore } from '../support/store.ts';
+import { waitForWholeLog } from './wait.ts';
 
 const key = ledgerKeyFromHex('11'.repeat(32));
 const otherKey = ledgerKeyFromHex('22'.repeat(32));
@@ -30,6 +31,7 @@ let ts: PostgresTestStore;
 const appendSome = async (stream: string, n: number) => {
   for (let i = 0; i < n; i++)
     await ts.store.append(stream, [{ id: randomUUID(), type: 'Thing', data: { i } }]);
+  await waitForWholeLog(ts.store, ts.db);
 };
 const nonCheckpointEvents = async (): Promise<RecordedEvent[]> =>
   (await ts.store.readAll()).filter((e) => e.stream !== CHECKPOINT_STREAM);
