@@ -1,0 +1,41 @@
+// Client-side checks for the forms, so a person hears about a typo before a
+// round trip. The server checks everything again; these mirror its rules
+// (mobile: 10 digits starting 6-9; password 8-128; codes 6 digits).
+
+import type { MessageKey } from './i18n/index.ts';
+
+export type Errors<F extends string> = Partial<Record<F, MessageKey>>;
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const MOBILE = /^[6-9]\d{9}$/;
+const USERNAME = /^[a-zA-Z0-9._-]{3,32}$/;
+
+export const isEmail = (v: string) => EMAIL.test(v.trim());
+/** Accepts spaces, dashes and a +91 / 0 prefix, as people type them. */
+export const normaliseMobile = (v: string) => v.replace(/[\s-]/g, '').replace(/^(\+91|0)/, '');
+export const isMobile = (v: string) => MOBILE.test(normaliseMobile(v));
+export const isCode = (v: string) => /^\d{6}$/.test(v.trim());
+export const isPincode = (v: string) => /^[1-9]\d{5}$/.test(v.trim());
+export const isPasswordLength = (v: string) => v.length >= 8 && v.length <= 128;
+
+export interface SignupForm {
+  name: string;
+  username: string;
+  email: string;
+  mobile: string;
+  password: string;
+  consent: boolean;
+}
+
+export function validateSignup(f: SignupForm): Errors<keyof SignupForm> {
+  const errors: Errors<keyof SignupForm> = {};
+  if (!f.name.trim()) errors.name = 'validation.required';
+  if (!USERNAME.test(f.username.trim())) errors.username = 'validation.username';
+  if (!isEmail(f.email)) errors.email = 'validation.email';
+  if (!isMobile(f.mobile)) errors.mobile = 'validation.mobile';
+  if (!isPasswordLength(f.password)) errors.password = 'validation.password';
+  if (!f.consent) errors.consent = 'validation.consent';
+  return errors;
+}
+
+export const hasErrors = (errors: Record<string, unknown>) => Object.keys(errors).length > 0;

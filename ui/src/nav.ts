@@ -1,0 +1,20 @@
+// The navigation of each area, shown in the header for whoever may use it.
+
+import type { Role } from './lib/auth-api.ts';
+import type { MessageKey } from './lib/i18n/index.ts';
+
+export interface NavItem {
+  href: string;
+  label: MessageKey;
+  roles: readonly Role[];
+}
+
+export const navItems: readonly NavItem[] = [
+  { href: '/portal', label: 'app.area.portal', roles: ['customer'] },
+  { href: '/admin', label: 'app.area.admin', roles: ['admin', 'superuser'] },
+  { href: '/admin/tariffs', label: 'nav.tariffs', roles: ['admin', 'superuser'] },
+];
+
+/** Active when the path is the item or below it, but the area root only for itself. */
+export const isActive = (href: string, path: string) =>
+  path === href || (href.split('/').length > 2 && path.startsWith(`${href}/`));

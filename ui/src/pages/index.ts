@@ -1,0 +1,36 @@
+// The page table: each path, the component that renders it and who may open
+// it. `roles: null` is a public page; signed-in people opening /login go home.
+
+import type { Component } from 'svelte';
+import type { Role } from '../lib/auth-api.ts';
+import AdminHome from './admin/AdminHome.svelte';
+import TariffStudio from './admin/TariffStudio.svelte';
+import Login from './auth/Login.svelte';
+import ResetPassword from './auth/ResetPassword.svelte';
+import Signup from './auth/Signup.svelte';
+import VerifyEmail from './auth/VerifyEmail.svelte';
+import LoginLink from './auth/LoginLink.svelte';
+import PortalHome from './portal/PortalHome.svelte';
+
+export interface PageRoute {
+  path: string;
+  // Pages take their route params (or none); Svelte's Component type is invariant in props.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+  component: Component<any>;
+  roles: readonly Role[] | null;
+  /** Anonymous-only pages send a signed-in person to their home. */
+  anonymousOnly?: boolean;
+}
+
+const STAFF: Role[] = ['admin', 'superuser'];
+
+export const pages: readonly PageRoute[] = [
+  { path: '/login', component: Login, roles: null, anonymousOnly: true },
+  { path: '/login/link', component: LoginLink, roles: null },
+  { path: '/signup', component: Signup, roles: null, anonymousOnly: true },
+  { path: '/verify-email', component: VerifyEmail, roles: null },
+  { path: '/password/reset', component: ResetPassword, roles: null },
+  { path: '/portal', component: PortalHome, roles: ['customer'] },
+  { path: '/admin', component: AdminHome, roles: STAFF },
+  { path: '/admin/tariffs', component: TariffStudio, roles: STAFF },
+];
