@@ -9,11 +9,15 @@ import type { EventStore } from '../../src/eventstore/port.ts';
 import type { RunningGateway } from '../../src/iot/gateway/run-gateway.ts';
 import { readingEventId } from '../../src/iot/ingest/meter-states.ts';
 import { inlineVerifier } from '../../src/iot/verify/select.ts';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { publicKeyOf } from '../../src/iot/crypto/ecdsa.ts';
+import { testKey } from './fixtures.ts';
 import { createPostgresTestStore, type PostgresTestStore } from '../support/store.ts';
 import {
   disableMeterNow,
   identityOf,
   installMeter,
+  onMeter,
   readingOf,
   readingsIn,
   startTestGateway,
@@ -51,7 +55,7 @@ const refusal = (m: WsMeter, seq: number) =>
 
 beforeAll(async () => {
   db = await createPostgresTestStore();
-  for (const id of ['A', 'B', 'C', 'REPLAY', 'TAMPER', 'RESEND', 'RACE', 'GONE'])
+  for (const id of ['A', 'B', 'C', 'REPLAY', 'TAMPER', 'RESEND', 'RACE', 'GONE', 'REKEY'])
     await installMeter(db.store, id);
   await installMeter(db.store, 'LOOSE', { assigned: false });
   await installMeter(db.store, 'OFF');
@@ -183,5 +187,28 @@ describe('store-backed ingest', () => {
     await expect.poll(() => gateway.server.connectedMeters()).not.toContain('GONE');
     const again = await connect('GONE');
     expect(again.events[0]).toMatchObject({ type: 'rejected', code: 'METER_DISABLED' });
+  });
+
+  it('drops a session on key rotation but keeps the session made with the new key', async () => {
+    const old = await connect('REKEY');
+    const newKey = testKey('REKEY second key');
+    await onMeter(db.store, 'REKEY', {
+      type: 'RotateMeterKey',
+      data: { publicKey: bytesToHex(publicKeyOf(newKey)) },
+      metadata: { now: new Date().toISOString(), commandId: 'rekey-1', actor: 'system:test' },
+    });
+    expect((await old.closed).reason).toBe('METER_DISABLED');
+    const refused = await connect('REKEY');
+    expect(refused.events[0]).toMatchObject({ type: 'rejected', code: 'BAD_SIGNATURE' });
+    const fresh = await WsMeter.connect(gateway.url!, {
+      ...identityOf('REKEY'),
+      privateKey: newKey,
+    });
+    meters.push(fresh);
+    fresh.send(fresh.session.sealReading(readingOf('REKEY', 1)).frame);
+    expect(await acked(fresh, 1)).toBe(true);
+    // Followers may deliver the rotation late; the newer session must survive it.
+    await new Promise((r) => setTimeout(r, 700));
+    expect(gateway.server.connectedMeters()).toContain('REKEY');
   });
 });

@@ -23,6 +23,7 @@ export const requestIdFor = (runId: string): string => uuidv5(runId, REQUEST_NAM
 const RUN_PREFIX = billRunStream('');
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const CLOSE_RETRY_MS = 5000;
+const DEADLINE_MARGIN_MS = 20;
 
 export interface BillRunFanOutOptions {
   store: EventStore;
@@ -185,7 +186,8 @@ export class BillRunFanOut {
   private scheduleClose(run: Followed): void {
     if (run.state.status !== 'open') return;
     const jitter = Math.random() * (this.opts.closeJitterMs ?? 2000);
-    const wait = Date.parse(run.state.deadline) - this.clock() + jitter;
+    // Timers may fire a millisecond early; the decider refuses a close before the deadline.
+    const wait = Date.parse(run.state.deadline) - this.clock() + DEADLINE_MARGIN_MS + jitter;
     run.timer = setTimeout(
       () => {
         if (this.stopped) return;

@@ -17,7 +17,7 @@ import {
   type RecordMeterAnswer,
   type RequestMeterRead,
 } from '../../domain/billrun/index.ts';
-import { isWrongExpectedRevision } from '../../eventstore/errors.ts';
+import { EventStoreError, isWrongExpectedRevision } from '../../eventstore/errors.ts';
 import type { EventStore, NewEvent } from '../../eventstore/port.ts';
 
 // Namespace of this writer's event ids: uuid v5 of `${runId}/${type}/${meterId}`.
@@ -42,6 +42,14 @@ export const foldRun = (runId: string, events: { revision: number }[]): TrackedR
 });
 
 const MAX_ATTEMPTS = 8;
+
+/**
+ * Another gateway wrote first: a plain revision conflict, or (when it wrote a
+ * fact with the same derived id among others) an idempotency conflict.
+ */
+const isConflict = (error: unknown): boolean =>
+  isWrongExpectedRevision(error) ||
+  (error instanceof EventStoreError && error.code === 'IDEMPOTENCY_CONFLICT');
 
 export class RunWriter {
   private readonly queues = new Map<TrackedRun, RunFact[]>();
@@ -99,7 +107,7 @@ export class RunWriter {
         }
         return;
       } catch (error) {
-        if (!isWrongExpectedRevision(error) || attempt >= MAX_ATTEMPTS) throw error;
+        if (!isConflict(error) || attempt >= MAX_ATTEMPTS) throw error;
         const fresh = foldRun(run.runId, await this.store.readStream(billRunStream(run.runId)));
         run.state = fresh.state;
         run.revision = fresh.revision;

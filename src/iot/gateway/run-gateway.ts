@@ -59,6 +59,7 @@ export async function runGateway(
   const { store } = deps;
   const onError = deps.onError ?? (() => {});
   const meters = new MeterStates(store);
+  const directory = new StoreMeterDirectory(meters);
   const ownVerifier = deps.verifier === undefined;
   const verifier =
     deps.verifier ??
@@ -77,7 +78,7 @@ export async function runGateway(
   const server = await startGatewayServer({
     gatewayId: config.gatewayId,
     gatewayPrivateKey: config.gatewayPrivateKey,
-    directory: new StoreMeterDirectory(meters),
+    directory,
     sink,
     verifier,
     ...(config.server ? { server: config.server } : {}),
@@ -90,6 +91,7 @@ export async function runGateway(
     follower = await followMeters({
       store,
       meters,
+      directory,
       disconnect: (meterId, code) => server.disconnectMeter(meterId, code),
       onError,
     });

@@ -12,10 +12,23 @@ import type { MeterDirectory, MeterRecord } from '../session/ports.ts';
 import type { MeterStates } from './meter-states.ts';
 
 export class StoreMeterDirectory implements MeterDirectory {
+  /** Stream revision each meter's latest auth was decided on. */
+  private readonly authRevision = new Map<string, number>();
+
   constructor(private readonly meters: MeterStates) {}
 
+  /**
+   * Whether an event at `revision` postdates the meter's latest auth: the
+   * follower may deliver a rotation after the meter already authenticated
+   * with the new key, and that session must stay.
+   */
+  authenticatedBefore(meterId: string, revision: number): boolean {
+    return (this.authRevision.get(meterId) ?? -1) < revision;
+  }
+
   async lookup(meterId: string): Promise<MeterRecord | undefined> {
-    const { state } = await this.meters.get(meterId);
+    const { state, revision } = await this.meters.get(meterId);
+    this.authRevision.set(meterId, revision);
     const key = currentKey(state);
     if (state.status === 'none' || key === null) return undefined;
     return {
@@ -33,6 +46,7 @@ const REVOKING = new Set(['MeterDisabled', 'MeterUnassigned', 'MeterKeyRotated']
 export interface MeterFollowerOptions {
   store: EventStore;
   meters: MeterStates;
+  directory: StoreMeterDirectory;
   /** Drops a meter's open session (GatewayServer.disconnectMeter). */
   disconnect(meterId: string, code: ProtocolErrorCode): void;
   onError?: (error: unknown) => void;
@@ -51,7 +65,8 @@ export async function followMeters(opts: MeterFollowerOptions): Promise<Subscrip
       if (e.type === 'ReadingRecorded' || e.type === 'TamperAlarmRaised') continue;
       const meterId = e.stream.slice(METER_PREFIX.length);
       opts.meters.markStale(meterId);
-      if (REVOKING.has(e.type)) opts.disconnect(meterId, 'METER_DISABLED');
+      if (REVOKING.has(e.type) && opts.directory.authenticatedBefore(meterId, e.revision))
+        opts.disconnect(meterId, 'METER_DISABLED');
     }
   };
   return opts.store.subscribe({
