@@ -5,7 +5,7 @@
 import { expect, it } from 'vitest';
 import { eventHash, verifyStore, verifyStream } from '../../src/eventstore/integrity.ts';
 import type { FixtureRef } from './contract-fixtures.ts';
-import { newEvents, streamName } from './contract-fixtures.ts';
+import { newEvents, readableUpTo, streamName } from './contract-fixtures.ts';
 
 export function integrityContract(fixture: FixtureRef, canTamper: boolean): void {
   const tamper = (sql: string) => {
@@ -15,7 +15,10 @@ export function integrityContract(fixture: FixtureRef, canTamper: boolean): void
   };
   const seeded = async (count = 5) => {
     const stream = streamName();
-    await fixture().store.append(stream, newEvents(count));
+    const { store } = fixture();
+    const written = await store.append(stream, newEvents(count));
+    // The log-walking tests must see these events in the log itself.
+    await readableUpTo(store, written.position);
     return stream;
   };
   const verify = async (stream: string) => verifyStream(await fixture().store.readStream(stream));
