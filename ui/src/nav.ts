@@ -11,6 +11,7 @@ export interface NavItem {
 
 export const navItems: readonly NavItem[] = [
   { href: '/portal', label: 'app.area.portal', roles: ['customer'] },
+  { href: '/portal/properties', label: 'nav.properties', roles: ['customer'] },
   { href: '/admin', label: 'app.area.admin', roles: ['admin', 'superuser'] },
   { href: '/admin/tariffs', label: 'nav.tariffs', roles: ['admin', 'superuser'] },
 ];

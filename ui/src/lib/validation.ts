@@ -39,3 +39,23 @@ export function validateSignup(f: SignupForm): Errors<keyof SignupForm> {
 }
 
 export const hasErrors = (errors: Record<string, unknown>) => Object.keys(errors).length > 0;
+
+export interface AddressForm {
+  houseNo: string;
+  building: string;
+  street: string;
+  city: string;
+  state: string;
+  pincode: string;
+}
+
+/** House number, building or street: at least one says where on the street it is. */
+export function validateAddress(a: AddressForm): Errors<keyof AddressForm> {
+  const errors: Errors<keyof AddressForm> = {};
+  if (!a.houseNo.trim() && !a.building.trim() && !a.street.trim())
+    errors.street = 'validation.where';
+  if (!a.city.trim()) errors.city = 'validation.required';
+  if (!a.state.trim()) errors.state = 'validation.required';
+  if (!isPincode(a.pincode)) errors.pincode = 'validation.pincode';
+  return errors;
+}

@@ -10,7 +10,10 @@ import ResetPassword from './auth/ResetPassword.svelte';
 import Signup from './auth/Signup.svelte';
 import VerifyEmail from './auth/VerifyEmail.svelte';
 import LoginLink from './auth/LoginLink.svelte';
+import Bill from './portal/Bill.svelte';
 import PortalHome from './portal/PortalHome.svelte';
+import Properties from './portal/Properties.svelte';
+import Property from './portal/Property.svelte';
 
 export interface PageRoute {
   path: string;
@@ -31,6 +34,9 @@ export const pages: readonly PageRoute[] = [
   { path: '/verify-email', component: VerifyEmail, roles: null },
   { path: '/password/reset', component: ResetPassword, roles: null },
   { path: '/portal', component: PortalHome, roles: ['customer'] },
+  { path: '/portal/properties', component: Properties, roles: ['customer'] },
+  { path: '/portal/properties/:propertyId', component: Property, roles: ['customer'] },
+  { path: '/portal/bills/:billId', component: Bill, roles: ['customer'] },
   { path: '/admin', component: AdminHome, roles: STAFF },
   { path: '/admin/tariffs', component: TariffStudio, roles: STAFF },
 ];

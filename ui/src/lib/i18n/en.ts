@@ -3,6 +3,7 @@
 // problem code the API returns.
 
 import { enAdmin } from './en-admin.ts';
+import { enPortal } from './en-portal.ts';
 
 const enCore = {
   'app.name': 'Meterledger',
@@ -106,9 +107,11 @@ const enCore = {
   'errors.VALIDATION_FAILED': 'Some fields need another look.',
   'errors.NOT_FOUND': 'We could not find that.',
   'errors.WRONG_EXPECTED_REVISION': 'Someone else changed this meanwhile. Reload and try again.',
+  'errors.NOTHING_TO_PAY': 'This bill is already paid.',
+  'errors.PAYMENTS_UNAVAILABLE': 'Online payment is not available right now.',
   'errors.INTERNAL': 'The server had a problem.',
   'errors.SERVICE_UNAVAILABLE': 'The service is busy. Please try again shortly.',
 } as const;
 
-export const en = { ...enCore, ...enAdmin };
+export const en = { ...enCore, ...enPortal, ...enAdmin };
 export type MessageKey = keyof typeof en;
