@@ -6,9 +6,11 @@ import { Command } from 'commander';
 import { bootstrapAdminCommand } from './bootstrap-admin.ts';
 import { auditCommand } from './audit.ts';
 import { checkpointCommand } from './checkpoint.ts';
+import { gatewayCommand } from './gateway.ts';
 import { migrateCommand } from './migrate.ts';
 import { rebuildCommand } from './rebuild.ts';
 import { proofCommand } from './proof.ts';
+import { provisionMeterCommand } from './provision-meter.ts';
 import { serveCommand } from './serve.ts';
 import { verifyChainCommand } from './verify-chain.ts';
 
@@ -22,6 +24,8 @@ const COMMANDS: (() => Command)[] = [
   checkpointCommand,
   proofCommand,
   rebuildCommand,
+  gatewayCommand,
+  provisionMeterCommand,
 ];
 
 export function buildProgram(): Command {
