@@ -7,7 +7,6 @@ import { mkdir } from 'node:fs/promises';
 import { pgliteDatabase } from '../db/pglite.ts';
 import { postgresDatabase } from '../db/postgres.ts';
 import type { SqlDatabase } from '../db/sql.ts';
-import { kurrentDbEventStore } from './kurrentdb.ts';
 import type { EventStore } from './port.ts';
 import {
   migrate,
@@ -39,6 +38,8 @@ export async function openEventStore(config: EventStoreConfig): Promise<OpenedEv
   try {
     let store: EventStore;
     if (config.kurrentdbUrl) {
+      // Loaded on demand: the gRPC client is heavy and most runs never need it.
+      const { kurrentDbEventStore } = await import('./kurrentdb.ts');
       store = kurrentDbEventStore(config.kurrentdbUrl);
     } else {
       await migrate(db);

@@ -51,6 +51,26 @@ describe('openEventStore', () => {
     }
   });
 
+  it('selects KurrentDB when its URL is set, keeping the SQL database for read models', async () => {
+    const other = await createTestDatabase('kdb');
+    // Nothing listens on this port: opening must not connect yet.
+    const opened = await openEventStore({
+      kurrentdbUrl: 'kurrentdb://127.0.0.1:1?tls=false',
+      databaseUrl: other.url,
+    });
+    try {
+      expect(opened.store.kind).toBe('kurrentdb');
+      expect(opened.db.kind).toBe('postgres');
+      const { rows } = await opened.db.query<{ events: string | null }>(
+        "SELECT to_regclass('events')::text AS events",
+      );
+      expect(rows[0]!.events).toBeNull();
+    } finally {
+      await opened.close();
+      await other.drop();
+    }
+  });
+
   it('opens PGlite under the data directory and keeps events across a restart', async () => {
     const dataDir = join(dir, 'nested', 'pglite');
     const stream = streamName();
