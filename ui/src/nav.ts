@@ -12,7 +12,10 @@ export interface NavItem {
 export const navItems: readonly NavItem[] = [
   { href: '/portal', label: 'app.area.portal', roles: ['customer'] },
   { href: '/portal/properties', label: 'nav.properties', roles: ['customer'] },
+  { href: '/portal/tickets', label: 'nav.tickets', roles: ['customer'] },
   { href: '/admin', label: 'app.area.admin', roles: ['admin', 'superuser'] },
+  { href: '/admin/approvals', label: 'nav.approvals', roles: ['admin', 'superuser'] },
+  { href: '/admin/inventory', label: 'nav.inventory', roles: ['admin', 'superuser'] },
   { href: '/admin/tariffs', label: 'nav.tariffs', roles: ['admin', 'superuser'] },
 ];
 

@@ -4,6 +4,8 @@
 import type { Component } from 'svelte';
 import type { Role } from '../lib/auth-api.ts';
 import AdminHome from './admin/AdminHome.svelte';
+import Approvals from './admin/Approvals.svelte';
+import Inventory from './admin/Inventory.svelte';
 import TariffStudio from './admin/TariffStudio.svelte';
 import Login from './auth/Login.svelte';
 import ResetPassword from './auth/ResetPassword.svelte';
@@ -14,6 +16,8 @@ import Bill from './portal/Bill.svelte';
 import PortalHome from './portal/PortalHome.svelte';
 import Properties from './portal/Properties.svelte';
 import Property from './portal/Property.svelte';
+import Ticket from './portal/Ticket.svelte';
+import Tickets from './portal/Tickets.svelte';
 
 export interface PageRoute {
   path: string;
@@ -37,6 +41,10 @@ export const pages: readonly PageRoute[] = [
   { path: '/portal/properties', component: Properties, roles: ['customer'] },
   { path: '/portal/properties/:propertyId', component: Property, roles: ['customer'] },
   { path: '/portal/bills/:billId', component: Bill, roles: ['customer'] },
+  { path: '/portal/tickets', component: Tickets, roles: ['customer'] },
+  { path: '/portal/tickets/:ticketId', component: Ticket, roles: ['customer'] },
   { path: '/admin', component: AdminHome, roles: STAFF },
+  { path: '/admin/approvals', component: Approvals, roles: STAFF },
+  { path: '/admin/inventory', component: Inventory, roles: STAFF },
   { path: '/admin/tariffs', component: TariffStudio, roles: STAFF },
 ];
