@@ -46,6 +46,35 @@ export async function checkpointsReached(
   return names.every((name) => reached.has(name));
 }
 
+// One LISTEN per read database, shared by every waiter: a LISTEN holds a pool
+// connection, and a connection per waiting request would starve the runners.
+interface SharedListener {
+  wakers: Set<(name: string) => void>;
+  unlisten: Promise<(() => Promise<void>) | null>;
+}
+const listeners = new WeakMap<SqlDatabase, SharedListener>();
+
+function onCheckpoint(readDb: SqlDatabase, wake: (name: string) => void): () => void {
+  let shared = listeners.get(readDb);
+  if (!shared) {
+    const wakers = new Set<(name: string) => void>();
+    // LISTEN failing (e.g. no free connection) leaves polling to do the work.
+    const unlisten = readDb
+      .listen(CHECKPOINT_CHANNEL, (name) => wakers.forEach((w) => w(name)))
+      .catch(() => null);
+    shared = { wakers, unlisten };
+    listeners.set(readDb, shared);
+  }
+  const current = shared;
+  current.wakers.add(wake);
+  return () => {
+    current.wakers.delete(wake);
+    if (current.wakers.size > 0) return;
+    listeners.delete(readDb);
+    void current.unlisten.then((stop) => stop?.());
+  };
+}
+
 export async function waitForPosition(
   readDb: SqlDatabase,
   projectionNames: string[],
@@ -56,14 +85,11 @@ export async function waitForPosition(
   if (await check()) return true;
   const deadline = Date.now() + timeoutMs;
   let wake: (() => void) | null = null;
-  // LISTEN failing (e.g. no free connection) leaves polling to do the work.
-  const unlisten = await readDb
-    .listen(CHECKPOINT_CHANNEL, (name) => {
-      if (projectionNames.includes(name)) wake?.();
-    })
-    .catch(() => null);
+  const stopListening = onCheckpoint(readDb, (name) => {
+    if (projectionNames.includes(name)) wake?.();
+  });
   try {
-    // Checked again after LISTEN: a batch committed in between sent its NOTIFY too early.
+    // A NOTIFY sent before the shared LISTEN is active is covered by the polling interval.
     while (!(await check())) {
       const left = deadline - Date.now();
       if (left <= 0) return false;
@@ -79,7 +105,7 @@ export async function waitForPosition(
     }
     return true;
   } finally {
-    await unlisten?.();
+    stopListening();
   }
 }
 
