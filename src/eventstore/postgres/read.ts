@@ -5,11 +5,10 @@
 
 import type { SqlExecutor } from '../../db/sql.ts';
 import type { JsonObject, RecordedEvent } from '../port.ts';
-import { decodePosition, encodePosition } from './positions.ts';
+import { decodePosition } from './positions.ts';
 
 interface EventRow {
-  txid: string;
-  pos: string;
+  log_position: string;
   stream: string;
   revision: number | string;
   id: string;
@@ -21,10 +20,13 @@ interface EventRow {
   hash: string;
 }
 
-// Output names differ from column names on purpose: ORDER BY would otherwise
-// pick the text alias and sort positions as strings.
-const COLUMNS = `transaction_id::text AS txid, position::text AS pos, stream, revision, id::text AS id,
-  type, data, metadata, (extract(epoch FROM recorded_at) * 1000)::float8 AS recorded_ms, prev_hash, hash`;
+// The encoded position (positions.ts: both parts zero-padded to 20 digits) is
+// built by the server, which is measurably cheaper than padding each row in
+// JS. Output names differ from column names on purpose: ORDER BY would
+// otherwise pick a text alias and sort positions as strings.
+const LOG_POSITION = `lpad(transaction_id::text, 20, '0') || ':' || lpad(position::text, 20, '0')`;
+const COLUMNS = `${LOG_POSITION} AS log_position, stream, revision, id::text AS id, type, data,
+  metadata, (extract(epoch FROM recorded_at) * 1000)::float8 AS recorded_ms, prev_hash, hash`;
 
 // Visible to log readers: transactions that had finished when the statement began.
 const SETTLED = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
@@ -33,7 +35,7 @@ const toEvent = (row: EventRow): RecordedEvent => ({
   id: row.id,
   stream: row.stream,
   revision: Number(row.revision),
-  position: encodePosition(row.txid, row.pos),
+  position: row.log_position,
   type: row.type,
   data: row.data,
   metadata: row.metadata,
@@ -78,12 +80,11 @@ export async function readAllRows(
 }
 
 export async function headPositionRow(db: SqlExecutor): Promise<string | null> {
-  const { rows } = await db.query<{ txid: string; pos: string }>(
-    `SELECT transaction_id::text AS txid, position::text AS pos FROM events
+  const { rows } = await db.query<{ log_position: string }>(
+    `SELECT ${LOG_POSITION} AS log_position FROM events
      WHERE ${SETTLED} ORDER BY transaction_id DESC, position DESC LIMIT 1`,
   );
-  const row = rows[0];
-  return row ? encodePosition(row.txid, row.pos) : null;
+  return rows[0]?.log_position ?? null;
 }
 
 export async function streamRevisionRow(db: SqlExecutor, stream: string): Promise<number> {
