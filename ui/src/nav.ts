@@ -16,7 +16,13 @@ export const navItems: readonly NavItem[] = [
   { href: '/admin', label: 'app.area.admin', roles: ['admin', 'superuser'] },
   { href: '/admin/approvals', label: 'nav.approvals', roles: ['admin', 'superuser'] },
   { href: '/admin/inventory', label: 'nav.inventory', roles: ['admin', 'superuser'] },
+  { href: '/admin/bill-runs', label: 'nav.billRuns', roles: ['admin', 'superuser'] },
+  { href: '/admin/bills', label: 'nav.bills', roles: ['admin', 'superuser'] },
+  { href: '/admin/defaulters', label: 'nav.defaulters', roles: ['admin', 'superuser'] },
+  { href: '/admin/tickets', label: 'nav.queue', roles: ['admin', 'superuser'] },
   { href: '/admin/tariffs', label: 'nav.tariffs', roles: ['admin', 'superuser'] },
+  { href: '/admin/accounts', label: 'nav.accounts', roles: ['admin', 'superuser'] },
+  { href: '/audit', label: 'nav.audit', roles: ['auditor', 'superuser'] },
 ];
 
 /** Active when the path is the item or below it, but the area root only for itself. */

@@ -1,7 +1,9 @@
 // Typed calls for the admin dashboard (mirrors src/web/routes/admin-*.ts).
 
 import { api, type Api } from './api.ts';
-import type { Address } from './portal-api.ts';
+import type { Address, Balance, Bill, BillLine, Payment, PropertyKind } from './portal-api.ts';
+import type { CalculatedBill, TariffVersion } from './tariff.ts';
+import type { Ticket, TicketDetail } from './tickets-api.ts';
 
 export interface Overview {
   pendingApprovals: number;
@@ -49,6 +51,59 @@ export interface InventoryMeter {
   online: boolean;
 }
 
+export interface BillRun {
+  runId: string;
+  period: string;
+  status: 'open' | 'completed';
+  deadline: string;
+  startedAt: string;
+  completedAt: string | null;
+  total: number;
+  asked: number;
+  answered: number;
+  billed: number;
+  missed: number;
+  skipped: number;
+}
+
+export interface BillRunMeter {
+  meterId: string;
+  propertyId: string;
+  status: string;
+  asked: boolean;
+  billId: string | null;
+  skipReason: string | null;
+}
+
+export interface Defaulter {
+  propertyId: string;
+  ownerId: string | null;
+  tenantId: string | null;
+  overduePaise: number;
+  overdueBills: number;
+  oldestDueDate: string;
+  ageDays: number;
+}
+
+export type CounterPayment =
+  | { method: 'cash'; receipt: string; amountPaise: number; receivedAt: string }
+  | {
+      method: 'cheque' | 'upi';
+      receipt: string;
+      amountPaise: number;
+      receivedAt: string;
+      methodReference: string;
+    };
+
+export interface Account {
+  accountId: string;
+  username: string;
+  roles: string[];
+  status: string;
+  registeredAt: string;
+}
+
+export type { BillLine };
 const enc = encodeURIComponent;
 
 export const adminApi = (client: Api = api) => ({
@@ -73,4 +128,44 @@ export const adminApi = (client: Api = api) => ({
       `/api/admin/gateways/${enc(gatewayId)}/${action}`,
       action === 'disable' ? { reason } : undefined,
     ),
+  tariffs: (kind: PropertyKind) => client.get<TariffVersion[]>(`/api/admin/tariffs/${kind}`),
+  publishTariff: (kind: PropertyKind, terms: TariffVersion) =>
+    client.post<{ version: number }>(`/api/admin/tariffs/${kind}`, terms),
+  billRuns: () => client.get<BillRun[]>('/api/admin/bill-runs'),
+  billRun: (runId: string) =>
+    client.get<BillRun & { meters: BillRunMeter[] }>(`/api/admin/bill-runs/${enc(runId)}`),
+  startBillRun: (period: string, idempotencyKey: string) =>
+    client.post<{ runId: string; meters: number }>(
+      '/api/admin/bill-runs',
+      { period },
+      { idempotencyKey },
+    ),
+  bills: (query: { period?: string; propertyId?: string } = {}) =>
+    client.get<Bill[]>(`/api/admin/bills?${new URLSearchParams(query)}`),
+  propertyPayments: (propertyId: string) =>
+    client.get<{ balance: Balance | null; payments: Payment[] }>(
+      `/api/admin/properties/${enc(propertyId)}/payments`,
+    ),
+  recordPayment: (propertyId: string, body: CounterPayment) =>
+    client.post<{ paymentReference: string; recorded: boolean }>(
+      `/api/admin/properties/${enc(propertyId)}/payments`,
+      body,
+    ),
+  defaulters: (sort: 'amount' | 'age') =>
+    client.get<Defaulter[]>(`/api/admin/defaulters?sort=${sort}`),
+  tickets: () => client.get<Ticket[]>('/api/admin/tickets'),
+  ticket: (id: string) => client.get<TicketDetail>(`/api/admin/tickets/${enc(id)}`),
+  ticketAction: (
+    id: string,
+    action: 'assign' | 'comments' | 'acknowledge' | 'resolve',
+    body: object = {},
+  ) => client.post<{ status: 'done' }>(`/api/admin/tickets/${enc(id)}/${action}`, body),
+  accounts: () => client.get<Account[]>('/api/admin/accounts'),
+  setRole: (accountId: string, role: string, grant: boolean) =>
+    client.post<{ roles: string[] }>(
+      `/api/admin/accounts/${enc(accountId)}/roles/${grant ? 'grant' : 'revoke'}`,
+      { role },
+    ),
 });
+
+export type PreviewedBill = CalculatedBill;

@@ -3,6 +3,7 @@
 // (mobile: 10 digits starting 6-9; password 8-128; codes 6 digits).
 
 import type { MessageKey } from './i18n/index.ts';
+import { parseRupees } from './money.ts';
 
 export type Errors<F extends string> = Partial<Record<F, MessageKey>>;
 
@@ -57,5 +58,26 @@ export function validateAddress(a: AddressForm): Errors<keyof AddressForm> {
   if (!a.city.trim()) errors.city = 'validation.required';
   if (!a.state.trim()) errors.state = 'validation.required';
   if (!isPincode(a.pincode)) errors.pincode = 'validation.pincode';
+  return errors;
+}
+
+export interface CounterPaymentForm {
+  method: 'cash' | 'cheque' | 'upi';
+  receipt: string;
+  /** Rupees as typed. */
+  amount: string;
+  /** Cheque number or UPI transaction reference. */
+  reference: string;
+}
+
+export function validateCounterPayment(f: CounterPaymentForm): Errors<keyof CounterPaymentForm> {
+  const errors: Errors<keyof CounterPaymentForm> = {};
+  const paise = parseRupees(f.amount);
+  if (paise === null || paise <= 0) errors.amount = 'validation.amount';
+  if (!f.receipt.trim()) errors.receipt = 'validation.required';
+  if (f.method === 'cheque' && !/^\d{6}$/.test(f.reference.trim()))
+    errors.reference = 'validation.cheque';
+  if (f.method === 'upi' && !/^[A-Za-z0-9]{6,35}$/.test(f.reference.trim()))
+    errors.reference = 'validation.utr';
   return errors;
 }

@@ -6,7 +6,17 @@ import type { Role } from '../lib/auth-api.ts';
 import AdminHome from './admin/AdminHome.svelte';
 import Approvals from './admin/Approvals.svelte';
 import Inventory from './admin/Inventory.svelte';
-import TariffStudio from './admin/TariffStudio.svelte';
+import Accounts from './admin/Accounts.svelte';
+import AdminBills from './admin/AdminBills.svelte';
+import AdminTicket from './admin/AdminTicket.svelte';
+import AdminTickets from './admin/AdminTickets.svelte';
+import BillRun from './admin/BillRun.svelte';
+import BillRuns from './admin/BillRuns.svelte';
+import Defaulters from './admin/Defaulters.svelte';
+import PropertyPayments from './admin/PropertyPayments.svelte';
+import Tariffs from './admin/Tariffs.svelte';
+import AuditHome from './audit/AuditHome.svelte';
+import Events from './audit/Events.svelte';
 import Login from './auth/Login.svelte';
 import ResetPassword from './auth/ResetPassword.svelte';
 import Signup from './auth/Signup.svelte';
@@ -30,6 +40,7 @@ export interface PageRoute {
 }
 
 const STAFF: Role[] = ['admin', 'superuser'];
+const AUDITORS: Role[] = ['auditor', 'superuser'];
 
 export const pages: readonly PageRoute[] = [
   { path: '/login', component: Login, roles: null, anonymousOnly: true },
@@ -46,5 +57,15 @@ export const pages: readonly PageRoute[] = [
   { path: '/admin', component: AdminHome, roles: STAFF },
   { path: '/admin/approvals', component: Approvals, roles: STAFF },
   { path: '/admin/inventory', component: Inventory, roles: STAFF },
-  { path: '/admin/tariffs', component: TariffStudio, roles: STAFF },
+  { path: '/admin/tariffs', component: Tariffs, roles: STAFF },
+  { path: '/admin/bill-runs', component: BillRuns, roles: STAFF },
+  { path: '/admin/bill-runs/:runId', component: BillRun, roles: STAFF },
+  { path: '/admin/bills', component: AdminBills, roles: STAFF },
+  { path: '/admin/properties/:propertyId/payments', component: PropertyPayments, roles: STAFF },
+  { path: '/admin/defaulters', component: Defaulters, roles: STAFF },
+  { path: '/admin/tickets', component: AdminTickets, roles: STAFF },
+  { path: '/admin/tickets/:ticketId', component: AdminTicket, roles: STAFF },
+  { path: '/admin/accounts', component: Accounts, roles: STAFF },
+  { path: '/audit', component: AuditHome, roles: AUDITORS },
+  { path: '/audit/events', component: Events, roles: AUDITORS },
 ];

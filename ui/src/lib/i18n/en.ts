@@ -89,6 +89,8 @@ const enCore = {
   'validation.code': 'Enter the 6 digits.',
   'validation.consent': 'Please agree to continue.',
   'validation.pincode': 'Enter the 6-digit PIN code.',
+  'validation.cheque': 'A cheque number has 6 digits.',
+  'validation.utr': 'Enter the UPI reference: 6 to 35 letters or digits.',
   'validation.amount': 'Enter an amount in rupees, like 1250 or 1250.50.',
 
   'errors.generic': 'Something went wrong. Please try again.',
