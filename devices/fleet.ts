@@ -1,0 +1,205 @@
+// A fleet of simulated meters in one process, for demos and load tests: each
+// meter has its own key, seq, load curve and WebSocket, connects with jitter,
+// reconnects with backoff, resends readings the gateway never acked, and
+// answers bill-run `read` requests with a freshly signed reading. Readings
+// may be pre-signed (`presign`) so that signing is not measured as load.
+
+import WebSocket from 'ws';
+import { ProtocolError } from '../src/iot/protocol/errors.ts';
+import type { MeterIdentity } from '../src/iot/session/meter-session.ts';
+import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff.ts';
+import { FleetSession, signReading, type SignedReading } from './fleet-session.ts';
+import { RegisterSimulator, type LoadProfile } from './load-curve.ts';
+
+export interface FleetMeterSpec {
+  identity: MeterIdentity;
+  profile: LoadProfile;
+  /** Register when the simulation starts (Wh). */
+  startWh: number;
+  /** Last seq this meter used before (its persisted counter). */
+  lastSeq: number;
+  /** Size factor of the load curve (1 = the profile's average household/shop). */
+  scale?: number;
+}
+
+export interface FleetOptions {
+  url: string;
+  meters: FleetMeterSpec[];
+  /** Each meter's first connection waits a random 0..connectJitterMs. */
+  connectJitterMs?: number;
+  backoff?: BackoffOptions;
+  /** Answer bill-run `read` requests (default true). */
+  answerReads?: boolean;
+  clock?: () => number;
+  onAck?: (meterId: string, seq: number, latencyMs: number) => void;
+  onReject?: (meterId: string, seq: number, code: string) => void;
+}
+
+export class SimMeter {
+  private ws: WebSocket | undefined;
+  private session: FleetSession | undefined;
+  private attempt = 0;
+  private stopped = false;
+  private seq: number;
+  private readonly register: RegisterSimulator;
+  /** Sent and not acked yet: resent after a reconnect. */
+  readonly unacked = new Map<number, { reading: SignedReading; sentAt: number }>();
+  private readonly presigned: SignedReading[] = [];
+  private connectedWaiters: (() => void)[] = [];
+  readsAnswered = 0;
+
+  constructor(
+    readonly spec: FleetMeterSpec,
+    private readonly fleet: FleetOptions,
+  ) {
+    this.seq = spec.lastSeq;
+    this.register = new RegisterSimulator(spec.profile, spec.startWh, this.now(), spec.scale ?? 1);
+  }
+
+  get meterId(): string {
+    return this.spec.identity.meterId;
+  }
+
+  get connected(): boolean {
+    return this.session?.open === true;
+  }
+
+  private now(): number {
+    return (this.fleet.clock ?? Date.now)();
+  }
+
+  waitConnected(): Promise<void> {
+    if (this.connected) return Promise.resolve();
+    return new Promise((resolve) => this.connectedWaiters.push(resolve));
+  }
+
+  /** Signs `count` future readings now (seq and register increasing, read at `readAt`). */
+  presign(count: number, readAt = this.now()): void {
+    for (let i = 0; i < count; i++) this.presigned.push(this.sign(readAt));
+  }
+
+  get presignedLeft(): number {
+    return this.presigned.length;
+  }
+
+  /** Sends the next reading (pre-signed if any); false when not connected. */
+  sendReading(requestId?: string): boolean {
+    if (!this.connected || !this.ws) return false;
+    const reading =
+      requestId === undefined && this.presigned.length > 0
+        ? this.presigned.shift()!
+        : this.sign(this.now(), requestId);
+    this.transmit(reading);
+    return true;
+  }
+
+  private sign(readAt: number, requestId?: string): SignedReading {
+    const reading = {
+      meterId: this.meterId,
+      seq: ++this.seq,
+      registerWh: this.register.at(readAt),
+      readAt,
+      ...(requestId === undefined ? {} : { requestId }),
+    };
+    return signReading(reading, this.spec.identity.privateKey);
+  }
+
+  private transmit(reading: SignedReading): void {
+    this.unacked.set(reading.seq, { reading, sentAt: this.now() });
+    this.ws!.send(this.session!.sealSigned(reading));
+  }
+
+  connect(): void {
+    if (this.stopped) return;
+    const ws = new WebSocket(this.fleet.url, { perMessageDeflate: false });
+    const session = new FleetSession(this.spec.identity);
+    this.ws = ws;
+    this.session = session;
+    ws.on('message', (data: Buffer) => {
+      try {
+        const step = session.receive(new Uint8Array(data.buffer, data.byteOffset, data.length));
+        if (step.send) ws.send(step.send);
+        if (step.event) this.onEvent(step.event);
+      } catch (err) {
+        if (!(err instanceof ProtocolError)) throw err;
+        ws.close(1008, err.code);
+      }
+    });
+    ws.on('close', () => {
+      if (this.stopped) return;
+      const delay = backoffDelay(this.attempt++, this.fleet.backoff ?? defaultBackoff);
+      setTimeout(() => this.connect(), delay);
+    });
+    ws.on('error', () => {});
+  }
+
+  private onEvent(e: NonNullable<ReturnType<FleetSession['receive']>['event']>): void {
+    switch (e.type) {
+      case 'established':
+        this.attempt = 0;
+        // Readings the last gateway never acked: a stored one is acked again, not stored twice.
+        for (const { reading } of [...this.unacked.values()]) this.transmit(reading);
+        this.connectedWaiters.splice(0).forEach((w) => w());
+        return;
+      case 'ack': {
+        const sent = this.unacked.get(e.seq);
+        this.unacked.delete(e.seq);
+        if (sent) this.fleet.onAck?.(this.meterId, e.seq, this.now() - sent.sentAt);
+        return;
+      }
+      case 'rejected':
+        if (e.refSeq && this.unacked.delete(e.refSeq))
+          this.fleet.onReject?.(this.meterId, e.refSeq, e.code);
+        return;
+      case 'read':
+        if (this.fleet.answerReads === false) return;
+        this.readsAnswered++;
+        this.sendReading(e.requestId);
+        return;
+      case 'pong':
+        return;
+      default: {
+        const _exhaustive: never = e;
+        return _exhaustive;
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const ws = this.ws;
+    if (!ws || ws.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      ws.once('close', () => resolve());
+      ws.close(1000, 'fleet stopping');
+    });
+  }
+}
+
+export class Fleet {
+  readonly meters: SimMeter[];
+
+  private constructor(opts: FleetOptions) {
+    this.meters = opts.meters.map((spec) => new SimMeter(spec, opts));
+  }
+
+  /** Creates the meters and starts connecting each after its jitter. */
+  static start(opts: FleetOptions): Fleet {
+    const fleet = new Fleet(opts);
+    const jitter = opts.connectJitterMs ?? 0;
+    for (const m of fleet.meters) setTimeout(() => m.connect(), Math.random() * jitter);
+    return fleet;
+  }
+
+  waitConnected(): Promise<void> {
+    return Promise.all(this.meters.map((m) => m.waitConnected())).then(() => undefined);
+  }
+
+  connectedCount(): number {
+    return this.meters.filter((m) => m.connected).length;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.meters.map((m) => m.stop()));
+  }
+}
