@@ -25,6 +25,7 @@ import { sessionRoutes } from './routes/auth-session.ts';
 import { signupRoutes } from './routes/auth-signup.ts';
 import { devOutboxRoutes } from './routes/dev-outbox.ts';
 import { healthRoutes } from './routes/health.ts';
+import { staticUi } from './static-ui.ts';
 import {
   DEFAULT_RATE_LIMITS,
   registerCookiesAndCsrf,
@@ -83,6 +84,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('store', options.store);
   await app.register(healthRoutes);
   if (options.auth) await registerAuth(app, options.auth);
+  await app.register(staticUi);
   return app;
 }
 

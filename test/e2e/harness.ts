@@ -15,7 +15,6 @@ import { loadConfig, loadWebConfig } from '../../src/config.ts';
 import { openEventStore, type OpenedEventStore } from '../../src/eventstore/open.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { openAuthDeps, type OpenedAuthDeps } from '../../src/web/deps.ts';
-import { staticUi } from '../../src/web/static-ui.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'screenshots');
@@ -64,7 +63,6 @@ export async function startLedger(): Promise<Ledger> {
     opened = await openEventStore({ dataDir: join(dataDir, 'pglite') });
     deps = await openAuthDeps(config, web, opened.db);
     app = await buildApp({ store: opened.store, logLevel: 'warn', auth: deps.auth });
-    await app.register(staticUi);
     const url = await app.listen({ port, host: '127.0.0.1' });
     return { url, app, close };
   } catch (error) {

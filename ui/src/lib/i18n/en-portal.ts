@@ -2,6 +2,7 @@
 
 export const enPortal = {
   'nav.properties': 'Properties',
+  'portal.mobile': 'Mobile',
   'nav.tickets': 'Support',
   'tickets.title': 'Support tickets',
   'tickets.empty': 'No tickets. If something is wrong with a meter or a bill, tell us below.',
