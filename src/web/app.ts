@@ -24,6 +24,7 @@ import { passwordRoutes } from './routes/auth-password.ts';
 import { sessionRoutes } from './routes/auth-session.ts';
 import { signupRoutes } from './routes/auth-signup.ts';
 import { devOutboxRoutes } from './routes/dev-outbox.ts';
+import { apiRoutes, type ApiOptions } from './routes/api.ts';
 import { healthRoutes } from './routes/health.ts';
 import { staticUi } from './static-ui.ts';
 import {
@@ -63,6 +64,8 @@ export interface AppOptions {
   /** Largest request body in bytes. */
   bodyLimit?: number;
   auth?: AuthOptions;
+  /** Resource routes (properties, bills, payments, admin, auditor, live); need `auth`. */
+  api?: ApiOptions;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -84,6 +87,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('store', options.store);
   await app.register(healthRoutes);
   if (options.auth) await registerAuth(app, options.auth);
+  if (options.auth && options.api) await app.register(apiRoutes, options.api);
   await app.register(staticUi);
   return app;
 }

@@ -54,7 +54,9 @@ export async function registerCookiesAndCsrf(
     cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true, secure: options.secure },
   });
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
-    if (SAFE_METHODS.has(request.method)) return done();
+    // Signed webhooks from a payment provider opt out with `config: { csrf: false }`.
+    if (SAFE_METHODS.has(request.method) || request.routeOptions.config.csrf === false)
+      return done();
     app.csrfProtection(request, reply, done);
   });
 }

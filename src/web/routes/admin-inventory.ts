@@ -1,0 +1,258 @@
+// Admin: inventory of gateways (the "IoT servers") and meters (register,
+// rotate key, disable, enable; meters with online status, last reading, last
+// seen) and the states/cities reference data.
+
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  disableGateway,
+  disableMeter,
+  enableGateway,
+  enableMeter,
+  registerGateway,
+  registerMeter,
+  rotateGatewayKey,
+  rotateMeterKey,
+} from '../../commands/inventory.ts';
+import { addCity, addState, loadRegion } from '../../commands/regions.ts';
+import { meterKinds } from '../../domain/meter/events.ts';
+import { listGateways, listMeters } from '../../projections/inventory/queries.ts';
+import { commandMetadata } from '../context.ts';
+import { staff } from './admin-properties.ts';
+import { created, instant, int, notFound, ok, settle } from './api-support.ts';
+
+const publicKey = z.string().regex(/^0[23][0-9a-f]{64}$/, 'a compressed secp256k1 key (hex)');
+const reason = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+const stateCode = z.string().regex(/^[A-Z]{2}$/);
+const done = z.object({ status: z.literal('done') });
+
+const gatewaySchema = z.object({
+  gatewayId: z.string(),
+  name: z.string(),
+  state: z.string(),
+  city: z.string(),
+  pincode: z.string(),
+  publicKey: z.string(),
+  status: z.enum(['enabled', 'disabled']),
+});
+
+const meterSchema = z.object({
+  meterId: z.string(),
+  serial: z.string(),
+  kind: z.string(),
+  publicKey: z.string(),
+  status: z.enum(['enabled', 'disabled']),
+  statusReason: z.string().nullable(),
+  propertyId: z.string().nullable(),
+  gatewayId: z.string().nullable(),
+  lastSeq: int.nullable(),
+  lastRegisterWh: int.nullable(),
+  lastReadAt: instant.nullable(),
+  lastSeenAt: instant.nullable(),
+  online: z.boolean(),
+  tamperAlarms: int,
+});
+
+export async function adminInventoryRoutes(root: FastifyInstance) {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const db = app.api.readDb;
+
+  app.get(
+    '/api/admin/gateways',
+    { preHandler: staff, schema: { tags: ['inventory'], response: ok(z.array(gatewaySchema)) } },
+    async () => listGateways(db),
+  );
+
+  app.post(
+    '/api/admin/gateways',
+    {
+      preHandler: staff,
+      schema: {
+        tags: ['inventory'],
+        body: z.strictObject({
+          name: z.string().trim().min(1).max(100),
+          state: z.string().min(1).max(100),
+          city: z.string().min(1).max(100),
+          pincode: z.string().regex(/^\d{6}$/),
+          publicKey,
+        }),
+        response: created(z.object({ gatewayId: z.uuid() })),
+      },
+    },
+    async (request, reply) => {
+      const metadata = commandMetadata(app, request);
+      const gatewayId = metadata.commandId;
+      const { position } = await registerGateway(app, { gatewayId, ...request.body }, metadata);
+      await settle(app, reply, position, ['inventory']);
+      return reply.status(201).send({ gatewayId });
+    },
+  );
+
+  app.get(
+    '/api/admin/meters',
+    {
+      preHandler: staff,
+      schema: {
+        tags: ['inventory'],
+        querystring: z.strictObject({
+          gatewayId: z.uuid().optional(),
+          free: z.enum(['true', 'false']).optional(),
+        }),
+        response: ok(z.array(meterSchema)),
+      },
+    },
+    async (request) => {
+      const meters = await listMeters(db, { gatewayId: request.query.gatewayId });
+      return request.query.free === 'true'
+        ? meters.filter((m) => m.propertyId === null && m.status === 'enabled')
+        : meters;
+    },
+  );
+
+  app.post(
+    '/api/admin/meters',
+    {
+      preHandler: staff,
+      schema: {
+        tags: ['inventory'],
+        body: z.strictObject({
+          serial: z.string().trim().min(1).max(40),
+          publicKey,
+          kind: z.enum(meterKinds),
+        }),
+        response: created(z.object({ meterId: z.uuid() })),
+      },
+    },
+    async (request, reply) => {
+      const metadata = commandMetadata(app, request);
+      const meterId = metadata.commandId;
+      const { position } = await registerMeter(app, { meterId, ...request.body }, metadata);
+      await settle(app, reply, position, ['inventory']);
+      return reply.status(201).send({ meterId });
+    },
+  );
+
+  const meta = (request: Parameters<typeof commandMetadata>[1]) => commandMetadata(app, request);
+  const gatewayKey = z.strictObject({ publicKey });
+  const route = <B extends z.ZodObject>(
+    path: string,
+    body: B | null,
+    exists: (id: string) => Promise<boolean>,
+    what: string,
+    run: (
+      id: string,
+      body: z.infer<B>,
+      request: Parameters<typeof meta>[0],
+    ) => Promise<{ position: string | null }>,
+  ) =>
+    app.post(
+      path,
+      {
+        preHandler: staff,
+        schema: {
+          tags: ['inventory'],
+          params: z.object({ id: z.uuid() }),
+          ...(body ? { body } : {}),
+          response: ok(done),
+        },
+      },
+      async (request, reply) => {
+        const { id } = request.params as { id: string };
+        if (!(await exists(id))) throw notFound(what);
+        const { position } = await run(id, request.body as z.infer<B>, request);
+        await settle(app, reply, position, ['inventory']);
+        return { status: 'done' as const };
+      },
+    );
+  const gatewayExists = async (id: string) =>
+    (await listGateways(db)).some((g) => g.gatewayId === id);
+  const meterExists = async (id: string) => (await listMeters(db, { meterId: id })).length > 0;
+
+  route('/api/admin/gateways/:id/rotate-key', gatewayKey, gatewayExists, 'gateway', (id, b, r) =>
+    rotateGatewayKey(app, { gatewayId: id, publicKey: b.publicKey }, meta(r)),
+  );
+  route('/api/admin/gateways/:id/disable', reason, gatewayExists, 'gateway', (id, b, r) =>
+    disableGateway(app, { gatewayId: id, reason: b.reason }, meta(r)),
+  );
+  route('/api/admin/gateways/:id/enable', null, gatewayExists, 'gateway', (id, _b, r) =>
+    enableGateway(app, { gatewayId: id }, meta(r)),
+  );
+  route('/api/admin/meters/:id/rotate-key', gatewayKey, meterExists, 'meter', (id, b, r) =>
+    rotateMeterKey(app, { meterId: id, publicKey: b.publicKey }, meta(r)),
+  );
+  route('/api/admin/meters/:id/disable', reason, meterExists, 'meter', (id, b, r) =>
+    disableMeter(app, { meterId: id, reason: b.reason }, meta(r)),
+  );
+  route('/api/admin/meters/:id/enable', null, meterExists, 'meter', (id, _b, r) =>
+    enableMeter(app, { meterId: id }, meta(r)),
+  );
+
+  app.get(
+    '/api/admin/regions/:stateCode',
+    {
+      preHandler: staff,
+      schema: {
+        tags: ['regions'],
+        params: z.object({ stateCode }),
+        response: ok(
+          z.object({
+            stateCode: z.string(),
+            name: z.string(),
+            cities: z.array(
+              z.object({ cityId: z.string(), name: z.string(), pincodeFrom: int, pincodeTo: int }),
+            ),
+          }),
+        ),
+      },
+    },
+    async (request) => {
+      const region = await loadRegion(app.store, request.params.stateCode);
+      if (region.status !== 'present') throw notFound('state');
+      return region;
+    },
+  );
+
+  app.post(
+    '/api/admin/regions',
+    {
+      preHandler: staff,
+      schema: {
+        tags: ['regions'],
+        body: z.strictObject({ stateCode, name: z.string().trim().min(1).max(100) }),
+        response: created(z.object({ stateCode: z.string() })),
+      },
+    },
+    async (request, reply) => {
+      await addState(app, request.body, meta(request));
+      return reply.status(201).send({ stateCode: request.body.stateCode });
+    },
+  );
+
+  app.post(
+    '/api/admin/regions/:stateCode/cities',
+    {
+      preHandler: staff,
+      schema: {
+        tags: ['regions'],
+        params: z.object({ stateCode }),
+        body: z.strictObject({
+          name: z.string().trim().min(1).max(100),
+          pincodeFrom: z.number().int().min(100000).max(999999),
+          pincodeTo: z.number().int().min(100000).max(999999),
+        }),
+        response: created(z.object({ cityId: z.uuid() })),
+      },
+    },
+    async (request, reply) => {
+      const metadata = meta(request);
+      const cityId = metadata.commandId;
+      await addCity(
+        app,
+        { stateCode: request.params.stateCode, cityId, ...request.body },
+        metadata,
+      );
+      return reply.status(201).send({ cityId });
+    },
+  );
+}

@@ -1,0 +1,168 @@
+// Admin: bills and payments across properties, counter payments (cash,
+// cheque, UPI reference) recorded idempotently by their receipt reference,
+// and the defaulters list sorted by amount or age.
+
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { recordPayment } from '../../commands/receivables.ts';
+import { getProperty } from '../../projections/properties/index.ts';
+import { balanceOf, defaulters, paymentHistory } from '../../projections/receivables/queries.ts';
+import { actorOf } from '../auth-guard.ts';
+import { commandMetadata, idFromKey } from '../context.ts';
+import { staff } from './admin-properties.ts';
+import { created, int, notFound, ok, settle } from './api-support.ts';
+import { billSchema, pickBill } from './bills.ts';
+import { balanceSchema, paymentSchema } from './payments.ts';
+import type { BillRow } from '../../projections/bills/index.ts';
+
+const propertyParams = z.object({ propertyId: z.uuid() });
+const isoDate = z.iso.date();
+
+const defaulterSchema = z.object({
+  propertyId: z.string(),
+  ownerId: z.string().nullable(),
+  tenantId: z.string().nullable(),
+  overduePaise: int,
+  overdueBills: int,
+  oldestDueDate: z.string(),
+  ageDays: int,
+});
+
+const counterPayment = z.discriminatedUnion('method', [
+  z.strictObject({
+    method: z.literal('cash'),
+    receipt: z.string().trim().min(1).max(60),
+    amountPaise: z.number().int().positive(),
+    receivedAt: z.iso.datetime({ offset: true }),
+  }),
+  z.strictObject({
+    method: z.enum(['cheque', 'upi']),
+    receipt: z.string().trim().min(1).max(60),
+    amountPaise: z.number().int().positive(),
+    receivedAt: z.iso.datetime({ offset: true }),
+    /** Cheque number (6 digits) or UPI UTR/transaction id. */
+    methodReference: z.string().trim().min(1).max(35),
+  }),
+]);
+
+export async function adminMoneyRoutes(root: FastifyInstance) {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const db = app.api.readDb;
+
+  app.get(
+    '/api/admin/bills',
+    {
+      preHandler: staff,
+      schema: {
+        tags: ['admin'],
+        querystring: z.strictObject({
+          propertyId: z.uuid().optional(),
+          period: z
+            .string()
+            .regex(/^\d{4}-\d{2}$/)
+            .optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+        }),
+        response: ok(z.array(billSchema)),
+      },
+    },
+    async (request) => {
+      const { propertyId, period, limit } = request.query;
+      const { rows } = await db.query<BillRow>(
+        `SELECT bill_id AS "billId", property_id AS "propertyId", period, owner_id AS "ownerId",
+           tenant_id AS "tenantId", meter_id AS "meterId", opening_wh AS "openingWh",
+           closing_wh AS "closingWh", units, tariff_version AS "tariffVersion",
+           arrears_paise AS "arrearsPaise", total_paise AS "totalPaise", charges_paise AS "chargesPaise",
+           issued_at AS "issuedAt", to_char(due_date, 'YYYY-MM-DD') AS "dueDate", run_id AS "runId"
+         FROM read.bills WHERE ($1::text IS NULL OR property_id = $1) AND ($2::text IS NULL OR period = $2)
+         ORDER BY issued_at DESC, bill_id LIMIT $3`,
+        [propertyId ?? null, period ?? null, limit],
+      );
+      return rows.map(pickBill);
+    },
+  );
+
+  app.get(
+    '/api/admin/properties/:propertyId/payments',
+    {
+      preHandler: staff,
+      schema: {
+        tags: ['admin'],
+        params: propertyParams,
+        response: ok(
+          z.object({ balance: balanceSchema.nullable(), payments: z.array(paymentSchema) }),
+        ),
+      },
+    },
+    async (request) => {
+      const { propertyId } = request.params;
+      if ((await getProperty(db, propertyId)) === null) throw notFound('property');
+      const balance = await balanceOf(db, propertyId);
+      return { balance, payments: await paymentHistory(db, propertyId) };
+    },
+  );
+
+  app.post(
+    '/api/admin/properties/:propertyId/payments',
+    {
+      preHandler: staff,
+      schema: {
+        tags: ['admin'],
+        params: propertyParams,
+        body: counterPayment,
+        response: created(z.object({ paymentReference: z.string(), recorded: z.boolean() })),
+      },
+    },
+    async (request, reply) => {
+      const { propertyId } = request.params;
+      if ((await getProperty(db, propertyId)) === null) throw notFound('property');
+      const body = request.body;
+      const paymentReference = `counter:${body.method}:${body.receipt}`;
+      const metadata = {
+        ...commandMetadata(app, request),
+        // The receipt makes the command: entering the same receipt twice records it once.
+        commandId: idFromKey('counter-payment', `${propertyId}\0${paymentReference}`),
+      };
+      const { position, events } = await recordPayment(
+        app,
+        {
+          propertyId,
+          paymentReference,
+          amountPaise: body.amountPaise,
+          method: body.method,
+          methodReference: body.method === 'cash' ? null : body.methodReference,
+          receivedAt: body.receivedAt,
+          recordedBy: actorOf(request).accountId,
+        },
+        metadata,
+      );
+      await settle(app, reply, position, ['receivables']);
+      return reply.status(201).send({ paymentReference, recorded: events.length > 0 });
+    },
+  );
+
+  app.get(
+    '/api/admin/defaulters',
+    {
+      preHandler: staff,
+      schema: {
+        tags: ['admin'],
+        querystring: z.strictObject({
+          asOf: isoDate.optional(),
+          minAgeDays: z.coerce.number().int().min(0).default(0),
+          sort: z.enum(['amount', 'age']).default('amount'),
+        }),
+        response: ok(z.array(defaulterSchema)),
+      },
+    },
+    async (request) => {
+      const { asOf, minAgeDays, sort } = request.query;
+      const date = asOf ?? app.authSettings.clock().toISOString().slice(0, 10);
+      const rows = await defaulters(db, date, minAgeDays);
+      return sort === 'age'
+        ? [...rows].sort((a, b) => b.ageDays - a.ageDays || b.overduePaise - a.overduePaise)
+        : rows;
+    },
+  );
+}

@@ -1,0 +1,117 @@
+// What the resource routes share: the services decorated as `app.api` (read
+// database, read-your-writes wait, payment providers, the audit runner), the
+// response schemas (instants and database integers), and the ownership check
+// every customer route makes: a property is reachable only by its owner or
+// current tenant, and anyone else gets the same 404 as for a property that
+// does not exist, so ids cannot be probed.
+
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { AuditReport } from '../../audit/run-audit.ts';
+import type { SqlDatabase } from '../../db/sql.ts';
+import type { PaymentProvider } from '../../payments/port.ts';
+import { getProperty, type PropertyRow } from '../../projections/properties/index.ts';
+import { problemSchema, problems as authProblems } from '../auth-support.ts';
+import type { Actor } from '../context.ts';
+import { ProblemError } from '../problem.ts';
+
+export interface ApiOptions {
+  readDb: SqlDatabase;
+  /** Read-your-writes: true once the named read models have applied `position`. */
+  waitFor(
+    position: string,
+    options?: { projections?: string[]; timeoutMs?: number },
+  ): Promise<boolean>;
+  /** Providers by name; the first is used for new checkouts. */
+  payments: PaymentProvider[];
+  /** Replays the log through the audit checks; absent, starting a verification is 503. */
+  runAudit?: () => Promise<AuditReport>;
+  /** How often the live feed polls the read models (ms, default 2000). */
+  livePollMs?: number;
+  /** Longest read-your-writes wait before answering anyway (ms, default 3000). */
+  settleTimeoutMs?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    api: ApiOptions;
+  }
+  interface FastifyContextConfig {
+    /** false: exempt from CSRF (signed webhooks only). */
+    csrf?: boolean;
+  }
+}
+
+export type ReadModel =
+  | 'accounts'
+  | 'properties'
+  | 'inventory'
+  | 'readings'
+  | 'bills'
+  | 'receivables'
+  | 'tickets'
+  | 'billruns';
+
+/**
+ * Waits (bounded) until `projections` have applied the command's position, so
+ * the next GET shows the write. On timeout it answers anyway and says so in
+ * a header: the write is durable, only the read models are behind.
+ */
+export async function settle(
+  app: FastifyInstance,
+  reply: FastifyReply,
+  position: string | null,
+  projections: ReadModel[],
+): Promise<void> {
+  if (position === null) return;
+  const timeoutMs = app.api.settleTimeoutMs ?? 3000;
+  const reached = await app.api.waitFor(position, { projections, timeoutMs });
+  reply.header('x-read-your-writes', reached ? 'settled' : 'timeout');
+}
+
+export const notFound = (what: string): ProblemError =>
+  new ProblemError(404, 'NOT_FOUND', `No such ${what}.`);
+
+export type MemberRole = 'owner' | 'tenant';
+
+/** The property if the actor owns it or is its current tenant; 404 otherwise. */
+export async function memberProperty(
+  app: FastifyInstance,
+  actor: Actor,
+  propertyId: string,
+  allowed: readonly MemberRole[] = ['owner', 'tenant'],
+): Promise<PropertyRow & { role: MemberRole }> {
+  const property = await getProperty(app.api.readDb, propertyId);
+  const role: MemberRole | null =
+    property === null
+      ? null
+      : property.ownerId === actor.accountId
+        ? 'owner'
+        : property.tenantId === actor.accountId
+          ? 'tenant'
+          : null;
+  if (property === null || role === null || !allowed.includes(role)) throw notFound('property');
+  return { ...property, role };
+}
+
+/** Database integers arrive as numbers (node-postgres) or strings/bigints (PGlite); always sent as numbers. */
+export const int = z.codec(
+  z.number().int(),
+  z.union([z.number().int(), z.string().regex(/^-?\d+$/), z.bigint()]),
+  { decode: (n) => n, encode: (v) => Number(v) },
+);
+
+/** Instants leave as ISO strings whether the row held a Date or a string. */
+export const instant = z.codec(z.iso.datetime({ offset: true }), z.union([z.date(), z.string()]), {
+  decode: (s) => new Date(s),
+  encode: (v) => (v instanceof Date ? v : new Date(v)).toISOString(),
+});
+
+export const uuidParam = (name: string) => z.object({ [name]: z.uuid() });
+
+export const problems = { ...authProblems, 404: problemSchema, 503: problemSchema } as const;
+
+export const ok = <T extends z.ZodType>(schema: T) => ({ 200: schema, ...problems });
+export const created = <T extends z.ZodType>(schema: T) => ({ 201: schema, ...problems });
+
+export const positionSchema = z.object({ position: z.string().nullable() });

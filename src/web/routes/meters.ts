@@ -1,0 +1,71 @@
+// A customer's meter data for one of their properties: the signed readings
+// (time series) and consumption per IST day or month for the chart.
+
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { consumption, meterReadings } from '../../projections/readings/queries.ts';
+import { actorOf, requireRole } from '../auth-guard.ts';
+import { instant, int, memberProperty, ok } from './api-support.ts';
+
+const customer = requireRole('customer');
+const params = z.object({ propertyId: z.uuid() });
+
+const readingSchema = z.object({
+  eventId: z.string(),
+  seq: int,
+  registerWh: int,
+  deltaWh: int,
+  readAt: instant,
+});
+
+export async function meterRoutes(root: FastifyInstance) {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const db = app.api.readDb;
+
+  app.get(
+    '/api/properties/:propertyId/readings',
+    {
+      preHandler: customer,
+      schema: {
+        tags: ['meters'],
+        params,
+        querystring: z.strictObject({
+          from: z.iso.datetime({ offset: true }).optional(),
+          to: z.iso.datetime({ offset: true }).optional(),
+          limit: z.coerce.number().int().min(1).max(5000).default(1000),
+        }),
+        response: ok(z.array(readingSchema)),
+      },
+    },
+    async (request) => {
+      const p = await memberProperty(app, actorOf(request), request.params.propertyId);
+      if (p.meterId === null) return [];
+      const rows = await meterReadings(db, p.meterId, request.query);
+      return rows.map(({ eventId, seq, registerWh, deltaWh, readAt }) => ({
+        eventId,
+        seq,
+        registerWh,
+        deltaWh,
+        readAt,
+      }));
+    },
+  );
+
+  app.get(
+    '/api/properties/:propertyId/consumption',
+    {
+      preHandler: customer,
+      schema: {
+        tags: ['meters'],
+        params,
+        querystring: z.strictObject({ granularity: z.enum(['daily', 'monthly']).default('daily') }),
+        response: ok(z.array(z.object({ period: z.string(), wh: int, readings: int }))),
+      },
+    },
+    async (request) => {
+      const p = await memberProperty(app, actorOf(request), request.params.propertyId);
+      return consumption(db, { propertyId: p.propertyId }, request.query.granularity);
+    },
+  );
+}

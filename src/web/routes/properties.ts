@@ -1,0 +1,159 @@
+// Customer properties: add one (it waits for an admin's approval), list mine
+// (owned or rented), and get one with its address opened and its meter's
+// status. Only the owner or the current tenant reaches a property.
+
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { addProperty } from '../../commands/properties.ts';
+import type { SqlExecutor } from '../../db/sql.ts';
+import { getMeter } from '../../projections/inventory/queries.ts';
+import { propertiesOf, type PropertyRow } from '../../projections/properties/index.ts';
+import { actorOf, requireRole } from '../auth-guard.ts';
+import { commandMetadata } from '../context.ts';
+import { addressSchema, openAddress } from '../personal-data.ts';
+import { created, instant, int, memberProperty, ok, settle } from './api-support.ts';
+
+const customer = requireRole('customer');
+
+export const meterStatusSchema = z
+  .object({
+    meterId: z.string(),
+    serial: z.string(),
+    status: z.enum(['enabled', 'disabled']),
+    online: z.boolean(),
+    lastSeenAt: instant.nullable(),
+    lastReadAt: instant.nullable(),
+    lastRegisterWh: int.nullable(),
+  })
+  .nullable();
+
+export const propertySchema = z.object({
+  propertyId: z.string(),
+  role: z.enum(['owner', 'tenant']),
+  ownerId: z.string(),
+  tenantId: z.string().nullable(),
+  status: z.enum(['pending', 'approved', 'rejected', 'disabled', 'deactivated']),
+  statusReason: z.string().nullable(),
+  kind: z.enum(['residential', 'commercial']),
+  city: z.string(),
+  state: z.string(),
+  pincode: z.string(),
+  missedPeriod: z.string().nullable(),
+  addedAt: instant,
+  meter: meterStatusSchema,
+});
+
+const detailSchema = propertySchema.extend({
+  address: addressSchema.nullable(),
+  openInvitation: z
+    .object({ invitationId: z.string(), tenantId: z.string(), expiresAt: instant })
+    .nullable(),
+});
+
+const addBody = z.strictObject({
+  kind: z.enum(['residential', 'commercial']),
+  address: z.strictObject({
+    houseNo: z.string().max(50),
+    building: z.string().max(100),
+    street: z.string().max(200),
+    city: z.string().min(1).max(100),
+    state: z.string().min(1).max(100),
+    pincode: z.string().regex(/^\d{6}$/, 'a 6-digit pincode'),
+  }),
+});
+
+export async function meterStatus(db: SqlExecutor, meterId: string | null) {
+  const meter = meterId === null ? null : await getMeter(db, meterId);
+  if (meter === null) return null;
+  const { serial, status, online, lastSeenAt, lastReadAt, lastRegisterWh } = meter;
+  return { meterId: meter.meterId, serial, status, online, lastSeenAt, lastReadAt, lastRegisterWh };
+}
+
+async function summary(db: SqlExecutor, p: PropertyRow, accountId: string) {
+  return {
+    propertyId: p.propertyId,
+    role: p.ownerId === accountId ? ('owner' as const) : ('tenant' as const),
+    ownerId: p.ownerId,
+    tenantId: p.tenantId,
+    status: p.status,
+    statusReason: p.statusReason,
+    kind: p.kind,
+    city: p.city,
+    state: p.state,
+    pincode: p.pincode,
+    missedPeriod: p.missedPeriod,
+    addedAt: p.addedAt,
+    meter: await meterStatus(db, p.meterId),
+  };
+}
+
+export async function propertyRoutes(root: FastifyInstance) {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const db = app.api.readDb;
+
+  app.post(
+    '/api/properties',
+    {
+      preHandler: customer,
+      schema: {
+        tags: ['properties'],
+        body: addBody,
+        response: created(z.object({ propertyId: z.uuid(), status: z.literal('pending') })),
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const metadata = commandMetadata(app, request);
+      // The command id doubles as the new id, so a retry with the same Idempotency-Key adds nothing.
+      const propertyId = metadata.commandId;
+      const { position } = await addProperty(
+        app,
+        {
+          propertyId,
+          ownerId: actor.accountId,
+          kind: request.body.kind,
+          address: request.body.address,
+        },
+        metadata,
+      );
+      await settle(app, reply, position, ['properties']);
+      return reply.status(201).send({ propertyId, status: 'pending' as const });
+    },
+  );
+
+  app.get(
+    '/api/properties',
+    {
+      preHandler: customer,
+      schema: { tags: ['properties'], response: ok(z.array(propertySchema)) },
+    },
+    async (request) => {
+      const { accountId } = actorOf(request);
+      const rows = await propertiesOf(db, accountId);
+      return Promise.all(rows.map((p) => summary(db, p, accountId)));
+    },
+  );
+
+  app.get(
+    '/api/properties/:propertyId',
+    {
+      preHandler: customer,
+      schema: {
+        tags: ['properties'],
+        params: z.object({ propertyId: z.uuid() }),
+        response: ok(detailSchema),
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const p = await memberProperty(app, actor, request.params.propertyId);
+      return {
+        ...(await summary(db, p, actor.accountId)),
+        address: await openAddress(app.vault, p.address),
+        // The tenant-to-be's id is the owner's business only.
+        openInvitation: p.role === 'owner' ? p.openInvitation : null,
+      };
+    },
+  );
+}
