@@ -47,6 +47,8 @@ export class SimMeter {
   private readonly presigned: SignedReading[] = [];
   private connectedWaiters: (() => void)[] = [];
   readsAnswered = 0;
+  /** Readings sent (first sends, not resends). */
+  sent = 0;
 
   constructor(
     readonly spec: FleetMeterSpec,
@@ -89,6 +91,7 @@ export class SimMeter {
       requestId === undefined && this.presigned.length > 0
         ? this.presigned.shift()!
         : this.sign(this.now(), requestId);
+    this.sent++;
     this.transmit(reading);
     return true;
   }

@@ -1,0 +1,244 @@
+// Ingest throughput: FLEET_METERS simulated meters (default 5,000) over real
+// WebSockets to one in-process gateway on a fresh Postgres database. The
+// fleet runs in a child process (this file with --fleet) so its CPU is
+// measured apart; its readings are pre-signed before the window opens. The
+// last stdout line is JSON for docs/benchmarks.md.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { Fleet } from '../devices/fleet.ts';
+import { signReading } from '../devices/fleet-session.ts';
+import { postgresDatabase } from '../src/db/postgres.ts';
+import { meterDecider, meterStream, type MeterEvent } from '../src/domain/meter/index.ts';
+import type { EventStore, StreamAppend } from '../src/eventstore/port.ts';
+import { migrate, openPostgresEventStore } from '../src/eventstore/postgres/index.ts';
+import { nodeBackend } from '../src/iot/crypto/node-backend.ts';
+import { runGateway } from '../src/iot/gateway/run-gateway.ts';
+import { readingHash } from '../src/iot/protocol/canonical.ts';
+import { nativeVerify } from '../src/iot/verify/native.ts';
+import { nobleVerify } from '../src/iot/verify/noble.ts';
+import { VerifyPool } from '../src/iot/verify/pool.ts';
+import type { VerifyFn } from '../src/iot/verify/types.ts';
+import { createTestDatabase } from '../test/support/postgres.ts';
+
+const METERS = Number(process.env.FLEET_METERS ?? 5000);
+const RATE = Number(process.env.FLEET_RATE ?? 3); // readings per meter per second offered
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const WINDOW = 8; // readings a meter may have un-acked at once
+const enc = new TextEncoder();
+const meterKey = (i: number) => sha256(enc.encode(`ingest bench meter ${i}`));
+const gatewayKey = sha256(enc.encode('ingest bench gateway'));
+const meterId = (i: number) => `bench-${i}`;
+
+type FleetReport = {
+  acked: number;
+  rejected: number;
+  p99AckMs: number;
+  cpuPct: number;
+  seconds: number;
+};
+
+async function fleetRole(): Promise<void> {
+  const send = (m: object) => process.send!(m);
+  const fleet = Fleet.start({
+    url: process.env.GATEWAY_URL!,
+    meters: Array.from({ length: METERS }, (_, i) => ({
+      identity: {
+        meterId: meterId(i),
+        privateKey: meterKey(i),
+        gatewayPublicKey: nodeBackend.publicKeyOf(gatewayKey),
+      },
+      profile: i % 4 === 0 ? 'commercial' : 'residential',
+      startWh: 1000 * i,
+      lastSeq: 0,
+      scale: 0.5 + (i % 7) / 6,
+    })),
+    connectJitterMs: 5000,
+    onAck: (_id, _seq, ms) => {
+      if (!open) return;
+      latencies.push(ms);
+      acked++;
+    },
+    onReject: () => void rejected++,
+  });
+  let open = false;
+  let acked = 0;
+  let rejected = 0;
+  const latencies: number[] = [];
+  await fleet.waitConnected();
+  const perMeter = Math.ceil(RATE * SECONDS * 1.1);
+  for (const m of fleet.meters) m.presign(perMeter);
+  send({ type: 'ready' });
+  await new Promise<void>((resolve) => process.once('message', () => resolve()));
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  open = true;
+  // Each meter sends RATE readings a second, spread evenly, never more than WINDOW un-acked.
+  const tick = 10;
+  const timer = setInterval(() => {
+    const elapsed = (performance.now() - t0) / 1000;
+    for (const [i, m] of fleet.meters.entries()) {
+      const due = Math.floor(elapsed * RATE + (i % 100) / 100);
+      while (m.sent < due && m.unacked.size < WINDOW && m.presignedLeft > 0) {
+        m.sendReading();
+      }
+    }
+  }, tick);
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  open = false;
+  clearInterval(timer);
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  latencies.sort((a, b) => a - b);
+  const report: FleetReport = {
+    acked,
+    rejected,
+    p99AckMs: Math.round(latencies[Math.floor(latencies.length * 0.99)] ?? NaN),
+    cpuPct: Math.round(((cpu.user + cpu.system) / 1e6 / wall) * 100),
+    seconds: wall,
+  };
+  send({ type: 'report', report });
+  await fleet.stop();
+  process.exit(0);
+}
+
+/** Registers and assigns every meter, many streams per group commit. */
+async function registerMeters(store: EventStore): Promise<void> {
+  const now = new Date().toISOString();
+  const metadata = { now, commandId: 'bench', actor: 'system:bench' };
+  for (let from = 0; from < METERS; from += 1000) {
+    const appends: StreamAppend[] = [];
+    for (let i = from; i < Math.min(METERS, from + 1000); i++) {
+      const data = {
+        meterId: meterId(i),
+        serial: `BENCH-${i}`,
+        publicKey: bytesToHex(nodeBackend.publicKeyOf(meterKey(i))),
+        kind: 'single-phase' as const,
+      };
+      const events: MeterEvent[] = [];
+      let state = meterDecider.initialState;
+      for (const command of [
+        { type: 'RegisterMeter' as const, data, metadata },
+        {
+          type: 'AssignMeter' as const,
+          data: { propertyId: `p-${i}`, gatewayId: 'gw-bench' },
+          metadata,
+        },
+      ]) {
+        const decided = meterDecider.decide(command, state);
+        if (decided instanceof Error) throw decided;
+        for (const e of decided) {
+          state = meterDecider.evolve(state, e);
+          events.push(e);
+        }
+      }
+      appends.push({
+        stream: meterStream(meterId(i)),
+        expectedRevision: 'no_stream',
+        events: events.map((e, k) => ({
+          id: crypto.randomUUID(),
+          type: e.type,
+          data: e.data,
+          metadata: { seq: k },
+        })),
+      });
+    }
+    for (const outcome of await store.appendMany(appends)) if (!outcome.ok) throw outcome.error;
+  }
+}
+
+/** Verifications per second in this thread for `seconds`, on pre-signed readings. */
+function verifyRate(verify: VerifyFn | undefined, seconds: number): number | null {
+  if (!verify) return null;
+  const items = Array.from({ length: 256 }, (_, i) => {
+    const reading = { meterId: meterId(i), seq: 1, registerWh: i, readAt: Date.now() };
+    const signed = signReading(reading, meterKey(i));
+    return {
+      pub: nodeBackend.publicKeyOf(meterKey(i)),
+      hash: readingHash(reading),
+      sig: signed.signature,
+    };
+  });
+  const end = performance.now() + seconds * 1000;
+  const start = performance.now();
+  let n = 0;
+  while (performance.now() < end) {
+    const it = items[n % items.length]!;
+    if (!verify(it.pub, it.hash, it.sig)) throw new Error('verification failed');
+    n++;
+  }
+  return Math.round(n / ((performance.now() - start) / 1000));
+}
+
+async function main(): Promise<void> {
+  const database = await createTestDatabase('bench_ingest');
+  const db = postgresDatabase(database.url);
+  let child: ChildProcess | undefined;
+  try {
+    await migrate(db);
+    const store = openPostgresEventStore(db);
+    await registerMeters(store);
+    const verifyPerSec = { native: verifyRate(nativeVerify, 2), noble: verifyRate(nobleVerify, 2) };
+    const verifier = await VerifyPool.start({});
+    const gateway = await runGateway(
+      { gatewayId: 'gw-bench', gatewayPrivateKey: gatewayKey, billRuns: false },
+      { store, verifier },
+    );
+    process.stderr.write(`gateway ${gateway.url}; connecting ${METERS} meters\n`);
+    child = fork(new URL(import.meta.url).pathname, ['--fleet'], {
+      env: { ...process.env, GATEWAY_URL: gateway.url },
+      execArgv: ['--import', 'tsx'],
+    });
+    const messages: { type: string; report?: FleetReport }[] = [];
+    let wake = () => {};
+    child.on('message', (m: { type: string; report?: FleetReport }) => (messages.push(m), wake()));
+    const next = async (type: string) => {
+      while (!messages.some((m) => m.type === type)) await new Promise<void>((r) => (wake = r));
+      return messages.find((m) => m.type === type)!;
+    };
+    await next('ready');
+    process.stderr.write(
+      `connected: ${gateway.server.connectedMeters().length}; measuring ${SECONDS} s\n`,
+    );
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    child.send({ type: 'go' });
+    const { report } = (await next('report')) as { report: FleetReport };
+    const gatewayCpu = process.cpuUsage(cpu0);
+    const wall = (performance.now() - t0) / 1000;
+    const {
+      rows: [row],
+    } = await db.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM events WHERE type = 'ReadingRecorded'`,
+    );
+    await gateway.close();
+    await verifier.close();
+    await store.close();
+    console.log(
+      JSON.stringify({
+        meters: METERS,
+        offeredPerSec: METERS * RATE,
+        seconds: Number(report.seconds.toFixed(1)),
+        readingsPerSec: Math.round(report.acked / report.seconds),
+        p99AckMs: report.p99AckMs,
+        verifyPerSec,
+        generatorCpuPct: report.cpuPct,
+        gatewayProcessCpuPct: Math.round(
+          ((gatewayCpu.user + gatewayCpu.system) / 1e6 / wall) * 100,
+        ),
+        rejected: report.rejected,
+        storedReadings: Number(row?.n ?? 0),
+        loadAvg1m: Number(loadavg()[0]!.toFixed(2)),
+      }),
+    );
+  } finally {
+    child?.kill();
+    await db.close();
+    await database.drop();
+  }
+}
+
+if (process.argv.includes('--fleet')) await fleetRole();
+else await main();
