@@ -60,14 +60,14 @@ export async function adminInventoryRoutes(root: FastifyInstance) {
 
   app.get(
     '/api/admin/gateways',
-    { preHandler: staff, schema: { tags: ['inventory'], response: ok(z.array(gatewaySchema)) } },
+    { preValidation: staff, schema: { tags: ['inventory'], response: ok(z.array(gatewaySchema)) } },
     async () => listGateways(db),
   );
 
   app.post(
     '/api/admin/gateways',
     {
-      preHandler: staff,
+      preValidation: staff,
       schema: {
         tags: ['inventory'],
         body: z.strictObject({
@@ -92,7 +92,7 @@ export async function adminInventoryRoutes(root: FastifyInstance) {
   app.get(
     '/api/admin/meters',
     {
-      preHandler: staff,
+      preValidation: staff,
       schema: {
         tags: ['inventory'],
         querystring: z.strictObject({
@@ -113,7 +113,7 @@ export async function adminInventoryRoutes(root: FastifyInstance) {
   app.post(
     '/api/admin/meters',
     {
-      preHandler: staff,
+      preValidation: staff,
       schema: {
         tags: ['inventory'],
         body: z.strictObject({
@@ -149,7 +149,7 @@ export async function adminInventoryRoutes(root: FastifyInstance) {
     app.post(
       path,
       {
-        preHandler: staff,
+        preValidation: staff,
         schema: {
           tags: ['inventory'],
           params: z.object({ id: z.uuid() }),
@@ -191,7 +191,7 @@ export async function adminInventoryRoutes(root: FastifyInstance) {
   app.get(
     '/api/admin/regions/:stateCode',
     {
-      preHandler: staff,
+      preValidation: staff,
       schema: {
         tags: ['regions'],
         params: z.object({ stateCode }),
@@ -216,7 +216,7 @@ export async function adminInventoryRoutes(root: FastifyInstance) {
   app.post(
     '/api/admin/regions',
     {
-      preHandler: staff,
+      preValidation: staff,
       schema: {
         tags: ['regions'],
         body: z.strictObject({ stateCode, name: z.string().trim().min(1).max(100) }),
@@ -232,7 +232,7 @@ export async function adminInventoryRoutes(root: FastifyInstance) {
   app.post(
     '/api/admin/regions/:stateCode/cities',
     {
-      preHandler: staff,
+      preValidation: staff,
       schema: {
         tags: ['regions'],
         params: z.object({ stateCode }),

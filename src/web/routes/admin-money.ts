@@ -53,7 +53,7 @@ export async function adminMoneyRoutes(root: FastifyInstance) {
   app.get(
     '/api/admin/bills',
     {
-      preHandler: staff,
+      preValidation: staff,
       schema: {
         tags: ['admin'],
         querystring: z.strictObject({
@@ -86,7 +86,7 @@ export async function adminMoneyRoutes(root: FastifyInstance) {
   app.get(
     '/api/admin/properties/:propertyId/payments',
     {
-      preHandler: staff,
+      preValidation: staff,
       schema: {
         tags: ['admin'],
         params: propertyParams,
@@ -106,7 +106,7 @@ export async function adminMoneyRoutes(root: FastifyInstance) {
   app.post(
     '/api/admin/properties/:propertyId/payments',
     {
-      preHandler: staff,
+      preValidation: staff,
       schema: {
         tags: ['admin'],
         params: propertyParams,
@@ -145,7 +145,7 @@ export async function adminMoneyRoutes(root: FastifyInstance) {
   app.get(
     '/api/admin/defaulters',
     {
-      preHandler: staff,
+      preValidation: staff,
       schema: {
         tags: ['admin'],
         querystring: z.strictObject({

@@ -41,7 +41,7 @@ export async function adminPeopleRoutes(root: FastifyInstance) {
   app.get(
     '/api/admin/tickets',
     {
-      preHandler: staff,
+      preValidation: staff,
       schema: {
         tags: ['tickets'],
         querystring: z.strictObject({ assignee: z.uuid().optional() }),
@@ -54,7 +54,7 @@ export async function adminPeopleRoutes(root: FastifyInstance) {
   app.get(
     '/api/admin/tickets/:ticketId',
     {
-      preHandler: staff,
+      preValidation: staff,
       schema: { tags: ['tickets'], params: ticketParams, response: ok(ticketDetailSchema) },
     },
     async (request) => {
@@ -76,7 +76,7 @@ export async function adminPeopleRoutes(root: FastifyInstance) {
     app.post(
       `/api/admin/tickets/:ticketId/${path}`,
       {
-        preHandler: staff,
+        preValidation: staff,
         schema: { tags: ['tickets'], params: ticketParams, body, response: ok(done) },
       },
       async (request, reply) => {
@@ -107,7 +107,7 @@ export async function adminPeopleRoutes(root: FastifyInstance) {
   app.get(
     '/api/admin/accounts',
     {
-      preHandler: staff,
+      preValidation: staff,
       schema: {
         tags: ['admin'],
         querystring: z.strictObject({ role: z.enum(ROLES).optional() }),
@@ -121,7 +121,7 @@ export async function adminPeopleRoutes(root: FastifyInstance) {
     app.post(
       `/api/admin/accounts/:accountId/roles/${path}`,
       {
-        preHandler: superuser,
+        preValidation: superuser,
         schema: {
           tags: ['admin'],
           params: z.object({ accountId: z.uuid() }),

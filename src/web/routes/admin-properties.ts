@@ -47,7 +47,7 @@ export async function adminPropertyRoutes(root: FastifyInstance) {
 
   app.get(
     '/api/admin/overview',
-    { preHandler: staff, schema: { tags: ['admin'], response: ok(overviewSchema) } },
+    { preValidation: staff, schema: { tags: ['admin'], response: ok(overviewSchema) } },
     async () => {
       const { rows } = await db.query<z.input<typeof overviewSchema>>(
         `SELECT
@@ -68,7 +68,7 @@ export async function adminPropertyRoutes(root: FastifyInstance) {
   app.get(
     '/api/admin/approvals',
     {
-      preHandler: staff,
+      preValidation: staff,
       schema: {
         tags: ['admin'],
         querystring: z.strictObject({
@@ -106,7 +106,7 @@ export async function adminPropertyRoutes(root: FastifyInstance) {
   app.post(
     '/api/admin/properties/:propertyId/approve',
     {
-      preHandler: staff,
+      preValidation: staff,
       schema: {
         tags: ['admin'],
         params,
@@ -128,7 +128,7 @@ export async function adminPropertyRoutes(root: FastifyInstance) {
   app.post(
     '/api/admin/properties/:propertyId/reject',
     {
-      preHandler: staff,
+      preValidation: staff,
       schema: {
         tags: ['admin'],
         params,

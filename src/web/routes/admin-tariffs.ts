@@ -63,7 +63,7 @@ export async function adminTariffRoutes(root: FastifyInstance) {
   app.get(
     '/api/admin/tariffs/:kind',
     {
-      preHandler: staff,
+      preValidation: staff,
       schema: { tags: ['tariffs'], params: kindParams, response: ok(z.array(tariffTermsSchema)) },
     },
     async (request) => tariffVersions(app.store, request.params.kind),
@@ -72,7 +72,7 @@ export async function adminTariffRoutes(root: FastifyInstance) {
   app.post(
     '/api/admin/tariffs/:kind',
     {
-      preHandler: superuser,
+      preValidation: superuser,
       schema: {
         tags: ['tariffs'],
         params: kindParams,
@@ -96,7 +96,7 @@ export async function adminTariffRoutes(root: FastifyInstance) {
   app.post(
     '/api/admin/tariffs/:kind/preview',
     {
-      preHandler: staff,
+      preValidation: staff,
       schema: {
         tags: ['tariffs'],
         params: kindParams,
@@ -132,14 +132,14 @@ export async function adminTariffRoutes(root: FastifyInstance) {
 
   app.get(
     '/api/admin/bill-runs',
-    { preHandler: staff, schema: { tags: ['bill runs'], response: ok(z.array(runSchema)) } },
+    { preValidation: staff, schema: { tags: ['bill runs'], response: ok(z.array(runSchema)) } },
     async () => listBillRuns(db),
   );
 
   app.get(
     '/api/admin/bill-runs/:runId',
     {
-      preHandler: staff,
+      preValidation: staff,
       schema: {
         tags: ['bill runs'],
         params: z.object({ runId: z.uuid() }),
@@ -169,7 +169,7 @@ export async function adminTariffRoutes(root: FastifyInstance) {
   app.post(
     '/api/admin/bill-runs',
     {
-      preHandler: staff,
+      preValidation: staff,
       schema: {
         tags: ['bill runs'],
         body: z.strictObject({

@@ -54,7 +54,7 @@ export async function auditorRoutes(root: FastifyInstance) {
   app.get(
     '/api/auditor/events',
     {
-      preHandler: auditor,
+      preValidation: auditor,
       schema: {
         tags: ['auditor'],
         querystring: z.strictObject({ after: z.string().max(100).optional(), limit }),
@@ -73,7 +73,7 @@ export async function auditorRoutes(root: FastifyInstance) {
   app.get(
     '/api/auditor/streams/:stream',
     {
-      preHandler: auditor,
+      preValidation: auditor,
       schema: {
         tags: ['auditor'],
         params: z.object({ stream: z.string().regex(/^[A-Za-z0-9_.:+=~-]{1,200}$/) }),
@@ -93,7 +93,7 @@ export async function auditorRoutes(root: FastifyInstance) {
 
   app.post(
     '/api/auditor/verifications',
-    { preHandler: auditor, schema: { tags: ['auditor'], response: ok(reportSchema) } },
+    { preValidation: auditor, schema: { tags: ['auditor'], response: ok(reportSchema) } },
     async () => {
       const run = app.api.runAudit;
       if (!run) throw new ProblemError(503, 'AUDIT_UNAVAILABLE', 'Verification is not available.');

@@ -72,7 +72,7 @@ export async function billRoutes(root: FastifyInstance) {
   app.get(
     '/api/properties/:propertyId/bills',
     {
-      preHandler: customer,
+      preValidation: customer,
       schema: {
         tags: ['bills'],
         params: z.object({ propertyId: z.uuid() }),
@@ -88,7 +88,7 @@ export async function billRoutes(root: FastifyInstance) {
   app.get(
     '/api/bills/:billId',
     {
-      preHandler: customer,
+      preValidation: customer,
       schema: {
         tags: ['bills'],
         params: billParams,
@@ -104,7 +104,7 @@ export async function billRoutes(root: FastifyInstance) {
   app.get(
     '/api/bills/:billId/print',
     {
-      preHandler: customer,
+      preValidation: customer,
       schema: {
         tags: ['bills'],
         params: billParams,
@@ -121,7 +121,7 @@ export async function billRoutes(root: FastifyInstance) {
   app.get(
     '/api/bills/:billId/pdf',
     {
-      preHandler: customer,
+      preValidation: customer,
       schema: { tags: ['bills'], params: billParams, produces: ['application/pdf'] },
     },
     async (request, reply) => {

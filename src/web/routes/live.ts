@@ -24,7 +24,7 @@ export async function liveRoutes(app: FastifyInstance) {
 
   app.get(
     '/api/live',
-    { preHandler: staff, schema: { tags: ['live'], produces: ['text/event-stream'] } },
+    { preValidation: staff, schema: { tags: ['live'], produces: ['text/event-stream'] } },
     (request, reply) => {
       reply.hijack();
       const res = reply.raw;

@@ -26,7 +26,7 @@ export async function meterRoutes(root: FastifyInstance) {
   app.get(
     '/api/properties/:propertyId/readings',
     {
-      preHandler: customer,
+      preValidation: customer,
       schema: {
         tags: ['meters'],
         params,
@@ -55,7 +55,7 @@ export async function meterRoutes(root: FastifyInstance) {
   app.get(
     '/api/properties/:propertyId/consumption',
     {
-      preHandler: customer,
+      preValidation: customer,
       schema: {
         tags: ['meters'],
         params,

@@ -89,7 +89,7 @@ export async function paymentRoutes(root: FastifyInstance) {
   app.get(
     '/api/properties/:propertyId/balance',
     {
-      preHandler: customer,
+      preValidation: customer,
       schema: { tags: ['payments'], params: propertyParams, response: ok(balanceSchema) },
     },
     async (request) => {
@@ -105,7 +105,7 @@ export async function paymentRoutes(root: FastifyInstance) {
   app.get(
     '/api/properties/:propertyId/payments',
     {
-      preHandler: customer,
+      preValidation: customer,
       schema: { tags: ['payments'], params: propertyParams, response: ok(z.array(paymentSchema)) },
     },
     async (request) => {
@@ -117,7 +117,7 @@ export async function paymentRoutes(root: FastifyInstance) {
   app.post(
     '/api/bills/:billId/checkout',
     {
-      preHandler: customer,
+      preValidation: customer,
       schema: {
         tags: ['payments'],
         params: z.object({ billId: billIdSchema }),

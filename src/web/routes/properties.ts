@@ -95,7 +95,7 @@ export async function propertyRoutes(root: FastifyInstance) {
   app.post(
     '/api/properties',
     {
-      preHandler: customer,
+      preValidation: customer,
       schema: {
         tags: ['properties'],
         body: addBody,
@@ -125,7 +125,7 @@ export async function propertyRoutes(root: FastifyInstance) {
   app.get(
     '/api/properties',
     {
-      preHandler: customer,
+      preValidation: customer,
       schema: { tags: ['properties'], response: ok(z.array(propertySchema)) },
     },
     async (request) => {
@@ -138,7 +138,7 @@ export async function propertyRoutes(root: FastifyInstance) {
   app.get(
     '/api/properties/:propertyId',
     {
-      preHandler: customer,
+      preValidation: customer,
       schema: {
         tags: ['properties'],
         params: z.object({ propertyId: z.uuid() }),

@@ -44,7 +44,7 @@ export async function tenancyRoutes(root: FastifyInstance) {
   app.post(
     '/api/properties/:propertyId/invitations',
     {
-      preHandler: customer,
+      preValidation: customer,
       schema: {
         tags: ['tenancy'],
         params: propertyParams,
@@ -73,7 +73,7 @@ export async function tenancyRoutes(root: FastifyInstance) {
   app.get(
     '/api/invitations',
     {
-      preHandler: customer,
+      preValidation: customer,
       schema: { tags: ['tenancy'], response: ok(z.array(invitationSchema)) },
     },
     async (request) => {
@@ -116,7 +116,7 @@ export async function tenancyRoutes(root: FastifyInstance) {
     app.post(
       `/api/properties/:propertyId/invitations/:invitationId/${path}`,
       {
-        preHandler: customer,
+        preValidation: customer,
         schema: { tags: ['tenancy'], params: invitationParams, response: ok(done) },
       },
       async (request, reply) => {
@@ -140,7 +140,7 @@ export async function tenancyRoutes(root: FastifyInstance) {
   app.post(
     '/api/properties/:propertyId/tenant/remove',
     {
-      preHandler: customer,
+      preValidation: customer,
       schema: { tags: ['tenancy'], params: propertyParams, response: ok(done) },
     },
     async (request, reply) => {
@@ -160,7 +160,7 @@ export async function tenancyRoutes(root: FastifyInstance) {
   app.post(
     '/api/properties/:propertyId/leave',
     {
-      preHandler: customer,
+      preValidation: customer,
       schema: { tags: ['tenancy'], params: propertyParams, response: ok(done) },
     },
     async (request, reply) => {
@@ -175,7 +175,7 @@ export async function tenancyRoutes(root: FastifyInstance) {
   app.get(
     '/api/properties/:propertyId/contacts',
     {
-      preHandler: customer,
+      preValidation: customer,
       schema: {
         tags: ['tenancy'],
         params: propertyParams,

@@ -61,7 +61,7 @@ export async function ticketRoutes(root: FastifyInstance) {
   app.post(
     '/api/tickets',
     {
-      preHandler: customer,
+      preValidation: customer,
       schema: {
         tags: ['tickets'],
         body: z.strictObject({
@@ -85,14 +85,14 @@ export async function ticketRoutes(root: FastifyInstance) {
 
   app.get(
     '/api/tickets',
-    { preHandler: customer, schema: { tags: ['tickets'], response: ok(z.array(ticketSchema)) } },
+    { preValidation: customer, schema: { tags: ['tickets'], response: ok(z.array(ticketSchema)) } },
     async (request) => ticketsOf(db, actorOf(request).accountId),
   );
 
   app.get(
     '/api/tickets/:ticketId',
     {
-      preHandler: customer,
+      preValidation: customer,
       schema: { tags: ['tickets'], params: ticketParams, response: ok(ticketDetailSchema) },
     },
     async (request) => ownTicket(request, request.params.ticketId),
@@ -101,7 +101,7 @@ export async function ticketRoutes(root: FastifyInstance) {
   app.post(
     '/api/tickets/:ticketId/comments',
     {
-      preHandler: customer,
+      preValidation: customer,
       schema: {
         tags: ['tickets'],
         params: ticketParams,
@@ -125,7 +125,7 @@ export async function ticketRoutes(root: FastifyInstance) {
   app.post(
     '/api/tickets/:ticketId/reopen',
     {
-      preHandler: customer,
+      preValidation: customer,
       schema: {
         tags: ['tickets'],
         params: ticketParams,
