@@ -7,6 +7,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
+import { runAudit } from '../../src/audit/run-audit.ts';
 import { redisKeyValueStore } from '../../src/auth/kv.ts';
 import { createPasswordHasher } from '../../src/auth/password.ts';
 import { registerAccount } from '../../src/commands/accounts.ts';
@@ -95,7 +96,13 @@ export async function createRoutesHarness(): Promise<RoutesHarness> {
       hasher: createPasswordHasher(12),
       rateLimits: { global: 100_000, auth: 10_000 },
     },
-    api: { readDb, waitFor: projections.waitFor, payments: [payments], livePollMs: 100 },
+    api: {
+      readDb,
+      waitFor: projections.waitFor,
+      payments: [payments],
+      livePollMs: 100,
+      runAudit: () => runAudit({ store, db: readDb }),
+    },
   });
   await app.ready();
   const system = { now: new Date().toISOString(), actor: 'system:gateway' };

@@ -1,0 +1,149 @@
+// Admin, auditor and live routes over HTTP: bill-run progress, bills across
+// properties, defaulters sorted by amount or age, approvals refused for a
+// meter already in use, role grants by a superuser (sessions of the account
+// end), the auditor's paged log and a verification run, and the SSE feed on
+// a real listening socket (staff get events, customers 403).
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRoutesHarness, type RoutesHarness } from './routes-fixture.ts';
+import { buildWorld, type World } from './routes-world.ts';
+
+describe('admin, auditor and live routes', () => {
+  let h: RoutesHarness;
+  let w: World;
+
+  beforeAll(async () => {
+    h = await createRoutesHarness();
+    w = await buildWorld(h);
+  }, 120_000);
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('shows bill-run progress, bills across properties and the overview', async () => {
+    const run = (await w.admin.get(`/api/admin/bill-runs/${w.runId}`)).json<{
+      total: number;
+      billed: number;
+      meters: { billId: string | null }[];
+    }>();
+    expect(run.total).toBe(2);
+    expect(run.billed).toBe(2);
+    expect(run.meters.map((m) => m.billId).sort()).toEqual([w.a.billId, w.b.billId].sort());
+    const runs = await w.admin.get('/api/admin/bill-runs');
+    expect(runs.json<{ runId: string }[]>().map((r) => r.runId)).toEqual([w.runId]);
+    const bills = await w.admin.get(`/api/admin/bills?propertyId=${w.a.propertyId}`);
+    expect(bills.json<{ billId: string }[]>().map((b) => b.billId)).toEqual([w.a.billId]);
+    const overview = await w.admin.get('/api/admin/overview');
+    expect(overview.json()).toMatchObject({ approvedProperties: 2, openTickets: 2 });
+  });
+
+  it('lists defaulters once bills are overdue, sortable by amount or age', async () => {
+    const future = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
+    expect((await w.admin.get('/api/admin/defaulters')).json()).toEqual([]);
+    const byAmount = await w.admin.get(`/api/admin/defaulters?asOf=${future}`);
+    const rows = byAmount.json<{ propertyId: string; overduePaise: number; ageDays: number }[]>();
+    expect(rows.map((r) => r.propertyId).sort()).toEqual([w.a.propertyId, w.b.propertyId].sort());
+    expect(rows.every((r) => r.overduePaise > 0 && r.ageDays > 0)).toBe(true);
+    const byAge = await w.admin.get(`/api/admin/defaulters?asOf=${future}&sort=age`);
+    expect(byAge.statusCode).toBe(200);
+    const bad = await w.admin.get('/api/admin/defaulters?sort=name');
+    expect(bad.statusCode).toBe(400);
+  });
+
+  it('refuses an approval with a meter that is already in use', async () => {
+    const added = await w.a.browser.post('/api/properties', {
+      kind: 'residential',
+      address: {
+        houseNo: '1',
+        building: 'B',
+        street: 'S',
+        city: 'Pune',
+        state: 'MH',
+        pincode: '411001',
+      },
+    });
+    const { propertyId } = added.json<{ propertyId: string }>();
+    const refused = await w.admin.post(`/api/admin/properties/${propertyId}/approve`, {
+      gatewayId: w.gatewayId,
+      meterId: w.b.meterId,
+    });
+    expect(refused.statusCode).toBe(422);
+    const rejected = await w.admin.post(`/api/admin/properties/${propertyId}/reject`, {
+      reason: 'duplicate application',
+    });
+    expect(rejected.statusCode).toBe(200);
+    expect((await w.a.browser.get(`/api/properties/${propertyId}`)).json()).toMatchObject({
+      status: 'rejected',
+      statusReason: expect.stringContaining('duplicate'),
+    });
+  });
+
+  it('a superuser grants a role; the account must sign in again to use it', async () => {
+    const granted = await w.superuser.post(`/api/admin/accounts/${w.b.accountId}/roles/grant`, {
+      role: 'auditor',
+    });
+    expect(granted.statusCode).toBe(200);
+    expect(granted.json<{ roles: string[] }>().roles.sort()).toEqual(['auditor', 'customer']);
+    expect((await w.b.browser.get('/api/properties')).statusCode).toBe(401);
+    const auditors = await w.admin.get('/api/admin/accounts?role=auditor');
+    expect(auditors.json<{ accountId: string }[]>().map((a) => a.accountId)).toEqual([
+      w.b.accountId,
+    ]);
+  });
+
+  it('an auditor pages through the log and a stream, and runs a verification', async () => {
+    const auditor = await h.signIn(w.b.accountId, ['customer', 'auditor']);
+    const first = (await auditor.get('/api/auditor/events?limit=3')).json<{
+      events: { position: string }[];
+      next: string;
+    }>();
+    expect(first.events).toHaveLength(3);
+    const second = (
+      await auditor.get(`/api/auditor/events?limit=3&after=${encodeURIComponent(first.next)}`)
+    ).json<{ events: { position: string }[] }>();
+    expect(second.events[0]!.position).not.toBe(first.events[2]!.position);
+    const stream = await auditor.get(`/api/auditor/streams/property-${w.a.propertyId}`);
+    expect(stream.json<{ events: { type: string }[] }>().events[0]!.type).toBe('PropertyAdded');
+    const report = await auditor.post('/api/auditor/verifications');
+    expect(report.statusCode).toBe(200);
+    expect(
+      report.json<{ eventsReplayed: number; checks: unknown[] }>().checks.length,
+    ).toBeGreaterThan(0);
+    expect(report.json<{ eventsReplayed: number }>().eventsReplayed).toBeGreaterThan(10);
+  });
+
+  it('streams live dashboard events to staff over SSE; customers get 403', async () => {
+    const url = await h.app.listen({ port: 0, host: '127.0.0.1' });
+    const cookie = (b: typeof w.admin) => [...b.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const refused = await fetch(`${url}/api/live`, { headers: { cookie: cookie(w.a.browser) } });
+    expect(refused.status).toBe(403);
+    await refused.body?.cancel();
+
+    const controller = new AbortController();
+    const response = await fetch(`${url}/api/live`, {
+      headers: { cookie: cookie(w.admin) },
+      signal: controller.signal,
+    });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const reader = response.body!.getReader();
+    let text = '';
+    const until = async (pattern: RegExp) => {
+      while (!pattern.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error('stream ended');
+        text += new TextDecoder().decode(value);
+      }
+    };
+    await until(/event: meters\ndata: \{"total":2,"online":0\}/);
+    await until(/event: billruns\n/);
+    await until(/event: tickets\n/);
+    // A new meter shows up in the next poll.
+    await w.admin.post('/api/admin/meters', {
+      serial: 'SN-LIVE-1',
+      publicKey: '031b84c5567b126440995d3ed5aaba0565d71e1834604819ff9c17f5e9d5dd078f',
+      kind: 'three-phase',
+    });
+    await until(/"total":3/);
+    controller.abort();
+  });
+});
