@@ -1,6 +1,7 @@
 // What the browser tests share: a real server on a random port (embedded
-// PGlite in a temp dir, in-memory key-value store, dev outbox; the same pieces
-// `ledger serve` opens) serving the built UI; headless Debian Chromium driven
+// PGlite in a temp dir for events and read models, the projections running,
+// in-memory key-value store, dev outbox, the TEST payment provider: the same
+// pieces `ledger serve` opens) serving the built UI; headless Debian Chromium driven
 // by playwright-core; the dev outbox read for codes and links; screenshots.
 
 import { spawnSync } from 'node:child_process';
@@ -13,6 +14,8 @@ import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { loadConfig, loadWebConfig } from '../../src/config.ts';
 import { openEventStore, type OpenedEventStore } from '../../src/eventstore/open.ts';
+import { createTestPaymentProvider } from '../../src/payments/test-provider.ts';
+import { startProjections, type RunningProjections } from '../../src/projections/index.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { openAuthDeps, type OpenedAuthDeps } from '../../src/web/deps.ts';
 
@@ -41,6 +44,8 @@ async function freePort(): Promise<number> {
 export interface Ledger {
   url: string;
   app: FastifyInstance;
+  opened: OpenedEventStore;
+  deps: OpenedAuthDeps;
   close(): Promise<void>;
 }
 
@@ -53,8 +58,10 @@ export async function startLedger(): Promise<Ledger> {
   let opened: OpenedEventStore | null = null;
   let deps: OpenedAuthDeps | null = null;
   let app: FastifyInstance | null = null;
+  let projections: RunningProjections | null = null;
   const close = async () => {
     await app?.close();
+    await projections?.stop();
     await deps?.close();
     await opened?.close();
     await rm(dataDir, { recursive: true, force: true });
@@ -62,9 +69,20 @@ export async function startLedger(): Promise<Ledger> {
   try {
     opened = await openEventStore({ dataDir: join(dataDir, 'pglite') });
     deps = await openAuthDeps(config, web, opened.db);
-    app = await buildApp({ store: opened.store, logLevel: 'warn', auth: deps.auth });
+    projections = await startProjections({ store: opened.store, readDb: opened.db });
+    const payments = createTestPaymentProvider({
+      kv: deps.auth.kv,
+      publicUrl: deps.auth.publicUrl,
+      webhookSecret: 'e2e-webhook-secret-0123456789',
+    });
+    app = await buildApp({
+      store: opened.store,
+      logLevel: 'warn',
+      auth: deps.auth,
+      api: { readDb: opened.db, waitFor: projections.waitFor, payments: [payments] },
+    });
     const url = await app.listen({ port, host: '127.0.0.1' });
-    return { url, app, close };
+    return { url, app, opened, deps, close };
   } catch (error) {
     await close();
     throw error;
@@ -113,4 +131,48 @@ export async function fromOutbox(
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+export interface Person {
+  name: string;
+  username: string;
+  email: string;
+  mobile: string;
+  password: string;
+}
+
+/** Signs up through the UI and verifies the mobile with the SMS code from the outbox. */
+export async function signUp(page: Page, baseUrl: string, who: Person): Promise<void> {
+  const started = Date.now();
+  await page.goto(`${baseUrl}/signup`);
+  await page.getByLabel('Full name').fill(who.name);
+  await page.getByLabel('Username').fill(who.username);
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Mobile number (10 digits)').fill(who.mobile);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByLabel(/I agree/).check();
+  await page.getByRole('button', { name: 'Create account' }).click();
+  const code = await fromOutbox(baseUrl, 'sms', who.mobile, /(\d{6}) is your/, started);
+  await page.getByLabel('Code from the SMS').fill(code);
+  await page.getByRole('button', { name: 'Verify mobile' }).click();
+  await page.getByText('Your mobile number is verified.').waitFor();
+}
+
+/** Signs in through the UI with password and the SMS code. */
+export async function signIn(page: Page, baseUrl: string, who: Person): Promise<void> {
+  await page.goto(`${baseUrl}/login`);
+  const started = Date.now();
+  await page.getByLabel('Username or email').fill(who.username);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const code = await fromOutbox(
+    baseUrl,
+    'sms',
+    who.mobile,
+    /(\d{6}) is your meterledger sign-in/,
+    started,
+  );
+  await page.getByLabel('6-digit code').fill(code);
+  await page.getByRole('button', { name: 'Verify and sign in' }).click();
+  await page.waitForURL(/\/portal$/);
 }

@@ -118,6 +118,15 @@ export const adminApi = (client: Api = api) => ({
   gateways: () => client.get<Gateway[]>('/api/admin/gateways'),
   meters: (query: { free?: boolean } = {}) =>
     client.get<InventoryMeter[]>(`/api/admin/meters${query.free ? '?free=true' : ''}`),
+  addGateway: (body: {
+    name: string;
+    state: string;
+    city: string;
+    pincode: string;
+    publicKey: string;
+  }) => client.post<{ gatewayId: string }>('/api/admin/gateways', body),
+  addMeter: (body: { serial: string; kind: 'single-phase' | 'three-phase'; publicKey: string }) =>
+    client.post<{ meterId: string }>('/api/admin/meters', body),
   meterAction: (meterId: string, action: 'disable' | 'enable', reason?: string) =>
     client.post<{ status: 'done' }>(
       `/api/admin/meters/${enc(meterId)}/${action}`,

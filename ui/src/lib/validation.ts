@@ -17,6 +17,8 @@ export const normaliseMobile = (v: string) => v.replace(/[\s-]/g, '').replace(/^
 export const isMobile = (v: string) => MOBILE.test(normaliseMobile(v));
 export const isCode = (v: string) => /^\d{6}$/.test(v.trim());
 export const isPincode = (v: string) => /^[1-9]\d{5}$/.test(v.trim());
+/** A compressed secp256k1 public key in hex, as the provisioning tool prints it. */
+export const isPublicKey = (v: string) => /^0[23][0-9a-f]{64}$/.test(v.trim().toLowerCase());
 export const isPasswordLength = (v: string) => v.length >= 8 && v.length <= 128;
 
 export interface SignupForm {

@@ -91,6 +91,7 @@ const enCore = {
   'validation.pincode': 'Enter the 6-digit PIN code.',
   'validation.cheque': 'A cheque number has 6 digits.',
   'validation.utr': 'Enter the UPI reference: 6 to 35 letters or digits.',
+  'validation.publicKey': 'A public key is 66 hex characters starting 02 or 03.',
   'validation.amount': 'Enter an amount in rupees, like 1250 or 1250.50.',
 
   'errors.generic': 'Something went wrong. Please try again.',

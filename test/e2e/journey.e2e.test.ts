@@ -1,0 +1,225 @@
+// The utility's journey across portal and dashboard in Chromium, against a
+// real server: a customer adds a property; the first superuser (from the
+// bootstrap link) provisions a gateway and a meter and approves the property
+// with them; a tenant is invited, accepts, sees the owner's card and leaves;
+// a ticket is opened, resolved by the admin and seen resolved; a bill run is
+// started and its page shows live progress. Screenshots of each main page.
+
+import { getPublicKey, etc, utils } from '@noble/secp256k1';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootstrapAdmin } from '../../src/cli/bootstrap-admin.ts';
+import {
+  ensureUiBuild,
+  launchBrowser,
+  screenshot,
+  signIn,
+  signUp,
+  startLedger,
+  type Ledger,
+  type Person,
+} from './harness.ts';
+
+const publicKey = () => etc.bytesToHex(getPublicKey(utils.randomSecretKey(), true));
+
+describe('utility journey in Chromium', () => {
+  let ledger: Ledger;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  let owner: Page;
+  let admin: Page;
+  let tenant: Page;
+
+  const newPage = async (width = 1280) => {
+    const context = await browser.newContext({ viewport: { width, height: 900 }, locale: 'en-IN' });
+    context.setDefaultTimeout(10_000);
+    contexts.push(context);
+    return context.newPage();
+  };
+
+  beforeAll(async () => {
+    ensureUiBuild();
+    ledger = await startLedger();
+    browser = await launchBrowser();
+    owner = await newPage(390);
+    admin = await newPage();
+    tenant = await newPage(390);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await ledger?.close();
+  });
+
+  const ravi: Person = {
+    name: 'Ravi Kumar',
+    username: 'ravi',
+    email: 'ravi@example.in',
+    mobile: '9812345670',
+    password: 'kaveri-river-2026',
+  };
+  const meena: Person = {
+    name: 'Meena Iyer',
+    username: 'meena',
+    email: 'meena@example.in',
+    mobile: '9812345671',
+    password: 'nilgiri-tea-2026',
+  };
+
+  it('a customer signs up, signs in and adds a property that waits for approval', async () => {
+    await signUp(owner, ledger.url, ravi);
+    await signIn(owner, ledger.url, ravi);
+    await owner
+      .getByRole('link', { name: 'Properties' })
+      .first()
+      .click()
+      .catch(() => owner.goto(`${ledger.url}/portal/properties`));
+    await owner.goto(`${ledger.url}/portal/properties`);
+    await owner.getByText('You have no properties yet').waitFor();
+    await owner.getByLabel('House no.').fill('12');
+    await owner.getByLabel('Street').fill('MG Road');
+    await owner.getByLabel('City').fill('Bengaluru');
+    await owner.getByLabel('State').fill('Karnataka');
+    await owner.getByLabel('PIN code').fill('560001');
+    await owner.getByRole('button', { name: 'Add property' }).click();
+    await owner.getByText('waiting for approval').waitFor();
+    await screenshot(owner, 'portal-properties');
+  });
+
+  it('the bootstrap superuser signs in with the one-time link and sees the overview', async () => {
+    const { auth } = ledger.deps;
+    const { link } = await bootstrapAdmin(
+      {
+        store: ledger.opened.store,
+        vault: auth.vault,
+        lookupKey: auth.lookupKey,
+        kv: auth.kv,
+        publicUrl: auth.publicUrl,
+      },
+      {
+        username: 'chief',
+        email: 'chief@utility.example.in',
+        mobile: '9000000001',
+        name: 'Chief Admin',
+      },
+      new Date(),
+    );
+    await admin.goto(link);
+    await admin.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    const overview = admin.getByTestId('overview');
+    await expect.poll(() => overview.locator('li').first().textContent()).toContain('1');
+    await screenshot(admin, 'admin-overview');
+  });
+
+  it('the admin provisions a gateway and a meter for the area and approves the property with them', async () => {
+    await admin.goto(`${ledger.url}/admin/inventory`);
+    await admin
+      .getByLabel('Public key (66 hex characters, from the provisioning tool)')
+      .first()
+      .fill('not-a-key');
+    await admin.getByRole('button', { name: 'Add gateway' }).click();
+    await admin.getByText('A public key is 66 hex characters starting 02 or 03.').first().waitFor();
+
+    await admin.locator('#gw-name').fill('Bengaluru Central');
+    await admin.locator('#gw-city').fill('Bengaluru');
+    await admin.locator('#gw-state').fill('Karnataka');
+    await admin.locator('#gw-pincode').fill('560001');
+    await admin.locator('#gw-key').fill(publicKey());
+    await admin.getByRole('button', { name: 'Add gateway' }).click();
+    await admin.getByRole('cell', { name: 'Bengaluru Central' }).waitFor();
+    await admin.locator('#meter-serial').fill('KA-0001');
+    await admin.locator('#meter-key').fill(publicKey());
+    await admin.getByRole('button', { name: 'Add meter' }).click();
+    await admin.getByRole('cell', { name: 'KA-0001' }).waitFor();
+    await screenshot(admin, 'admin-inventory');
+
+    await admin.goto(`${ledger.url}/admin/approvals`);
+    await admin.getByText('12, MG Road').waitFor();
+    await screenshot(admin, 'admin-approvals');
+    await admin.getByRole('button', { name: 'Approve and assign meter' }).click();
+    await admin.getByText('No property is waiting for approval.').waitFor();
+  });
+
+  it('the owner sees the property approved with its meter', async () => {
+    await owner.goto(`${ledger.url}/portal/properties`);
+    await owner.getByText('approved', { exact: true }).waitFor();
+    await owner.getByRole('link', { name: /Residential, Bengaluru/ }).click();
+    await owner.getByText('KA-0001').waitFor();
+    await screenshot(owner, 'portal-property');
+  });
+
+  it('a tenant is invited, accepts, sees the owner’s contact card and leaves', async () => {
+    await signUp(tenant, ledger.url, meena);
+    await signIn(tenant, ledger.url, meena);
+
+    await owner.getByLabel("Tenant's username").fill(meena.username);
+    await owner.getByLabel("Tenant's mobile").fill(meena.mobile);
+    await owner.getByRole('button', { name: 'Send invitation' }).click();
+    await owner.getByText(/Invitation waiting for an answer/).waitFor();
+
+    await tenant.goto(`${ledger.url}/portal/properties`);
+    await tenant.getByText(/Ravi Kumar invites you as tenant/).waitFor();
+    await tenant.getByRole('button', { name: 'Accept' }).click();
+    await tenant.getByText('tenant', { exact: true }).waitFor();
+    await tenant.getByRole('link', { name: /Residential, Bengaluru/ }).click();
+    await tenant.getByTestId('contact-ravi').waitFor();
+    expect(await tenant.getByTestId('contact-ravi').textContent()).toContain('ravi@example.in');
+    await screenshot(tenant, 'portal-tenancy');
+
+    tenant.once('dialog', (dialog) => void dialog.accept());
+    await tenant.getByRole('button', { name: 'Leave this property' }).click();
+    await tenant.waitForURL(/\/portal\/properties$/);
+    await tenant.getByText('You have no properties yet').waitFor();
+  });
+
+  it('a ticket is opened by the customer, resolved by the admin and seen resolved', async () => {
+    await owner.goto(`${ledger.url}/portal/tickets`);
+    await owner.getByRole('button', { name: 'Open ticket' }).click();
+    await owner.getByText('Please fill this in.').first().waitFor();
+    await owner.getByLabel('Subject').fill('Meter display is blank');
+    await owner.getByLabel('What happened?').fill('Since Monday the meter shows nothing.');
+    await owner.getByRole('button', { name: 'Open ticket' }).click();
+    await owner.getByRole('link', { name: 'Meter display is blank' }).waitFor();
+
+    await admin.goto(`${ledger.url}/admin/tickets`);
+    await admin.getByRole('link', { name: 'Meter display is blank' }).click();
+    await admin.getByRole('button', { name: 'Acknowledge' }).click();
+    await admin.getByText('acknowledged', { exact: true }).waitFor();
+    await admin.getByRole('button', { name: 'Assign to me' }).click();
+    await admin.getByText('assigned', { exact: true }).waitFor();
+    await admin.getByLabel('Resolution').fill('Display board replaced on site.');
+    await admin.getByRole('button', { name: 'Resolve' }).click();
+    await admin.getByText('Display board replaced on site.').waitFor();
+    await screenshot(admin, 'admin-ticket');
+
+    await owner.getByRole('link', { name: 'Meter display is blank' }).click();
+    await owner.getByTestId('resolution').waitFor();
+    expect(await owner.getByTestId('resolution').textContent()).toContain('Display board replaced');
+    await owner.getByRole('button', { name: 'Reopen ticket' }).waitFor();
+  });
+
+  it('the admin edits a tariff with a live preview and publishes it', async () => {
+    await admin.goto(`${ledger.url}/admin/tariffs`);
+    await admin.getByText('No version published yet').waitFor();
+    await admin.getByLabel('Units consumed (kWh)').fill('250');
+    await expect.poll(() => admin.getByTestId('preview-total').textContent()).toBe('₹1,152.50');
+    await admin.getByLabel('Slab 2: up to (kWh, blank = no limit)').fill('50');
+    await admin
+      .getByTestId('tariff-validity')
+      .getByText(/toWh must be greater/)
+      .waitFor();
+    expect(await admin.getByRole('button', { name: 'Publish version 1' }).isDisabled()).toBe(true);
+    await admin.getByLabel('Slab 2: up to (kWh, blank = no limit)').fill('300');
+    await screenshot(admin, 'admin-tariffs');
+    await admin.getByRole('button', { name: 'Publish version 1' }).click();
+    await admin.getByRole('cell', { name: 'v1' }).waitFor();
+  });
+
+  it('the admin starts a bill run and watches its progress', async () => {
+    await admin.goto(`${ledger.url}/admin/bill-runs`);
+    await admin.getByRole('button', { name: 'Start bill run' }).click();
+    await admin.waitForURL(/\/admin\/bill-runs\/[0-9a-f-]{36}$/);
+    await admin.getByText('0 of 1 meters billed').waitFor();
+    await screenshot(admin, 'admin-bill-run');
+  });
+});
