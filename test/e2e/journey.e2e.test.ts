@@ -69,12 +69,7 @@ describe('utility journey in Chromium', () => {
   it('a customer signs up, signs in and adds a property that waits for approval', async () => {
     await signUp(owner, ledger.url, ravi);
     await signIn(owner, ledger.url, ravi);
-    await owner
-      .getByRole('link', { name: 'Properties' })
-      .first()
-      .click()
-      .catch(() => owner.goto(`${ledger.url}/portal/properties`));
-    await owner.goto(`${ledger.url}/portal/properties`);
+    await owner.getByRole('link', { name: /My properties/ }).click();
     await owner.getByText('You have no properties yet').waitFor();
     await owner.getByLabel('House no.').fill('12');
     await owner.getByLabel('Street').fill('MG Road');
