@@ -1,0 +1,286 @@
+// API benchmark (`npm run bench:api`): the full web app (sessions and rate
+// limits in Redis, read models on Postgres with their runners live) on a
+// fresh Postgres database, seeded with BENCH_CUSTOMERS customers, each with an
+// approved property, a metered history and a ticket. A SECOND process
+// (autocannon) then loads it with a mix of portal reads as signed-in
+// customers: first at a fixed BENCH_RATE requests/s for BENCH_SECONDS, then
+// flat out for the same time. Progress on stderr; the last stdout line is
+// JSON: reqPerSec, p50Ms, p99Ms, errors (fixed-rate phase) and max* (flat out).
+
+import { fork } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import { redisKeyValueStore } from '../src/auth/kv.ts';
+import { registerAccount } from '../src/commands/accounts.ts';
+import { handleCommand } from '../src/commands/handle-command.ts';
+import { registerGateway, registerMeter } from '../src/commands/inventory.ts';
+import { addProperty, approveProperty } from '../src/commands/properties.ts';
+import { openTicket } from '../src/commands/tickets.ts';
+import { postgresDatabase } from '../src/db/postgres.ts';
+import { BOOTSTRAP_ACTOR, type Role } from '../src/domain/account/index.ts';
+import { meterDecider, meterStream } from '../src/domain/meter/index.ts';
+import { migrate, openPostgresEventStore } from '../src/eventstore/postgres/index.ts';
+import { createNotifier } from '../src/notify/index.ts';
+import { openAesVault } from '../src/privacy/aes-vault.ts';
+import { migratePrivacy } from '../src/privacy/migrate.ts';
+import { startProjections } from '../src/projections/index.ts';
+import { buildApp } from '../src/web/app.ts';
+import { createTestDatabase } from '../test/support/postgres.ts';
+
+const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 200);
+const READINGS = Number(process.env.BENCH_READINGS ?? 48);
+const RATE = Number(process.env.BENCH_RATE ?? 1000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const KEY_A = '031b84c5567b126440995d3ed5aaba0565d71e1834604819ff9c17f5e9d5dd078f';
+const KEY_B = '024d4b6cd1361032ca9bd2aeb9d900aa4d45d9ead80ac9423374c451a7254d0766';
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+interface Target {
+  cookie: string;
+  propertyId: string;
+}
+interface LoadPlan {
+  url: string;
+  targets: Target[];
+  rate: number;
+  seconds: number;
+  connections: number;
+}
+interface Phase {
+  reqPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  requests: number;
+}
+
+const ALL_PATHS = [
+  () => `/api/properties`,
+  (t: Target) => `/api/properties/${t.propertyId}`,
+  (t: Target) => `/api/properties/${t.propertyId}/consumption?granularity=daily`,
+  (t: Target) => `/api/properties/${t.propertyId}/readings?limit=50`,
+  (t: Target) => `/api/properties/${t.propertyId}/balance`,
+  (t: Target) => `/api/properties/${t.propertyId}/bills`,
+  () => `/api/tickets`,
+  () => `/api/auth/me`,
+];
+// BENCH_ONLY=3 loads one route of the mix alone (to see what each costs).
+const PATHS = process.env.BENCH_ONLY ? [ALL_PATHS[Number(process.env.BENCH_ONLY)]!] : ALL_PATHS;
+
+/** The load generator: runs in the child process. */
+async function load(plan: LoadPlan): Promise<{ fixed: Phase; max: Phase }> {
+  const run = (rate: number | undefined) =>
+    new Promise<Phase>((resolve, reject) => {
+      autocannon(
+        {
+          url: plan.url,
+          connections: plan.connections,
+          duration: plan.seconds,
+          ...(rate ? { overallRate: rate } : {}),
+          requests: [
+            {
+              setupRequest: (request) => {
+                const target = plan.targets[Math.floor(Math.random() * plan.targets.length)]!;
+                const path = PATHS[Math.floor(Math.random() * PATHS.length)]!(target);
+                return { ...request, method: 'GET', path, headers: { cookie: target.cookie } };
+              },
+            },
+          ],
+        },
+        (error, result) => {
+          if (error) return reject(error);
+          resolve({
+            reqPerSec: Math.round(result.requests.average),
+            p50Ms: result.latency.p50,
+            p99Ms: result.latency.p99,
+            errors: result.errors + result.timeouts + result.non2xx,
+            requests: result.requests.total,
+          });
+        },
+      );
+    });
+  return { fixed: await run(plan.rate), max: await run(undefined) };
+}
+
+async function seed() {
+  const database = await createTestDatabase('bench_api');
+  const db = postgresDatabase(database.url, 10);
+  await migrate(db);
+  await migratePrivacy(db);
+  const store = openPostgresEventStore(db);
+  const vault = await openAesVault({ db, masterKey: randomBytes(32) });
+  const accounts = { store, vault, lookupKey: randomBytes(32) };
+  const meta = (actor: string) => ({
+    now: new Date().toISOString(),
+    commandId: randomUUID(),
+    actor,
+  });
+  const register = async (role: Role, n: number) => {
+    const accountId = randomUUID();
+    await registerAccount(
+      accounts,
+      {
+        ...{ accountId, role, username: `bench${n}${role}`, name: `Customer ${n}` },
+        ...{ email: `bench${n}${role}@example.in`, mobile: `9${String(n).padStart(9, '0')}` },
+        consentGivenAt: new Date().toISOString(),
+      },
+      meta(BOOTSTRAP_ACTOR),
+    );
+    return accountId;
+  };
+  const admin = await register('admin', 0);
+  const gatewayId = randomUUID();
+  const area = { state: 'MH', city: 'Pune', pincode: '411001' };
+  await registerGateway(
+    accounts,
+    { gatewayId, name: 'Pune', ...area, publicKey: KEY_B },
+    meta(admin),
+  );
+  const customers: { accountId: string; propertyId: string }[] = [];
+  const start = Date.now() - READINGS * 3600_000;
+  for (let n = 1; n <= CUSTOMERS; n++) {
+    const accountId = await register('customer', n);
+    const propertyId = randomUUID();
+    const meterId = randomUUID();
+    const address = { houseNo: `${n}`, building: 'Lotus Court', street: 'FC Road', ...area };
+    await addProperty(
+      accounts,
+      { propertyId, ownerId: accountId, kind: 'residential', address },
+      meta(accountId),
+    );
+    await registerMeter(
+      accounts,
+      { meterId, serial: `BENCH-${n}`, publicKey: KEY_A, kind: 'single-phase' },
+      meta(admin),
+    );
+    await approveProperty(accounts, { propertyId, gatewayId, meterId }, meta(admin));
+    for (let seq = 1; seq <= READINGS; seq++) {
+      const readAt = new Date(start + seq * 3600_000).toISOString();
+      await handleCommand(store, meterStream(meterId), meterDecider, {
+        type: 'RecordReading',
+        data: {
+          ...{ seq, registerWh: seq * 750, readAt, signature: 'ab'.repeat(64) },
+          ...{ runId: null, requestId: null, receivedAt: readAt },
+        },
+        metadata: meta('system:gateway'),
+      });
+    }
+    const ticket = { ticketId: randomUUID(), propertyId, category: 'other' as const };
+    await openTicket(
+      accounts,
+      { ...ticket, subject: 'Hello', text: 'A question.' },
+      meta(accountId),
+    );
+    customers.push({ accountId, propertyId });
+    if (n % 50 === 0) log(`seeded ${n}/${CUSTOMERS} customers`);
+  }
+  return { database, db, store, vault, accounts, customers };
+}
+
+async function main() {
+  log(`seeding ${CUSTOMERS} customers with ${READINGS} readings each`);
+  const seeded = await seed();
+  const { store, db, vault, customers } = seeded;
+  const projections = await startProjections({ store, readDb: db });
+  await projections.caughtUp;
+  const prefix = `bench:${randomBytes(6).toString('hex')}:`;
+  const kv = redisKeyValueStore(REDIS_URL, prefix);
+  const notifier = createNotifier(
+    { smtpUrl: undefined, smtpFrom: 'x <x@example.in>', smsUrl: undefined, smsToken: undefined },
+    kv,
+  );
+  const app = await buildApp({
+    store,
+    logLevel: 'warn',
+    auth: {
+      ...{ vault, lookupKey: seeded.accounts.lookupKey, kv, redis: kv.redis, notifier },
+      nodeEnv: 'test',
+      publicUrl: 'http://127.0.0.1',
+      // One load generator is one client address: the per-address limit would measure itself.
+      rateLimits: { global: 100_000_000, auth: 30 },
+    },
+    api: { readDb: db, waitFor: projections.waitFor, payments: [] },
+  });
+  try {
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const targets: Target[] = [];
+    for (const c of customers) {
+      const session = await app.sessions.create({
+        accountId: c.accountId,
+        roles: ['customer'],
+        stage: 'full',
+      });
+      targets.push({ cookie: `ml_session=${session.id}`, propertyId: c.propertyId });
+    }
+    const plan: LoadPlan = { url, targets, rate: RATE, seconds: SECONDS, connections: CONNECTIONS };
+    log(
+      `loading ${url}: ${RATE} req/s for ${SECONDS}s, then flat out for ${SECONDS}s (${CONNECTIONS} connections, second process)`,
+    );
+    const child = fork(fileURLToPath(import.meta.url), ['load'], {
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    });
+    const result = await new Promise<{ fixed: Phase; max: Phase }>((resolve, reject) => {
+      child.once('message', (message) => resolve(message as { fixed: Phase; max: Phase }));
+      child.once('error', reject);
+      child.once(
+        'exit',
+        (code) => code !== 0 && reject(new Error(`load generator exited ${code}`)),
+      );
+      child.send(plan);
+    });
+    const load1 = os.loadavg()[0]!.toFixed(1);
+    log(`fixed rate: ${JSON.stringify(result.fixed)}; flat out: ${JSON.stringify(result.max)}`);
+    process.stdout.write(
+      JSON.stringify({
+        reqPerSec: result.fixed.reqPerSec,
+        p50Ms: result.fixed.p50Ms,
+        p99Ms: result.fixed.p99Ms,
+        errors: result.fixed.errors,
+        targetRate: RATE,
+        requests: result.fixed.requests,
+        maxReqPerSec: result.max.reqPerSec,
+        maxP50Ms: result.max.p50Ms,
+        maxP99Ms: result.max.p99Ms,
+        maxErrors: result.max.errors,
+        customers: CUSTOMERS,
+        connections: CONNECTIONS,
+        loadAvg1: Number(load1),
+      }) + '\n',
+    );
+  } finally {
+    await app.close();
+    await projections.stop();
+    await notifier.close();
+    await kv.close();
+    const raw = new Redis(REDIS_URL);
+    const keys = await raw.keys(`${prefix}*`);
+    if (keys.length > 0) await raw.del(...keys);
+    await raw.quit();
+    await vault.close();
+    await store.close();
+    await db.close();
+    await seeded.database.drop();
+  }
+}
+
+if (process.argv[2] === 'load') {
+  process.once('message', (plan) => {
+    load(plan as LoadPlan).then(
+      (result) => process.send!(result, () => process.exit(0)),
+      (error: unknown) => {
+        log(`load generator failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  });
+} else {
+  main().catch((error: unknown) => {
+    log(`bench:api failed: ${error instanceof Error ? error.stack : String(error)}`);
+    process.exit(1);
+  });
+}
