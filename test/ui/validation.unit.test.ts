@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { isPeriod, previousMonth } from '../../ui/src/lib/periods.ts';
 import {
   hasErrors,
   isCode,
   isMobile,
   isPincode,
+  isPublicKey,
   normaliseMobile,
+  validateAddress,
+  validateCounterPayment,
   validateSignup,
   type SignupForm,
 } from '../../ui/src/lib/validation.ts';
@@ -63,4 +67,68 @@ const form = (over: Partial<SignupForm> = {}): SignupForm => ({
   password: 'correct horse battery',
   consent: true,
   ...over,
+});
+
+describe('validateAddress', () => {
+  const address = {
+    houseNo: '12',
+    building: '',
+    street: 'MG Road',
+    city: 'Bengaluru',
+    state: 'Karnataka',
+    pincode: '560001',
+  };
+
+  it('accepts an address with a house number or street, city, state and PIN code', () => {
+    expect(validateAddress(address)).toEqual({});
+  });
+
+  it('needs something that says where on the street, and a real PIN code', () => {
+    expect(
+      validateAddress({ ...address, houseNo: ' ', street: '', pincode: '56001', city: '' }),
+    ).toEqual({
+      street: 'validation.where',
+      pincode: 'validation.pincode',
+      city: 'validation.required',
+    });
+  });
+});
+
+describe('validateCounterPayment', () => {
+  it('accepts cash with an amount and a receipt', () => {
+    expect(
+      validateCounterPayment({ method: 'cash', receipt: 'R-1', amount: '1,250.50', reference: '' }),
+    ).toEqual({});
+  });
+
+  it('refuses zero, a missing receipt, a bad cheque number and a bad UPI reference', () => {
+    expect(
+      validateCounterPayment({ method: 'cheque', receipt: ' ', amount: '0', reference: '12345' }),
+    ).toEqual({
+      amount: 'validation.amount',
+      receipt: 'validation.required',
+      reference: 'validation.cheque',
+    });
+    expect(
+      validateCounterPayment({ method: 'upi', receipt: 'R-2', amount: '10', reference: 'ab-12' }),
+    ).toEqual({ reference: 'validation.utr' });
+  });
+});
+
+describe('isPublicKey', () => {
+  it('takes a compressed secp256k1 key in hex, either case', () => {
+    expect(isPublicKey(`02${'ab'.repeat(32)}`)).toBe(true);
+    expect(isPublicKey(`03${'AB'.repeat(32)}`)).toBe(true);
+    expect(isPublicKey(`04${'ab'.repeat(32)}`)).toBe(false);
+    expect(isPublicKey(`02${'ab'.repeat(31)}`)).toBe(false);
+  });
+});
+
+describe('previousMonth', () => {
+  it('is the month before, across a year boundary too', () => {
+    expect(previousMonth(new Date('2026-03-15T00:00:00Z'))).toBe('2026-02');
+    expect(previousMonth(new Date('2026-01-01T05:00:00Z'))).toBe('2025-12');
+    expect(isPeriod('2026-13')).toBe(false);
+    expect(isPeriod('2026-12')).toBe(true);
+  });
 });
