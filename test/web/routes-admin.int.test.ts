@@ -146,4 +146,57 @@ describe('admin, auditor and live routes', () => {
     await until(/"total":3/);
     controller.abort();
   });
+
+  it('manages inventory: rotate a meter key, disable and enable meters and gateways', async () => {
+    const meter = `/api/admin/meters/${w.a.meterId}`;
+    const rotated = await w.admin.post(`${meter}/rotate-key`, {
+      publicKey: '024d4b6cd1361032ca9bd2aeb9d900aa4d45d9ead80ac9423374c451a7254d0766',
+    });
+    expect(rotated.statusCode).toBe(200);
+    const badKey = await w.admin.post(`${meter}/rotate-key`, { publicKey: 'abc' });
+    expect(badKey.statusCode).toBe(400);
+    expect((await w.admin.post(`${meter}/disable`, { reason: 'tampered' })).statusCode).toBe(200);
+    const meters = (await w.admin.get('/api/admin/meters')).json<
+      { meterId: string; status: string; publicKey: string }[]
+    >();
+    expect(meters.find((m) => m.meterId === w.a.meterId)).toMatchObject({
+      status: 'disabled',
+      publicKey: expect.stringMatching(/^024d4b/),
+    });
+    expect((await w.a.browser.get(`/api/properties/${w.a.propertyId}`)).json()).toMatchObject({
+      meter: { status: 'disabled' },
+    });
+    expect((await w.admin.post(`${meter}/enable`)).statusCode).toBe(200);
+    const gateway = `/api/admin/gateways/${w.gatewayId}`;
+    expect((await w.admin.post(`${gateway}/disable`, { reason: 'maintenance' })).statusCode).toBe(
+      200,
+    );
+    expect((await w.admin.get('/api/admin/gateways')).json()).toEqual([
+      expect.objectContaining({ gatewayId: w.gatewayId, status: 'disabled' }),
+    ]);
+    expect((await w.admin.post(`${gateway}/enable`)).statusCode).toBe(200);
+    const unknown = await w.admin.post(
+      '/api/admin/meters/00000000-0000-4000-8000-000000000000/enable',
+    );
+    expect(unknown.statusCode).toBe(404);
+  });
+
+  it('adds states and cities and reads them back', async () => {
+    expect((await w.admin.get('/api/admin/regions/KA')).statusCode).toBe(404);
+    const state = await w.admin.post('/api/admin/regions', { stateCode: 'KA', name: 'Karnataka' });
+    expect(state.statusCode).toBe(201);
+    const city = await w.admin.post('/api/admin/regions/KA/cities', {
+      name: 'Bengaluru',
+      pincodeFrom: 560001,
+      pincodeTo: 560110,
+    });
+    expect(city.statusCode).toBe(201);
+    expect((await w.admin.get('/api/admin/regions/KA')).json()).toMatchObject({
+      name: 'Karnataka',
+      cities: [{ name: 'Bengaluru', pincodeFrom: 560001, pincodeTo: 560110 }],
+    });
+    expect(
+      (await w.admin.post('/api/admin/regions', { stateCode: 'ka', name: 'x' })).statusCode,
+    ).toBe(400);
+  });
 });

@@ -305,4 +305,34 @@ describe('customer flows over HTTP', () => {
       tenantId: null,
     });
   });
+
+  it('a tenant may decline; the owner may revoke an invitation and remove a tenant', async () => {
+    const invite = async () => {
+      const r = await owner.browser.post(`/api/properties/${propertyId}/invitations`, {
+        username: tenant.username,
+        mobile: tenant.mobile,
+      });
+      expect(r.statusCode).toBe(201);
+      return `/api/properties/${propertyId}/invitations/${r.json<{ invitationId: string }>().invitationId}`;
+    };
+    const declined = await invite();
+    expect((await tenant.browser.post(`${declined}/decline`)).statusCode).toBe(200);
+    expect((await tenant.browser.get('/api/invitations')).json()).toEqual([]);
+    // The owner cannot answer for the tenant, nor the tenant revoke.
+    const revoked = await invite();
+    expect((await owner.browser.post(`${revoked}/accept`)).statusCode).toBe(404);
+    expect((await tenant.browser.post(`${revoked}/revoke`)).statusCode).toBe(404);
+    expect((await owner.browser.post(`${revoked}/revoke`)).statusCode).toBe(200);
+    const accepted = await tenant.browser.post(`${revoked}/accept`);
+    expect(accepted.statusCode).toBe(422);
+    expect(accepted.json()).toMatchObject({ code: 'INVITATION_REVOKED' });
+
+    expect((await tenant.browser.post(`${await invite()}/accept`)).statusCode).toBe(200);
+    expect(
+      (await tenant.browser.post(`/api/properties/${propertyId}/tenant/remove`)).statusCode,
+    ).toBe(404);
+    const removed = await owner.browser.post(`/api/properties/${propertyId}/tenant/remove`);
+    expect(removed.statusCode).toBe(200);
+    expect((await tenant.browser.get(`/api/properties/${propertyId}`)).statusCode).toBe(404);
+  });
 });
