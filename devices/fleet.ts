@@ -189,9 +189,17 @@ export class Fleet {
   /** Creates the meters and starts connecting each after its jitter. */
   static start(opts: FleetOptions): Fleet {
     const fleet = new Fleet(opts);
-    const jitter = opts.connectJitterMs ?? 0;
-    for (const m of fleet.meters) setTimeout(() => m.connect(), Math.random() * jitter);
+    fleet.connect(opts.connectJitterMs ?? 0);
     return fleet;
+  }
+
+  /** Creates the meters without connecting (e.g. to pre-sign readings first). */
+  static create(opts: FleetOptions): Fleet {
+    return new Fleet(opts);
+  }
+
+  connect(jitterMs: number): void {
+    for (const m of this.meters) setTimeout(() => m.connect(), Math.random() * jitterMs);
   }
 
   waitConnected(): Promise<void> {

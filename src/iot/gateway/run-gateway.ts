@@ -28,6 +28,8 @@ export interface GatewayConfig {
   /** Group commit: longest wait (ms) and batch size that writes at once. */
   flushIntervalMs?: number;
   maxBatch?: number;
+  /** Group-commit transactions in flight at once. */
+  maxInFlight?: number;
   /** Bill-run fan-out on (default) or off (an ingest-only gateway). */
   billRuns?: boolean;
   closeJitterMs?: number;
@@ -74,6 +76,7 @@ export async function runGateway(
     ...(config.clock ? { clock: config.clock } : {}),
     ...(config.flushIntervalMs ? { flushIntervalMs: config.flushIntervalMs } : {}),
     ...(config.maxBatch ? { maxBatch: config.maxBatch } : {}),
+    ...(config.maxInFlight ? { maxInFlight: config.maxInFlight } : {}),
   });
   const server = await startGatewayServer({
     gatewayId: config.gatewayId,

@@ -97,7 +97,7 @@ export class StoreReadingSink implements ReadingSink {
   }
 
   private async flush(): Promise<void> {
-    if (this.inFlight >= (this.opts.maxInFlight ?? 2)) return;
+    if (this.inFlight >= (this.opts.maxInFlight ?? 4)) return;
     const batch: { entry: MeterEntry; items: QueuedReading[] }[] = [];
     for (const [entry, items] of this.queues) {
       if (this.busy.has(entry)) continue;
