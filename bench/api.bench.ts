@@ -3,8 +3,8 @@
 // fresh Postgres database, seeded with BENCH_CUSTOMERS customers, each with an
 // approved property, a metered history and a ticket. A SECOND process
 // (autocannon) then loads it with a mix of portal reads as signed-in
-// customers: first at a fixed BENCH_RATE requests/s for BENCH_SECONDS, then
-// flat out for the same time. Progress on stderr; the last stdout line is
+// customers: an unreported warm-up, then a fixed BENCH_RATE requests/s for
+// BENCH_SECONDS, then flat out for the same time. Progress on stderr; the last stdout line is
 // JSON: reqPerSec, p50Ms, p99Ms, errors (fixed-rate phase) and max* (flat out).
 
 import { fork } from 'node:child_process';
@@ -35,6 +35,7 @@ const READINGS = Number(process.env.BENCH_READINGS ?? 48);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const KEY_A = '031b84c5567b126440995d3ed5aaba0565d71e1834604819ff9c17f5e9d5dd078f';
 const KEY_B = '024d4b6cd1361032ca9bd2aeb9d900aa4d45d9ead80ac9423374c451a7254d0766';
@@ -74,13 +75,13 @@ const PATHS = process.env.BENCH_ONLY ? [ALL_PATHS[Number(process.env.BENCH_ONLY)
 
 /** The load generator: runs in the child process. */
 async function load(plan: LoadPlan): Promise<{ fixed: Phase; max: Phase }> {
-  const run = (rate: number | undefined) =>
+  const run = (rate: number | undefined, seconds = plan.seconds) =>
     new Promise<Phase>((resolve, reject) => {
       autocannon(
         {
           url: plan.url,
           connections: plan.connections,
-          duration: plan.seconds,
+          duration: seconds,
           ...(rate ? { overallRate: rate } : {}),
           requests: [
             {
@@ -104,6 +105,8 @@ async function load(plan: LoadPlan): Promise<{ fixed: Phase; max: Phase }> {
         },
       );
     });
+  // Unreported warm-up: JIT, connection pools and Postgres caches, so the first phase is not penalised.
+  await run(undefined, WARMUP_SECONDS);
   return { fixed: await run(plan.rate), max: await run(undefined) };
 }
 
