@@ -169,6 +169,19 @@ describe('customer flows over HTTP', () => {
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.json<{ errors: unknown[] }>().errors.length).toBeGreaterThanOrEqual(2);
+    const rules = await superuser.post('/api/admin/tariffs/residential', {
+      ...TARIFF,
+      effectiveFrom: '2026-02-30',
+      slabs: [{ fromWh: 0, toWh: 100_000, ratePaisePerKwh: 500 }],
+    });
+    expect(rules.statusCode).toBe(422);
+    expect(rules.json()).toMatchObject({
+      code: 'INVALID_EFFECTIVE_DATE',
+      errors: [
+        { path: 'body/effectiveFrom', message: expect.any(String) },
+        { path: 'body/slabs', message: expect.stringContaining('open-ended') },
+      ],
+    });
     const refused = await admin.post('/api/admin/tariffs/residential', TARIFF);
     expect(refused.statusCode).toBe(403);
     const published = await superuser.post('/api/admin/tariffs/residential', TARIFF);

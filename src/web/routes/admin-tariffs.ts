@@ -1,7 +1,7 @@
 // Admin: tariffs and bill runs. Tariff versions are listed per property kind;
 // a superuser publishes a new one (zod reports every structural problem at
-// once, the tariff rules and the version sequence come back as 422 with their
-// code); any version, or draft terms, can be previewed as a bill for N kWh
+// once; every broken tariff rule is listed in one 422, the first one's code
+// as the problem's code; the version sequence is the decider's); any version, or draft terms, can be previewed as a bill for N kWh
 // through the same pure calculation bill runs use. Bill runs start for every
 // approved property with a meter and report their progress.
 
@@ -13,13 +13,13 @@ import { publishTariffVersion, tariffVersions } from '../../commands/tariffs.ts'
 import { calculateBill } from '../../domain/billing/calculate-bill.ts';
 import { DomainError } from '../../domain/shared/decider.ts';
 import { propertyKinds, tariffTermsSchema } from '../../domain/tariff/events.ts';
-import { validateTariff } from '../../domain/tariff/validate.ts';
 import { billRunMeters, getBillRun, listBillRuns } from '../../projections/billruns/index.ts';
 import { requireRole } from '../auth-guard.ts';
 import { commandMetadata } from '../context.ts';
-import { ProblemError } from '../problem.ts';
+import { ProblemError, sendProblem } from '../problem.ts';
 import { staff } from './admin-properties.ts';
 import { created, instant, int, notFound, ok, settle } from './api-support.ts';
+import { tariffProblems } from './tariff-problems.ts';
 
 const superuser = requireRole('superuser');
 const kindParams = z.object({ kind: z.enum(propertyKinds) });
@@ -81,8 +81,14 @@ export async function adminTariffRoutes(root: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const invalid = validateTariff(request.body);
-      if (invalid) throw invalid;
+      const problems = tariffProblems(request.body);
+      if (problems.length > 0)
+        return sendProblem(reply, {
+          status: 422,
+          code: problems[0]!.code,
+          detail: problems.map((p) => p.message).join('; '),
+          errors: problems.map(({ path, message }) => ({ path: `body${path}`, message })),
+        });
       // Tariffs have no read model: later reads fold the stream, so there is nothing to wait for.
       const { version } = await publishTariffVersion(
         app,
