@@ -265,6 +265,17 @@ describe('customer flows over HTTP', () => {
     expect(second.json()).toMatchObject({ recorded: false });
     const balance = await owner.browser.get(`/api/properties/${propertyId}/balance`);
     expect(balance.json()).toMatchObject({ creditPaise: 1000 });
+    const upi = await admin.get('/api/admin/payments?method=upi');
+    expect(upi.json()).toEqual([
+      expect.objectContaining({ propertyId, amountPaise: 1000, methodReference: '123456789012' }),
+    ]);
+    const all = await admin.get('/api/admin/payments');
+    expect(
+      all
+        .json<{ method: string }[]>()
+        .map((p) => p.method)
+        .sort(),
+    ).toEqual(['online', 'upi']);
   });
 
   it('opens a ticket, comments, staff acknowledge and resolve, the customer reopens', async () => {

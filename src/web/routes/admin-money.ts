@@ -1,4 +1,4 @@
-// Admin: bills and payments across properties, counter payments (cash,
+// Admin: bills and payments across properties (and one property's history), counter payments (cash,
 // cheque, UPI reference) recorded idempotently by their receipt reference,
 // and the defaulters list sorted by amount or age.
 
@@ -7,7 +7,13 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordPayment } from '../../commands/receivables.ts';
 import { getProperty } from '../../projections/properties/index.ts';
-import { balanceOf, defaulters, paymentHistory } from '../../projections/receivables/queries.ts';
+import { paymentMethods } from '../../domain/receivable/events.ts';
+import {
+  balanceOf,
+  defaulters,
+  paymentHistory,
+  type PaymentRow,
+} from '../../projections/receivables/queries.ts';
 import { actorOf } from '../auth-guard.ts';
 import { commandMetadata, idFromKey } from '../context.ts';
 import { staff } from './admin-properties.ts';
@@ -80,6 +86,36 @@ export async function adminMoneyRoutes(root: FastifyInstance) {
         [propertyId ?? null, period ?? null, limit],
       );
       return rows.map(pickBill);
+    },
+  );
+
+  app.get(
+    '/api/admin/payments',
+    {
+      preValidation: staff,
+      schema: {
+        tags: ['admin'],
+        querystring: z.strictObject({
+          method: z.enum(paymentMethods).optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+        }),
+        response: ok(
+          z.array(paymentSchema.extend({ propertyId: z.string(), recordedBy: z.string() })),
+        ),
+      },
+    },
+    async (request) => {
+      const { method, limit } = request.query;
+      const { rows } = await db.query<PaymentRow & { propertyId: string }>(
+        `SELECT property_id AS "propertyId", kind, reference, amount_paise AS "amountPaise", method,
+           method_reference AS "methodReference", reason, recorded_by AS "recordedBy",
+           unallocated_paise AS "unallocatedPaise", allocations, at
+         FROM read.receivable_payments
+         WHERE kind = 'payment' AND ($1::text IS NULL OR method = $1)
+         ORDER BY at DESC, event_id LIMIT $2`,
+        [method ?? null, limit],
+      );
+      return rows;
     },
   );
 
