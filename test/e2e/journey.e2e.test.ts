@@ -2,13 +2,18 @@
 // real server: a customer adds a property; the first superuser (from the
 // bootstrap link) provisions a gateway and a meter and approves the property
 // with them; a tenant is invited, accepts, sees the owner's card and leaves;
-// a ticket is opened, resolved by the admin and seen resolved; a bill run is
-// started and its page shows live progress. Screenshots of each main page.
+// a ticket is opened, resolved by the admin and seen resolved; a tariff is
+// published; the meter (a simulated device talking to a real gateway over
+// WebSocket) answers a bill run watched live; the customer opens the bill,
+// downloads its PDF and pays it through the test provider's checkout.
+// Screenshots of each main page.
 
 import { getPublicKey, etc, utils } from '@noble/secp256k1';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Fleet } from '../../devices/fleet.ts';
 import { bootstrapAdmin } from '../../src/cli/bootstrap-admin.ts';
+import { runGateway, type RunningGateway } from '../../src/iot/gateway/run-gateway.ts';
 import {
   ensureUiBuild,
   launchBrowser,
@@ -20,7 +25,8 @@ import {
   type Person,
 } from './harness.ts';
 
-const publicKey = () => etc.bytesToHex(getPublicKey(utils.randomSecretKey(), true));
+const gatewayKey = utils.randomSecretKey();
+const meterKey = utils.randomSecretKey();
 
 describe('utility journey in Chromium', () => {
   let ledger: Ledger;
@@ -29,6 +35,8 @@ describe('utility journey in Chromium', () => {
   let owner: Page;
   let admin: Page;
   let tenant: Page;
+  let gateway: RunningGateway | null = null;
+  let fleet: Fleet | null = null;
 
   const newPage = async (width = 1280) => {
     const context = await browser.newContext({ viewport: { width, height: 900 }, locale: 'en-IN' });
@@ -47,6 +55,8 @@ describe('utility journey in Chromium', () => {
   }, 180_000);
 
   afterAll(async () => {
+    await fleet?.stop();
+    await gateway?.close();
     await browser?.close();
     await ledger?.close();
   });
@@ -119,11 +129,11 @@ describe('utility journey in Chromium', () => {
     await admin.locator('#gw-city').fill('Bengaluru');
     await admin.locator('#gw-state').fill('Karnataka');
     await admin.locator('#gw-pincode').fill('560001');
-    await admin.locator('#gw-key').fill(publicKey());
+    await admin.locator('#gw-key').fill(etc.bytesToHex(getPublicKey(gatewayKey, true)));
     await admin.getByRole('button', { name: 'Add gateway' }).click();
     await admin.getByRole('cell', { name: 'Bengaluru Central' }).waitFor();
     await admin.locator('#meter-serial').fill('KA-0001');
-    await admin.locator('#meter-key').fill(publicKey());
+    await admin.locator('#meter-key').fill(etc.bytesToHex(getPublicKey(meterKey, true)));
     await admin.getByRole('button', { name: 'Add meter' }).click();
     await admin.getByRole('cell', { name: 'KA-0001' }).waitFor();
     await screenshot(admin, 'admin-inventory');
@@ -205,16 +215,89 @@ describe('utility journey in Chromium', () => {
       .waitFor();
     expect(await admin.getByRole('button', { name: 'Publish version 1' }).isDisabled()).toBe(true);
     await admin.getByLabel('Slab 2: up to (kWh, blank = no limit)').fill('300');
+    // The first version may start in the past, so last month's bills use it.
+    await admin.getByLabel('Effective from').fill('2025-01-01');
     await screenshot(admin, 'admin-tariffs');
     await admin.getByRole('button', { name: 'Publish version 1' }).click();
     await admin.getByRole('cell', { name: 'v1' }).waitFor();
   });
 
-  it('the admin starts a bill run and watches its progress', async () => {
+  it('the installed meter connects to its gateway and sends signed readings', async () => {
+    const db = ledger.opened.db;
+    const { rows: gateways } = await db.query<{ id: string }>(
+      `SELECT gateway_id AS id FROM read.gateways WHERE name = 'Bengaluru Central'`,
+    );
+    const { rows: meters } = await db.query<{ id: string }>(
+      `SELECT meter_id AS id FROM read.meters WHERE serial = 'KA-0001'`,
+    );
+    gateway = await runGateway(
+      {
+        gatewayId: gateways[0]!.id,
+        gatewayPrivateKey: gatewayKey,
+        host: '127.0.0.1',
+        port: 0,
+        verifyWorkers: 1,
+      },
+      { store: ledger.opened.store },
+    );
+    fleet = Fleet.start({
+      url: gateway.url!,
+      meters: [
+        {
+          identity: {
+            meterId: meters[0]!.id,
+            privateKey: meterKey,
+            gatewayPublicKey: getPublicKey(gatewayKey, true),
+          },
+          profile: 'residential',
+          startWh: 1_250_000,
+          lastSeq: 0,
+        },
+      ],
+    });
+    await fleet.waitConnected();
+    fleet.meters[0]!.sendReading();
+    await owner.goto(`${ledger.url}/portal/properties`);
+    await owner.getByRole('link', { name: /Residential, Bengaluru/ }).click();
+    await owner.getByTestId('readings').waitFor({ timeout: 20_000 });
+  });
+
+  it('the admin starts a bill run, watches it live and the meter is billed', async () => {
     await admin.goto(`${ledger.url}/admin/bill-runs`);
+    await admin.getByLabel('Meters have this long to answer').selectOption('15');
     await admin.getByRole('button', { name: 'Start bill run' }).click();
     await admin.waitForURL(/\/admin\/bill-runs\/[0-9a-f-]{36}$/);
-    await admin.getByText('0 of 1 meters billed').waitFor();
+    await admin.getByText('running', { exact: true }).waitFor();
     await screenshot(admin, 'admin-bill-run');
+    // The run closes at its deadline and bills what the meter answered.
+    await admin.getByText('1 of 1 meters billed').waitFor({ timeout: 40_000 });
+    await admin.getByText('Every meter was billed.').waitFor();
+  }, 60_000);
+
+  it('the customer sees the bill, downloads its PDF and pays it', async () => {
+    await owner.goto(`${ledger.url}/portal/properties`);
+    await owner.getByRole('link', { name: /Residential, Bengaluru/ }).click();
+    await owner.getByRole('link', { name: /View bill/ }).click();
+    await owner.getByTestId('bill-lines').waitFor();
+    expect(await owner.getByTestId('bill-total').textContent()).toMatch(/^₹[\d,]+\.\d{2}$/);
+    await screenshot(owner, 'portal-bill');
+
+    const [download] = await Promise.all([
+      owner.waitForEvent('download'),
+      owner.getByRole('link', { name: 'Download PDF' }).click(),
+    ]);
+    const stream = await download.createReadStream();
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).subarray(0, 5).toString()).toBe('%PDF-');
+
+    await owner.getByRole('button', { name: 'Pay this bill' }).click();
+    await owner.getByRole('heading', { name: 'Test payment gateway' }).waitFor();
+    await owner.getByRole('button', { name: 'Pay', exact: true }).click();
+    await owner.getByText('Thank you. Your payment is being recorded').waitFor();
+    await owner.getByRole('link', { name: '← Back to the property' }).click();
+    await owner.getByTestId('payments').waitFor();
+    expect(await owner.getByTestId('balance').textContent()).toContain('₹0.00');
+    await screenshot(owner, 'portal-payments');
   });
 });

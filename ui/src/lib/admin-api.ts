@@ -143,10 +143,10 @@ export const adminApi = (client: Api = api) => ({
   billRuns: () => client.get<BillRun[]>('/api/admin/bill-runs'),
   billRun: (runId: string) =>
     client.get<BillRun & { meters: BillRunMeter[] }>(`/api/admin/bill-runs/${enc(runId)}`),
-  startBillRun: (period: string, idempotencyKey: string) =>
+  startBillRun: (period: string, deadline: string, idempotencyKey: string) =>
     client.post<{ runId: string; meters: number }>(
       '/api/admin/bill-runs',
-      { period },
+      { period, deadline },
       { idempotencyKey },
     ),
   bills: (query: { period?: string; propertyId?: string } = {}) =>

@@ -119,6 +119,7 @@ export const enPortal = {
   'bill.amount': 'Amount',
   'bill.print': 'Printable page',
   'bill.pdf': 'Download PDF',
+  'bill.back': '← Back to the property',
   'bill.pay': 'Pay {amount} now',
   'bill.payBill': 'Pay this bill',
   'bill.paying': 'Opening the payment page…',
