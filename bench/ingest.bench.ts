@@ -201,6 +201,7 @@ async function main(): Promise<void> {
         gatewayPrivateKey: gatewayKey,
         billRuns: false,
         maxInFlight: Number(process.env.COMMITS_IN_FLIGHT ?? 4),
+        maxBatch: Number(process.env.MAX_BATCH ?? 500),
       },
       { store, verifier },
     );
@@ -250,6 +251,7 @@ async function main(): Promise<void> {
         rejected: report.rejected,
         groupCommit: {
           inFlight: Number(process.env.COMMITS_IN_FLIGHT ?? 4),
+          maxBatch: Number(process.env.MAX_BATCH ?? 500),
           perSec: Math.round(commits.count / wall),
           avgReadings: Math.round(commits.readings / Math.max(1, commits.count)),
           avgMs: Math.round(commits.ms / Math.max(1, commits.count)),

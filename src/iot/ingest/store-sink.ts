@@ -34,7 +34,7 @@ export interface StoreSinkOptions {
   clock?: () => number;
   /** Longest a reading waits for its batch (ms). */
   flushIntervalMs?: number;
-  /** A batch this large is written at once. */
+  /** Readings per transaction at most; a queue this long is written at once. */
   maxBatch?: number;
   /** Transactions allowed in flight at once (a meter is in at most one). */
   maxInFlight?: number;
@@ -51,6 +51,10 @@ export class StoreReadingSink implements ReadingSink {
 
   constructor(private readonly opts: StoreSinkOptions) {
     this.meters = opts.meters ?? new MeterStates(opts.store);
+  }
+
+  private get maxBatch(): number {
+    return this.opts.maxBatch ?? 500;
   }
 
   async accept(reading: Reading, signature: Uint8Array): Promise<SinkResult> {
@@ -84,7 +88,7 @@ export class StoreReadingSink implements ReadingSink {
   }
 
   private schedule(): void {
-    if (this.queued >= (this.opts.maxBatch ?? 2000)) {
+    if (this.queued >= this.maxBatch) {
       clearTimeout(this.timer);
       this.timer = undefined;
       void this.flush();
@@ -99,7 +103,11 @@ export class StoreReadingSink implements ReadingSink {
   private async flush(): Promise<void> {
     if (this.inFlight >= (this.opts.maxInFlight ?? 4)) return;
     const batch: { entry: MeterEntry; items: QueuedReading[] }[] = [];
+    let taken = 0;
     for (const [entry, items] of this.queues) {
+      // Several bounded transactions commit side by side; one huge one would
+      // make every reading wait for all of them.
+      if (taken >= this.maxBatch) break;
       if (this.busy.has(entry)) continue;
       this.queues.delete(entry);
       this.queued -= items.length;
@@ -112,10 +120,12 @@ export class StoreReadingSink implements ReadingSink {
         continue;
       }
       batch.push({ entry, items });
+      taken += items.length;
     }
     if (batch.length === 0) return this.settleIdle();
     this.inFlight++;
     batch.forEach((b) => this.busy.add(b.entry));
+    if (this.queued > 0) void this.flush();
     try {
       await this.commit(batch);
     } finally {
