@@ -1,6 +1,6 @@
 // Admin: inventory of gateways (the "IoT servers") and meters (register,
 // rotate key, disable, enable; meters with online status, last reading, last
-// seen) and the states/cities reference data.
+// seen).
 
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -15,7 +15,6 @@ import {
   rotateGatewayKey,
   rotateMeterKey,
 } from '../../commands/inventory.ts';
-import { addCity, addState, loadRegion } from '../../commands/regions.ts';
 import { meterKinds } from '../../domain/meter/events.ts';
 import { listGateways, listMeters } from '../../projections/inventory/queries.ts';
 import { commandMetadata } from '../context.ts';
@@ -24,7 +23,6 @@ import { created, instant, int, notFound, ok, settle } from './api-support.ts';
 
 const publicKey = z.string().regex(/^0[23][0-9a-f]{64}$/, 'a compressed secp256k1 key (hex)');
 const reason = z.strictObject({ reason: z.string().trim().min(1).max(500) });
-const stateCode = z.string().regex(/^[A-Z]{2}$/);
 const done = z.object({ status: z.literal('done') });
 
 const gatewaySchema = z.object({
@@ -186,73 +184,5 @@ export async function adminInventoryRoutes(root: FastifyInstance) {
   );
   route('/api/admin/meters/:id/enable', null, meterExists, 'meter', (id, _b, r) =>
     enableMeter(app, { meterId: id }, meta(r)),
-  );
-
-  app.get(
-    '/api/admin/regions/:stateCode',
-    {
-      preValidation: staff,
-      schema: {
-        tags: ['regions'],
-        params: z.object({ stateCode }),
-        response: ok(
-          z.object({
-            stateCode: z.string(),
-            name: z.string(),
-            cities: z.array(
-              z.object({ cityId: z.string(), name: z.string(), pincodeFrom: int, pincodeTo: int }),
-            ),
-          }),
-        ),
-      },
-    },
-    async (request) => {
-      const region = await loadRegion(app.store, request.params.stateCode);
-      if (region.status !== 'present') throw notFound('state');
-      return region;
-    },
-  );
-
-  app.post(
-    '/api/admin/regions',
-    {
-      preValidation: staff,
-      schema: {
-        tags: ['regions'],
-        body: z.strictObject({ stateCode, name: z.string().trim().min(1).max(100) }),
-        response: created(z.object({ stateCode: z.string() })),
-      },
-    },
-    async (request, reply) => {
-      await addState(app, request.body, meta(request));
-      return reply.status(201).send({ stateCode: request.body.stateCode });
-    },
-  );
-
-  app.post(
-    '/api/admin/regions/:stateCode/cities',
-    {
-      preValidation: staff,
-      schema: {
-        tags: ['regions'],
-        params: z.object({ stateCode }),
-        body: z.strictObject({
-          name: z.string().trim().min(1).max(100),
-          pincodeFrom: z.number().int().min(100000).max(999999),
-          pincodeTo: z.number().int().min(100000).max(999999),
-        }),
-        response: created(z.object({ cityId: z.uuid() })),
-      },
-    },
-    async (request, reply) => {
-      const metadata = meta(request);
-      const cityId = metadata.commandId;
-      await addCity(
-        app,
-        { stateCode: request.params.stateCode, cityId, ...request.body },
-        metadata,
-      );
-      return reply.status(201).send({ cityId });
-    },
   );
 }

@@ -10,6 +10,7 @@ import { adminInventoryRoutes } from './admin-inventory.ts';
 import { adminMoneyRoutes } from './admin-money.ts';
 import { adminPeopleRoutes } from './admin-people.ts';
 import { adminPropertyRoutes } from './admin-properties.ts';
+import { adminRegionRoutes } from './admin-regions.ts';
 import { adminTariffRoutes } from './admin-tariffs.ts';
 import type { ApiOptions } from './api-support.ts';
 import { auditorRoutes } from './auditor.ts';
@@ -39,6 +40,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
   await app.register(ticketRoutes);
   await app.register(adminPropertyRoutes);
   await app.register(adminInventoryRoutes);
+  await app.register(adminRegionRoutes);
   await app.register(adminTariffRoutes);
   await app.register(adminMoneyRoutes);
   await app.register(adminPeopleRoutes);
