@@ -252,6 +252,8 @@ describe('utility journey in Chromium', () => {
           profile: 'residential',
           startWh: 1_250_000,
           lastSeq: 0,
+          // A busy shop's worth of load, so the seconds of this test show up as units on the bill.
+          scale: 50_000,
         },
       ],
     });
@@ -280,6 +282,7 @@ describe('utility journey in Chromium', () => {
     await owner.getByRole('link', { name: /View bill/ }).click();
     await owner.getByTestId('bill-lines').waitFor();
     expect(await owner.getByTestId('bill-total').textContent()).toMatch(/^₹[\d,]+\.\d{2}$/);
+    expect(await owner.getByTestId('bill-lines').textContent()).toContain('Energy slab');
     await screenshot(owner, 'portal-bill');
 
     const [download] = await Promise.all([
