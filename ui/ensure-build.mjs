@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// Runs before `npm start`: builds the UI (vite build → ui/dist) when there is
-// no build yet or any of its sources is newer than the build, so `npm start`
-// stays one command on a fresh clone and after a pull. Otherwise it does nothing.
+// Runs before `npm start` (and the browser tests): builds the UI (vite build →
+// ui/dist) when there is no build yet or any of its sources is newer than the
+// build, so `npm start` stays one command on a fresh clone and after a pull.
+// Otherwise it does nothing. Concurrent callers (test files run in parallel)
+// take turns through a lock directory, so one builds and the others reuse it.
 
 /* global process, console -- a plain Node script; the lint config declares Node globals only for bin/ */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,22 +30,48 @@ function newest(path) {
   return Math.max(0, ...readdirSync(path).map((name) => newest(join(path, name))));
 }
 
-const reason = !existsSync(built)
-  ? 'no UI build yet'
-  : Math.max(...sources.map(newest)) > statSync(built).mtimeMs
-    ? 'UI sources changed since the last build'
-    : null;
+const staleReason = () =>
+  !existsSync(built)
+    ? 'no UI build yet'
+    : Math.max(...sources.map(newest)) > statSync(built).mtimeMs
+      ? 'UI sources changed since the last build'
+      : null;
 
-if (reason) {
-  console.log(`Building the web UI (${reason})…`);
-  const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
-  const result = spawnSync(
-    process.execPath,
-    [vite, 'build', '--config', join(ui, 'vite.config.ts')],
-    {
-      cwd: root,
-      stdio: 'inherit',
-    },
-  );
-  if (result.status !== 0) process.exit(result.status ?? 1);
+const lock = join(ui, '.build-lock');
+const LOCK_STALE_MS = 5 * 60_000;
+const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** mkdir is atomic: whoever creates the directory holds the lock. */
+function acquire() {
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      return;
+    } catch {
+      // A lock left by a killed build would block everyone forever.
+      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > LOCK_STALE_MS)
+        rmSync(lock, { recursive: true, force: true });
+      else sleep(200);
+    }
+  }
+}
+
+if (staleReason()) {
+  acquire();
+  try {
+    // Someone else may have built while this process waited for the lock.
+    const reason = staleReason();
+    if (reason) {
+      console.log(`Building the web UI (${reason})…`);
+      const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+      const config = join(ui, 'vite.config.ts');
+      const result = spawnSync(process.execPath, [vite, 'build', '--config', config], {
+        cwd: root,
+        stdio: 'inherit',
+      });
+      if (result.status !== 0) process.exitCode = result.status ?? 1;
+    }
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
