@@ -175,9 +175,11 @@ export async function createRoutesHarness(): Promise<RoutesHarness> {
         { ...system, commandId: randomUUID() },
       );
       if (result.outcome !== 'billed') throw new Error(`not billed: ${result.reason}`);
-      // The charge on the receivable is written after the bill: wait for that, the later write.
-      const charged = (await store.readStream(`receivable-${result.bill.propertyId}`)).at(-1);
-      await projections.waitFor(charged?.position ?? result.position!);
+      // billMeter also writes the receivable's charge and the run's progress: wait for all of them.
+      for (const stream of [`receivable-${result.bill.propertyId}`, `billrun-${runId}`]) {
+        const last = (await store.readStream(stream)).at(-1);
+        if (last) await projections.waitFor(last.position);
+      }
     },
     async close() {
       await app.close();

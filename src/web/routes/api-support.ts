@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { AuditReport } from '../../audit/run-audit.ts';
 import type { SqlDatabase } from '../../db/sql.ts';
 import type { PaymentProvider } from '../../payments/port.ts';
-import { getProperty, type PropertyRow } from '../../projections/properties/index.ts';
+import type { PropertyRow } from '../../projections/properties/index.ts';
 import { problemSchema, problems as authProblems } from '../auth-support.ts';
 import type { Actor } from '../context.ts';
 import { ProblemError } from '../problem.ts';
@@ -74,23 +74,35 @@ export const notFound = (what: string): ProblemError =>
 
 export type MemberRole = 'owner' | 'tenant';
 
+/** The property row without its open invitation (that subquery is for the detail page only). */
+export type OwnedProperty = Omit<PropertyRow, 'openInvitation'> & { role: MemberRole };
+
+const OWNERSHIP_SQL = `SELECT property_id AS "propertyId", owner_id AS "ownerId", tenant_id AS "tenantId",
+  status, kind, city, state, pincode, address, gateway_id AS "gatewayId", meter_id AS "meterId",
+  missed_period AS "missedPeriod", status_reason AS "statusReason", added_at AS "addedAt"
+  FROM read.properties WHERE property_id = $1`;
+
 /** The property if the actor owns it or is its current tenant; 404 otherwise. */
 export async function memberProperty(
   app: FastifyInstance,
   actor: Actor,
   propertyId: string,
   allowed: readonly MemberRole[] = ['owner', 'tenant'],
-): Promise<PropertyRow & { role: MemberRole }> {
-  const property = await getProperty(app.api.readDb, propertyId);
+): Promise<OwnedProperty> {
+  const { rows } = await app.api.readDb.query<Omit<PropertyRow, 'openInvitation'>>(OWNERSHIP_SQL, [
+    propertyId,
+  ]);
+  const property = rows[0];
   const role: MemberRole | null =
-    property === null
+    property === undefined
       ? null
       : property.ownerId === actor.accountId
         ? 'owner'
         : property.tenantId === actor.accountId
           ? 'tenant'
           : null;
-  if (property === null || role === null || !allowed.includes(role)) throw notFound('property');
+  if (property === undefined || role === null || !allowed.includes(role))
+    throw notFound('property');
   return { ...property, role };
 }
 

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { addProperty } from '../../commands/properties.ts';
 import type { SqlExecutor } from '../../db/sql.ts';
 import { getMeter } from '../../projections/inventory/queries.ts';
-import { propertiesOf, type PropertyRow } from '../../projections/properties/index.ts';
+import { getProperty, propertiesOf, type PropertyRow } from '../../projections/properties/index.ts';
 import { actorOf, requireRole } from '../auth-guard.ts';
 import { commandMetadata } from '../context.ts';
 import { addressSchema, openAddress } from '../personal-data.ts';
@@ -70,7 +70,7 @@ export async function meterStatus(db: SqlExecutor, meterId: string | null) {
   return { meterId: meter.meterId, serial, status, online, lastSeenAt, lastReadAt, lastRegisterWh };
 }
 
-async function summary(db: SqlExecutor, p: PropertyRow, accountId: string) {
+async function summary(db: SqlExecutor, p: Omit<PropertyRow, 'openInvitation'>, accountId: string) {
   return {
     propertyId: p.propertyId,
     role: p.ownerId === accountId ? ('owner' as const) : ('tenant' as const),
@@ -148,12 +148,13 @@ export async function propertyRoutes(root: FastifyInstance) {
     async (request) => {
       const actor = actorOf(request);
       const p = await memberProperty(app, actor, request.params.propertyId);
-      return {
-        ...(await summary(db, p, actor.accountId)),
-        address: await openAddress(app.vault, p.address),
+      const [base, address, invitation] = await Promise.all([
+        summary(db, p, actor.accountId),
+        openAddress(app.vault, p.address),
         // The tenant-to-be's id is the owner's business only.
-        openInvitation: p.role === 'owner' ? p.openInvitation : null,
-      };
+        p.role === 'owner' ? getProperty(db, p.propertyId).then((r) => r?.openInvitation) : null,
+      ]);
+      return { ...base, address, openInvitation: invitation ?? null };
     },
   );
 }
