@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { runAudit } from '../../src/audit/run-audit.ts';
 import { loadConfig, loadWebConfig } from '../../src/config.ts';
 import { openEventStore, type OpenedEventStore } from '../../src/eventstore/open.ts';
 import { createTestPaymentProvider } from '../../src/payments/test-provider.ts';
@@ -79,7 +80,12 @@ export async function startLedger(): Promise<Ledger> {
       store: opened.store,
       logLevel: 'warn',
       auth: deps.auth,
-      api: { readDb: opened.db, waitFor: projections.waitFor, payments: [payments] },
+      api: {
+        readDb: opened.db,
+        waitFor: projections.waitFor,
+        payments: [payments],
+        runAudit: () => runAudit({ store: opened!.store, db: opened!.db }),
+      },
     });
     const url = await app.listen({ port, host: '127.0.0.1' });
     return { url, app, opened, deps, close };

@@ -303,4 +303,17 @@ describe('utility journey in Chromium', () => {
     expect(await owner.getByTestId('balance').textContent()).toContain('₹0.00');
     await screenshot(owner, 'portal-payments');
   });
+
+  it('the superuser, as auditor, browses the log and verifies the whole ledger', async () => {
+    await admin.goto(`${ledger.url}/audit`);
+    await admin.getByRole('link', { name: 'Browse the event log' }).click();
+    await admin.getByTestId('events').getByText('PropertyApproved').first().waitFor();
+    await admin.getByRole('link', { name: 'Audit', exact: true }).first().click();
+    await admin.getByRole('button', { name: 'Run verification' }).click();
+    const report = admin.getByTestId('audit-report');
+    await report.waitFor({ timeout: 30_000 });
+    await screenshot(admin, 'audit-report');
+    expect(await report.getByRole('heading', { level: 3 }).count()).toBeGreaterThan(3);
+    expect(await report.getByRole('heading', { level: 2 }).textContent()).toContain('pass');
+  }, 60_000);
 });
