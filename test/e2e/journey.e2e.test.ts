@@ -116,6 +116,23 @@ describe('utility journey in Chromium', () => {
     await screenshot(admin, 'admin-overview');
   });
 
+  it('the admin sets up the state and its city with their PIN codes', async () => {
+    await admin.goto(`${ledger.url}/admin/regions`);
+    await admin.getByText('State KA is not set up yet.').waitFor();
+    await admin.getByLabel('State name').fill('Karnataka');
+    await admin.getByRole('button', { name: 'Add state' }).click();
+    await admin.getByRole('heading', { name: 'Karnataka (KA)' }).waitFor();
+    await admin.locator('#city-name').fill('Bengaluru');
+    await admin.getByLabel('First PIN code').fill('560100');
+    await admin.getByLabel('Last PIN code').fill('560001');
+    await admin.getByRole('button', { name: 'Add city' }).click();
+    await admin.getByText('The first PIN code must not be above the last.').waitFor();
+    await admin.getByLabel('First PIN code').fill('560001');
+    await admin.getByLabel('Last PIN code').fill('560100');
+    await admin.getByRole('button', { name: 'Add city' }).click();
+    await admin.getByTestId('cities').getByText('560001–560100').waitFor();
+  });
+
   it('the admin provisions a gateway and a meter for the area and approves the property with them', async () => {
     await admin.goto(`${ledger.url}/admin/inventory`);
     await admin
@@ -316,4 +333,25 @@ describe('utility journey in Chromium', () => {
     expect(await report.getByRole('heading', { level: 3 }).count()).toBeGreaterThan(3);
     expect(await report.getByRole('heading', { level: 2 }).textContent()).toContain('pass');
   }, 60_000);
+
+  it('the admin records a counter payment by UPI and the property shows the credit', async () => {
+    const { rows } = await ledger.opened.db.query<{ id: string }>(
+      `SELECT property_id AS id FROM read.properties LIMIT 1`,
+    );
+    await admin.goto(`${ledger.url}/admin/properties/${rows[0]!.id}/payments`);
+    await admin.getByTestId('admin-balance').waitFor();
+    await admin.getByLabel('Method').selectOption('upi');
+    await admin.getByLabel('Amount (₹)').fill('500');
+    await admin.getByLabel('Receipt number').fill('CTR-0001');
+    await admin.getByLabel('UPI transaction reference').fill('ab');
+    await admin.getByRole('button', { name: 'Record payment' }).click();
+    await admin.getByText('Enter the UPI reference: 6 to 35 letters or digits.').waitFor();
+    await admin.getByLabel('UPI transaction reference').fill('UTR20261127001');
+    await admin.getByRole('button', { name: 'Record payment' }).click();
+    await admin.getByRole('cell', { name: '₹500.00' }).waitFor();
+    await screenshot(admin, 'admin-payments');
+
+    await owner.reload();
+    await owner.getByTestId('balance').getByText('In credit').waitFor();
+  });
 });

@@ -1,8 +1,9 @@
 // What a newcomer runs: `ledger bootstrap-admin`, then `ledger serve` (as
 // `npm start` does) in child processes on a fresh data directory. The served
 // UI opens in Chromium, an anonymous visitor lands on sign-in, the superuser's
-// printed one-time link signs them into the dashboard, and the page carries
-// the security headers the SPA relies on.
+// printed one-time link signs them into the dashboard, they choose a password
+// and sign in with it, and the page carries the security headers the SPA
+// relies on.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -124,6 +125,18 @@ describe('ledger serve with the built UI', () => {
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
     await page.getByTestId('overview').waitFor();
     await screenshot(page, 'serve-dashboard');
+
+    // The bootstrap account has no password: it sets one, signs out and signs in with it.
+    await page.getByRole('link', { name: 'Chief Admin' }).click();
+    await page.getByLabel('New password').fill('first-light-over-ledger');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('Password changed.').waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByLabel('Username or email').fill('chief');
+    await page.getByLabel('Password').fill('first-light-over-ledger');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
     // CSP violations and script errors surface here; the SPA must run clean under the policy.
     expect(errors).toEqual([]);
     await context.close();

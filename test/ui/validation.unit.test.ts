@@ -8,6 +8,7 @@ import {
   isPublicKey,
   normaliseMobile,
   validateAddress,
+  validateCity,
   validateCounterPayment,
   validateSignup,
   type SignupForm,
@@ -130,5 +131,20 @@ describe('previousMonth', () => {
     expect(previousMonth(new Date('2026-01-01T05:00:00Z'))).toBe('2025-12');
     expect(isPeriod('2026-13')).toBe(false);
     expect(isPeriod('2026-12')).toBe(true);
+  });
+});
+
+describe('validateCity', () => {
+  it('needs a name and a PIN code range in order', () => {
+    expect(validateCity({ name: 'Mysuru', pincodeFrom: '570001', pincodeTo: '570030' })).toBeNull();
+    expect(validateCity({ name: ' ', pincodeFrom: '570001', pincodeTo: '570030' })).toBe(
+      'validation.required',
+    );
+    expect(validateCity({ name: 'Mysuru', pincodeFrom: '57000', pincodeTo: '570030' })).toBe(
+      'validation.pincode',
+    );
+    expect(validateCity({ name: 'Mysuru', pincodeFrom: '570030', pincodeTo: '570001' })).toBe(
+      'validation.pincodeRange',
+    );
   });
 });

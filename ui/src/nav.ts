@@ -21,6 +21,7 @@ export const navItems: readonly NavItem[] = [
   { href: '/admin/defaulters', label: 'nav.defaulters', roles: ['admin', 'superuser'] },
   { href: '/admin/tickets', label: 'nav.queue', roles: ['admin', 'superuser'] },
   { href: '/admin/tariffs', label: 'nav.tariffs', roles: ['admin', 'superuser'] },
+  { href: '/admin/regions', label: 'nav.regions', roles: ['admin', 'superuser'] },
   { href: '/admin/accounts', label: 'nav.accounts', roles: ['admin', 'superuser'] },
   { href: '/audit', label: 'nav.audit', roles: ['auditor', 'superuser'] },
 ];

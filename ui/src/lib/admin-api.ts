@@ -103,6 +103,12 @@ export interface Account {
   registeredAt: string;
 }
 
+export interface Region {
+  stateCode: string;
+  name: string;
+  cities: { cityId: string; name: string; pincodeFrom: number; pincodeTo: number }[];
+}
+
 export type { BillLine };
 const enc = encodeURIComponent;
 
@@ -127,6 +133,13 @@ export const adminApi = (client: Api = api) => ({
   }) => client.post<{ gatewayId: string }>('/api/admin/gateways', body),
   addMeter: (body: { serial: string; kind: 'single-phase' | 'three-phase'; publicKey: string }) =>
     client.post<{ meterId: string }>('/api/admin/meters', body),
+  region: (stateCode: string) => client.get<Region>(`/api/admin/regions/${enc(stateCode)}`),
+  addState: (stateCode: string, name: string) =>
+    client.post<{ stateCode: string }>('/api/admin/regions', { stateCode, name }),
+  addCity: (stateCode: string, body: { name: string; pincodeFrom: number; pincodeTo: number }) =>
+    client.post<{ cityId: string }>(`/api/admin/regions/${enc(stateCode)}/cities`, body),
+  rotateKey: (what: 'meters' | 'gateways', id: string, publicKey: string) =>
+    client.post<{ status: 'done' }>(`/api/admin/${what}/${enc(id)}/rotate-key`, { publicKey }),
   meterAction: (meterId: string, action: 'disable' | 'enable', reason?: string) =>
     client.post<{ status: 'done' }>(
       `/api/admin/meters/${enc(meterId)}/${action}`,

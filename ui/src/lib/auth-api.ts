@@ -52,6 +52,11 @@ export const authApi = (client: Api = api) => ({
       newPassword,
     }),
   logout: () => client.post<{ status: 'signed-out' }>('/api/auth/logout'),
+  changePassword: (newPassword: string, currentPassword?: string) =>
+    client.post<{ status: 'password-changed' }>('/api/auth/password/change', {
+      newPassword,
+      ...(currentPassword ? { currentPassword } : {}),
+    }),
 });
 
 export type AuthApi = ReturnType<typeof authApi>;

@@ -83,3 +83,15 @@ export function validateCounterPayment(f: CounterPaymentForm): Errors<keyof Coun
     errors.reference = 'validation.utr';
   return errors;
 }
+
+/** A city with the PIN code range it covers; null when it is acceptable. */
+export function validateCity(c: {
+  name: string;
+  pincodeFrom: string;
+  pincodeTo: string;
+}): MessageKey | null {
+  if (!c.name.trim()) return 'validation.required';
+  if (!isPincode(c.pincodeFrom) || !isPincode(c.pincodeTo)) return 'validation.pincode';
+  if (Number(c.pincodeFrom) > Number(c.pincodeTo)) return 'validation.pincodeRange';
+  return null;
+}

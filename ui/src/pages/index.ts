@@ -14,7 +14,9 @@ import BillRun from './admin/BillRun.svelte';
 import BillRuns from './admin/BillRuns.svelte';
 import Defaulters from './admin/Defaulters.svelte';
 import PropertyPayments from './admin/PropertyPayments.svelte';
+import Regions from './admin/Regions.svelte';
 import Tariffs from './admin/Tariffs.svelte';
+import Account from './Account.svelte';
 import AuditHome from './audit/AuditHome.svelte';
 import Events from './audit/Events.svelte';
 import Login from './auth/Login.svelte';
@@ -48,6 +50,7 @@ export const pages: readonly PageRoute[] = [
   { path: '/signup', component: Signup, roles: null, anonymousOnly: true },
   { path: '/verify-email', component: VerifyEmail, roles: null },
   { path: '/password/reset', component: ResetPassword, roles: null },
+  { path: '/account', component: Account, roles: ['customer', 'admin', 'superuser', 'auditor'] },
   { path: '/portal', component: PortalHome, roles: ['customer'] },
   { path: '/portal/properties', component: Properties, roles: ['customer'] },
   { path: '/portal/properties/:propertyId', component: Property, roles: ['customer'] },
@@ -66,6 +69,7 @@ export const pages: readonly PageRoute[] = [
   { path: '/admin/tickets', component: AdminTickets, roles: STAFF },
   { path: '/admin/tickets/:ticketId', component: AdminTicket, roles: STAFF },
   { path: '/admin/accounts', component: Accounts, roles: STAFF },
+  { path: '/admin/regions', component: Regions, roles: STAFF },
   { path: '/audit', component: AuditHome, roles: AUDITORS },
   { path: '/audit/events', component: Events, roles: AUDITORS },
 ];

@@ -81,6 +81,14 @@ const enCore = {
   'portal.sendMobileCode': 'Send a code to verify my mobile',
   'auth.link.sentShort': 'Check your email for the link.',
 
+  'account.title': 'Your account',
+  'account.current': 'Current password',
+  'account.currentHint':
+    'Leave blank only if you signed in with a one-time link and never set one.',
+  'account.submit': 'Change password',
+  'account.changed': 'Password changed. Other sessions were signed out.',
+  'errors.WRONG_PASSWORD': 'The current password is wrong.',
+
   'validation.required': 'Please fill this in.',
   'validation.email': 'Enter an email address like name@example.in.',
   'validation.mobile': 'Enter 10 digits, starting 6, 7, 8 or 9.',
@@ -92,6 +100,7 @@ const enCore = {
   'validation.cheque': 'A cheque number has 6 digits.',
   'validation.utr': 'Enter the UPI reference: 6 to 35 letters or digits.',
   'validation.publicKey': 'A public key is 66 hex characters starting 02 or 03.',
+  'validation.pincodeRange': 'The first PIN code must not be above the last.',
   'validation.amount': 'Enter an amount in rupees, like 1250 or 1250.50.',
 
   'errors.generic': 'Something went wrong. Please try again.',
