@@ -106,7 +106,7 @@ export async function passwordRoutes(root: FastifyInstance, opts: { limits: Rate
     '/api/auth/password/change',
     {
       config,
-      preHandler: requireSession,
+      preValidation: requireSession,
       schema: {
         tags: ['auth'],
         // Optional only for an account that has no password yet (the bootstrap superuser).

@@ -50,7 +50,7 @@ export async function sessionRoutes(root: FastifyInstance) {
   app.get(
     '/api/auth/me',
     {
-      preHandler: requireSession,
+      preValidation: requireSession,
       schema: { tags: ['auth'], response: { 200: profileSchema, ...problems } },
     },
     async (request) => readProfile(app, actorOf(request).accountId),
@@ -59,7 +59,7 @@ export async function sessionRoutes(root: FastifyInstance) {
   app.post(
     '/api/admin/accounts/:accountId/disable',
     {
-      preHandler: requireRole('admin', 'superuser'),
+      preValidation: requireRole('admin', 'superuser'),
       schema: {
         tags: ['admin'],
         params: z.object({ accountId: z.uuid() }),

@@ -155,7 +155,7 @@ export async function signupRoutes(root: FastifyInstance, opts: { limits: RateLi
     '/api/auth/verify-email/resend',
     {
       config,
-      preHandler: requireSession,
+      preValidation: requireSession,
       schema: { tags: ['auth'], response: { 202: statusSchema('check-email'), ...problems } },
     },
     async (request, reply) => {
