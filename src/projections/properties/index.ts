@@ -40,7 +40,8 @@ CREATE TABLE property_invitations (
   invited_at timestamptz NOT NULL,
   expires_at timestamptz NOT NULL
 );
-CREATE INDEX property_invitations_tenant ON property_invitations (tenant_id, status)`;
+CREATE INDEX property_invitations_tenant ON property_invitations (tenant_id, status);
+CREATE INDEX property_invitations_property ON property_invitations (property_id, status)`;
 
 const d = dataReader(propertyEvents);
 
@@ -55,7 +56,7 @@ const invitation = (tx: SqlExecutor, invitationId: string, status: string) =>
 
 export const propertiesProjection: Projection = {
   name: 'properties',
-  version: 1,
+  version: 2,
   schemaSql,
   tables: ['properties', 'property_invitations'],
   handlers: {
