@@ -2,6 +2,9 @@
 
 import { mount } from 'svelte';
 import App from './App.svelte';
-import './app.css';
+import './styles/base.css';
+import './styles/forms.css';
+import './styles/components.css';
+import './styles/extras.css';
 
 mount(App, { target: document.getElementById('app')! });
