@@ -20,3 +20,13 @@ export function t(key: MessageKey, params: Params = {}): string {
 export function hasMessage(key: string): key is MessageKey {
   return Object.hasOwn(catalog, key);
 }
+
+/**
+ * The message for a value the server sends (a status, a category) under
+ * `prefix`, e.g. tr('tickets.status', 'assigned'); the value itself when no
+ * message exists yet, so a new server-side value still shows.
+ */
+export function tr(prefix: string, value: string): string {
+  const key = `${prefix}.${value}`;
+  return hasMessage(key) ? t(key) : value;
+}
