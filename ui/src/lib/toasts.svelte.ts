@@ -22,6 +22,8 @@ const browserTimers: Timers = {
 export class Toasts {
   items = $state<Toast[]>([]);
   #next = 1;
+  // Timer handles are bookkeeping, never rendered: a plain Map on purpose.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   #handles = new Map<number, unknown>();
 
   constructor(
