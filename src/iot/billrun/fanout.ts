@@ -24,6 +24,9 @@ const RUN_PREFIX = billRunStream('');
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const CLOSE_RETRY_MS = 5000;
 const DEADLINE_MARGIN_MS = 20;
+const CLOSE_STALL_MS = 30_000;
+/** The close's command id; the billing service derives its sub-steps' ids from it. */
+const closeCommandId = (runId: string): string => `billrun-close/${runId}`;
 
 export interface BillRunFanOutOptions {
   store: EventStore;
@@ -33,7 +36,7 @@ export interface BillRunFanOutOptions {
   clock?: () => number;
   /** How often newly connected meters are looked for (ms). */
   connectPollMs?: number;
-  /** Each gateway waits a random 0..closeJitterMs past the deadline, so usually one closes. */
+  /** Each gateway waits a random 0..closeJitterMs (default 5 s) past the deadline, so usually one closes. */
   closeJitterMs?: number;
   /** Open runs at start; defaults to scanning the log for runs started and not completed. */
   openRuns?: () => Promise<string[]>;
@@ -45,6 +48,8 @@ interface Followed extends TrackedRun {
   /** Meters this gateway sent `read` for. */
   asked: Set<string>;
   timer?: NodeJS.Timeout;
+  /** When this gateway last saw a write of some gateway's close of this run. */
+  closeSeenAt?: number;
 }
 
 export class BillRunFanOut {
@@ -125,6 +130,8 @@ export class BillRunFanOut {
         if (e.type === 'BillRunStarted') this.track(foldRun(runId, [e]));
         continue;
       }
+      if (String(e.metadata.commandId ?? '').startsWith(closeCommandId(runId)))
+        run.closeSeenAt = this.clock();
       if (e.revision <= run.revision) continue;
       if (e.revision === run.revision + 1) {
         run.state = billRunDecider.evolve(run.state, e as unknown as BillRunEvent);
@@ -185,7 +192,7 @@ export class BillRunFanOut {
 
   private scheduleClose(run: Followed): void {
     if (run.state.status !== 'open') return;
-    const jitter = Math.random() * (this.opts.closeJitterMs ?? 2000);
+    const jitter = Math.random() * (this.opts.closeJitterMs ?? 5000);
     // Timers may fire a millisecond early; the decider refuses a close before the deadline.
     const wait = Date.parse(run.state.deadline) - this.clock() + DEADLINE_MARGIN_MS + jitter;
     run.timer = setTimeout(
@@ -206,11 +213,19 @@ export class BillRunFanOut {
   }
 
   private async closeRun(run: Followed): Promise<void> {
+    if (this.stopped) return;
     await this.writer.drain();
     if (run.state.status !== 'open' || !this.runs.has(run.runId)) return;
+    // Another gateway is closing (billing takes a while): look again later, and
+    // take over only if its close stalls. Two closes at once would be correct
+    // but double the billing work.
+    if (run.closeSeenAt !== undefined && this.clock() - run.closeSeenAt < CLOSE_STALL_MS) {
+      run.timer = setTimeout(() => void this.closeRun(run).catch(this.onError), CLOSE_STALL_MS);
+      return;
+    }
     // One command id for every gateway: whichever closes second finds it applied.
     const now = new Date(this.clock()).toISOString();
-    const metadata = { now, commandId: `billrun-close/${run.runId}`, actor: BILLING_ACTOR };
+    const metadata = { now, commandId: closeCommandId(run.runId), actor: BILLING_ACTOR };
     await closeBillRun(this.opts.billing, { runId: run.runId }, metadata);
   }
 }

@@ -1,0 +1,317 @@
+// Bill run end to end: BILLRUN_METERS approved properties with meters
+// (default 20,000), all connected over real WebSockets, billed in runs of
+// RUN_SIZE (the decider caps a run at 1,000 meters), from the first
+// startBillRun to the last BillRunCompleted. A process may hold at most
+// `ulimit -n` (20,000 here) sockets, so meters are split over two gateways
+// (this process and a child) and two fleet processes, and the gateways share
+// the runs. The last stdout line is JSON for docs/benchmarks.md.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { Fleet } from '../devices/fleet.ts';
+import { startBillRun, storeBillingPorts, type BillingDeps } from '../src/commands/billing.ts';
+import { publishTariffVersion } from '../src/commands/tariffs.ts';
+import { postgresDatabase } from '../src/db/postgres.ts';
+import { billRunDecider, billRunProgress, billRunStream } from '../src/domain/billrun/index.ts';
+import { meterDecider, meterStream } from '../src/domain/meter/index.ts';
+import { propertyDecider, propertyStream } from '../src/domain/property/index.ts';
+import type { Decider } from '../src/domain/shared/decider.ts';
+import type { EventStore, NewEvent, StreamAppend } from '../src/eventstore/port.ts';
+import { migrate, openPostgresEventStore } from '../src/eventstore/postgres/index.ts';
+import { nodeBackend } from '../src/iot/crypto/node-backend.ts';
+import { runGateway } from '../src/iot/gateway/run-gateway.ts';
+import { createTestDatabase } from '../test/support/postgres.ts';
+
+const METERS = Number(process.env.BILLRUN_METERS ?? 20_000);
+const RUN_SIZE = Number(process.env.RUN_SIZE ?? 1000);
+const DEADLINE_S = Number(process.env.DEADLINE_S ?? 10);
+/** Stop waiting for completion after this long and report how far the runs got. */
+const MAX_SECONDS = Number(process.env.MAX_SECONDS ?? 180);
+const enc = new TextEncoder();
+const meterKey = (i: number) => sha256(enc.encode(`billrun bench meter ${i}`));
+const gatewayKey = sha256(enc.encode('billrun bench gateway'));
+const meterId = (i: number) => `m-${i}`;
+const propertyId = (i: number) => `p-${i}`;
+const SUPERUSER = 'bench-superuser';
+const OWNER = 'bench-owner';
+const ADMIN = 'bench-admin';
+const at = '2026-01-01T00:00:00.000Z';
+const meta = (actor: string) => ({ now: at, commandId: crypto.randomUUID(), actor });
+
+const tariff = {
+  version: 1,
+  effectiveFrom: '2025-12-01',
+  mode: 'telescopic' as const,
+  slabs: [
+    { fromWh: 0, toWh: 100_000, ratePaisePerKwh: 500 },
+    { fromWh: 100_000, toWh: null, ratePaisePerKwh: 800 },
+  ],
+  fixedChargePaise: 5_000,
+  taxes: [{ name: 'SGST', basisPoints: 500, base: 'energy' as const }],
+  miscCharges: [],
+  lateFeePaise: 10_000,
+  missedReadingPenaltyPaise: 25_000,
+  dueDays: 15,
+};
+
+/** The events `commands` produce on a fresh stream, through its decider. */
+function eventsOf<C, E extends { type: string; data: object }, S>(
+  decider: Decider<C, E, S>,
+  commands: C[],
+): NewEvent[] {
+  let state = decider.initialState;
+  const out: NewEvent[] = [];
+  for (const command of commands) {
+    const decided = decider.decide(command, state);
+    if (decided instanceof Error) throw decided;
+    for (const e of decided) {
+      state = decider.evolve(state, e);
+      out.push({ id: crypto.randomUUID(), type: e.type, data: e.data as never });
+    }
+  }
+  return out;
+}
+
+async function setUp(store: EventStore, deps: BillingDeps): Promise<void> {
+  for (const [accountId, role] of [
+    [SUPERUSER, 'superuser'],
+    [ADMIN, 'admin'],
+    [OWNER, 'customer'],
+  ] as const)
+    await store.append(`account-${accountId}`, [
+      {
+        id: crypto.randomUUID(),
+        type: 'AccountRegistered',
+        data: {
+          ...{ accountId, username: `u${accountId}`.replace(/-/g, ''), roles: [role] },
+          personal: { v: 1, subject: accountId, iv: 'aXY', ct: 'Y3Q' },
+          ...{ emailLookup: accountId, consentGivenAt: at, registeredAt: at },
+        },
+      },
+    ]);
+  await publishTariffVersion(deps, { kind: 'residential', terms: tariff }, meta(SUPERUSER));
+  for (let from = 0; from < METERS; from += 500) {
+    const appends: StreamAppend[] = [];
+    for (let i = from; i < Math.min(METERS, from + 500); i++) {
+      const gatewayId = i % 2 === 0 ? 'gw-a' : 'gw-b';
+      const meter = { meterId: meterId(i), propertyId: propertyId(i) };
+      appends.push({
+        stream: meterStream(meter.meterId),
+        expectedRevision: 'no_stream',
+        events: eventsOf(meterDecider, [
+          {
+            type: 'RegisterMeter',
+            data: {
+              meterId: meter.meterId,
+              serial: `BR-${i}`,
+              publicKey: bytesToHex(nodeBackend.publicKeyOf(meterKey(i))),
+              kind: 'single-phase',
+            },
+            metadata: meta(ADMIN),
+          },
+          {
+            type: 'AssignMeter',
+            data: { propertyId: meter.propertyId, gatewayId },
+            metadata: meta(ADMIN),
+          },
+        ]),
+      });
+      appends.push({
+        stream: propertyStream(meter.propertyId),
+        expectedRevision: 'no_stream',
+        events: eventsOf(propertyDecider, [
+          {
+            type: 'AddProperty',
+            data: {
+              ...{ propertyId: meter.propertyId, ownerId: OWNER, kind: 'residential' },
+              address: { v: 1, subject: OWNER, iv: 'aXY', ct: 'YWRkcmVzcw' },
+              ...{ city: 'Pune', state: 'MH', pincode: '411001' },
+            },
+            metadata: meta(OWNER),
+          },
+          {
+            type: 'ApproveProperty',
+            data: { gatewayId, meterId: meter.meterId },
+            metadata: meta(ADMIN),
+          },
+        ]),
+      });
+    }
+    for (const outcome of await store.appendMany(appends)) if (!outcome.ok) throw outcome.error;
+  }
+}
+
+const startGateway = (store: EventStore, gatewayId: string) =>
+  runGateway(
+    { gatewayId, gatewayPrivateKey: gatewayKey, port: 0 },
+    { store, onError: (e) => process.stderr.write(`${gatewayId}: ${String(e)}\n`) },
+  );
+
+/** Child roles: the second gateway, or a fleet of meters [from, to). */
+async function childRole(role: string): Promise<void> {
+  const send = (m: object) => process.send!(m);
+  if (role === '--gateway') {
+    const db = postgresDatabase(process.env.BENCH_DB!);
+    const gateway = await startGateway(openPostgresEventStore(db), 'gw-b');
+    send({ type: 'url', url: gateway.url });
+    await new Promise((r) => process.once('message', r));
+    await gateway.close();
+    await db.close();
+    process.exit(0);
+  }
+  const [from, to] = [Number(process.env.FROM), Number(process.env.TO)];
+  const fleet = Fleet.start({
+    url: process.env.GATEWAY_URL!,
+    meters: Array.from({ length: to - from }, (_, k) => ({
+      identity: {
+        meterId: meterId(from + k),
+        privateKey: meterKey(from + k),
+        gatewayPublicKey: nodeBackend.publicKeyOf(gatewayKey),
+      },
+      profile: 'residential' as const,
+      startWh: 0,
+      lastSeq: 0,
+    })),
+    connectJitterMs: 10_000,
+  });
+  await fleet.waitConnected();
+  send({ type: 'connected' });
+  const cpu0 = process.cpuUsage();
+  await new Promise((r) => process.once('message', r));
+  const cpu = process.cpuUsage(cpu0);
+  const answered = fleet.meters.reduce((n, m) => n + m.readsAnswered, 0);
+  send({ type: 'done', answered, cpuSeconds: (cpu.user + cpu.system) / 1e6 });
+  await fleet.stop();
+  process.exit(0);
+}
+
+function spawn(args: string[], env: Record<string, string>) {
+  const child = fork(new URL(import.meta.url).pathname, args, {
+    env: { ...process.env, ...env },
+    execArgv: ['--import', 'tsx'],
+  });
+  const messages: { type: string; [k: string]: unknown }[] = [];
+  let wake = () => {};
+  child.on('message', (m: { type: string }) => (messages.push(m), wake()));
+  const next = async (type: string) => {
+    for (;;) {
+      const found = messages.find((m) => m.type === type);
+      if (found) return found;
+      await new Promise<void>((r) => (wake = r));
+    }
+  };
+  return { child, next };
+}
+
+async function main(): Promise<void> {
+  const database = await createTestDatabase('bench_billrun');
+  const db = postgresDatabase(database.url);
+  const children: ChildProcess[] = [];
+  try {
+    await migrate(db);
+    const store = openPostgresEventStore(db);
+    const deps: BillingDeps = { store, ports: storeBillingPorts(store) };
+    await setUp(store, deps);
+    process.stderr.write(`${METERS} meters and properties registered\n`);
+    const gatewayA = await startGateway(store, 'gw-a');
+    const b = spawn(['--gateway'], { BENCH_DB: database.url });
+    children.push(b.child);
+    const urlB = (await b.next('url')).url as string;
+    const half = Math.ceil(METERS / 2);
+    const fleets = [
+      spawn(['--fleet'], { GATEWAY_URL: gatewayA.url!, FROM: '0', TO: String(half) }),
+      spawn(['--fleet'], { GATEWAY_URL: urlB, FROM: String(half), TO: String(METERS) }),
+    ];
+    children.push(...fleets.map((f) => f.child));
+    await Promise.all(fleets.map((f) => f.next('connected')));
+    process.stderr.write(`all ${METERS} meters connected; starting runs\n`);
+
+    const t0 = performance.now();
+    const deadline = new Date(Date.now() + DEADLINE_S * 1000).toISOString();
+    const runIds: string[] = [];
+    await Promise.all(
+      Array.from({ length: Math.ceil(METERS / RUN_SIZE) }, async (_, r) => {
+        const runId = crypto.randomUUID();
+        runIds.push(runId);
+        const meters = Array.from(
+          { length: Math.min(RUN_SIZE, METERS - r * RUN_SIZE) },
+          (_, k) => ({
+            meterId: meterId(r * RUN_SIZE + k),
+            propertyId: propertyId(r * RUN_SIZE + k),
+          }),
+        );
+        await startBillRun(
+          deps,
+          { runId, period: '2026-10', deadline, meters },
+          {
+            now: new Date().toISOString(),
+            commandId: crypto.randomUUID(),
+            actor: SUPERUSER,
+          },
+        );
+      }),
+    );
+    const startedS = (performance.now() - t0) / 1000;
+    // Poll the runs: when every meter's answer is recorded, and when every run completed.
+    let answeredS: number | null = null;
+    let progress = { answered: 0, billed: 0, missed: 0, skipped: 0, completed: 0 };
+    while ((performance.now() - t0) / 1000 < MAX_SECONDS) {
+      const states = await Promise.all(
+        runIds.map(async (runId) =>
+          (await store.readStream(billRunStream(runId))).reduce(
+            (st, e) => billRunDecider.evolve(st, e as never),
+            billRunDecider.initialState,
+          ),
+        ),
+      );
+      progress = { answered: 0, billed: 0, missed: 0, skipped: 0, completed: 0 };
+      for (const st of states) {
+        const p = billRunProgress(st);
+        progress.answered += p.answered;
+        progress.billed += p.billed;
+        progress.missed += p.missed;
+        progress.skipped += p.skipped;
+        if (st.status === 'completed') progress.completed++;
+      }
+      if (answeredS === null && progress.answered >= METERS)
+        answeredS = (performance.now() - t0) / 1000;
+      if (progress.completed === runIds.length) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const totals = progress;
+    const seconds = (performance.now() - t0) / 1000;
+    fleets.forEach((f) => f.child.send({ type: 'stop' }));
+    const done = await Promise.all(fleets.map((f) => f.next('done')));
+    console.log(
+      JSON.stringify({
+        meters: METERS,
+        runs: runIds.length,
+        completed: totals.completed === runIds.length,
+        seconds: totals.completed === runIds.length ? Number(seconds.toFixed(1)) : null,
+        allAnsweredSeconds: answeredS === null ? null : Number(answeredS.toFixed(1)),
+        waitedSeconds: Number(seconds.toFixed(1)),
+        billed: totals.billed,
+        missed: totals.missed,
+        skipped: totals.skipped,
+        deadlineSeconds: DEADLINE_S,
+        startRunsSeconds: Number(startedS.toFixed(1)),
+        readsAnswered: done.reduce((n, d) => n + (d.answered as number), 0),
+        generatorCpuSeconds: Number(
+          done.reduce((n, d) => n + (d.cpuSeconds as number), 0).toFixed(1),
+        ),
+        loadAvg1m: Number(loadavg()[0]!.toFixed(2)),
+      }),
+    );
+    // No graceful close: a gateway would wait for a close still billing when MAX_SECONDS cut in.
+  } finally {
+    children.forEach((c) => c.kill());
+    await database.drop();
+    process.exit(0);
+  }
+}
+
+const role = process.argv.find((a) => a === '--gateway' || a === '--fleet');
+if (role) await childRole(role);
+else await main();
