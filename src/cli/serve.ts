@@ -3,8 +3,9 @@
 // models and the vault; the key-value store (Redis or in-process) and the
 // notifier (SMTP/SMS or the dev outbox); starts the projection runners, the
 // checkpointer (signed Merkle checkpoints) and, when GATEWAY_ID names a
-// registered gateway, the meter gateway on the same HTTP server; then serves
-// the API. On SIGINT/SIGTERM everything closes in reverse order.
+// registered gateway, the meter gateway on the same HTTP server; the demo
+// data set and its simulated meters unless `--no-demo` (src/cli/demo.ts);
+// then serves the API. On SIGINT/SIGTERM everything closes in reverse order.
 
 import { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
@@ -20,6 +21,7 @@ import { buildApp } from '../web/app.ts';
 import { openAuthDeps } from '../web/deps.ts';
 import { listen, shutdownOnSignals } from '../web/server.ts';
 import { readGatewayKey } from './gateway.ts';
+import { demoOptions, prepareServeDemo } from './demo.ts';
 import { action } from './run.ts';
 import { eventStoreConfig } from './store.ts';
 
@@ -27,8 +29,9 @@ const CHECKPOINT_EVERY_EVENTS = 10_000;
 const CHECKPOINT_EVERY_MS = 60_000;
 
 export function serveCommand(): Command {
-  return new Command('serve').description('start the HTTP server').action(
-    action(async (config) => {
+  const command = demoOptions(new Command('serve').description('start the HTTP server'));
+  return command.action(
+    action(async (config, options: { demo?: boolean }) => {
       const release: (() => Promise<void>)[] = [];
       // Closes whatever opened so far, newest first.
       const closeAll = async () => {
@@ -78,6 +81,14 @@ export function serveCommand(): Command {
         const gateway = await startEmbeddedGateway(app, store);
         // Before the HTTP server closes: meter sockets would otherwise hold it open.
         if (gateway) app.addHook('preClose', () => gateway.close());
+        const demo = await prepareServeDemo(
+          options.demo,
+          config,
+          { store, ...authDeps.auth },
+          app,
+          gateway !== null,
+        );
+        if (demo) app.addHook('preClose', () => demo.close());
 
         // The app closes first (no new requests), then the rest newest first.
         shutdownOnSignals(app, { release: [closeAll] });
@@ -92,6 +103,7 @@ export function serveCommand(): Command {
           },
           'ledger is serving',
         );
+        await demo?.start(url);
       } catch (error) {
         await app?.close();
         await closeAll();
