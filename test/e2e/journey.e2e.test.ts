@@ -298,6 +298,7 @@ describe('utility journey in Chromium', () => {
     await owner.getByRole('link', { name: /Residential, Bengaluru/ }).click();
     await owner.getByRole('link', { name: /View bill/ }).click();
     await owner.getByTestId('bill-lines').waitFor();
+    expect(await owner.getByTestId('bill-status').textContent()).toContain('due');
     expect(await owner.getByTestId('bill-total').textContent()).toMatch(/^₹[\d,]+\.\d{2}$/);
     expect(await owner.getByTestId('bill-lines').textContent()).toContain('Energy slab');
     await screenshot(owner, 'portal-bill');
@@ -315,6 +316,13 @@ describe('utility journey in Chromium', () => {
     await owner.getByRole('heading', { name: 'Test payment gateway' }).waitFor();
     await owner.getByRole('button', { name: 'Pay', exact: true }).click();
     await owner.getByText('Thank you. Your payment is being recorded').waitFor();
+    await expect
+      .poll(async () => {
+        await owner.reload();
+        return owner.getByTestId('bill-status').textContent();
+      })
+      .toContain('paid');
+    expect(await owner.getByRole('button', { name: 'Pay this bill' }).count()).toBe(0);
     await owner.getByRole('link', { name: '← Back to the property' }).click();
     await owner.getByTestId('payments').waitFor();
     expect(await owner.getByTestId('balance').textContent()).toContain('₹0.00');
