@@ -129,4 +129,81 @@ describe('customer portal in Chromium', () => {
     expect(new URL(anonymous.url()).searchParams.get('next')).toBe('/portal/properties');
     await anonymous.close();
   });
+
+  it('signs in password-less with an emailed link, then the SMS code', async () => {
+    const fresh = await browser.newContext({ locale: 'en-IN' });
+    fresh.setDefaultTimeout(10_000);
+    const other = await fresh.newPage();
+    const started = Date.now();
+    await other.goto(`${ledger.url}/login`);
+    await other.getByRole('link', { name: 'Email me a sign-in link instead' }).click();
+    await other.getByLabel('Email', { exact: true }).fill(asha.email);
+    await other.getByRole('button', { name: 'Email me a link' }).click();
+    await other.getByText(/a sign-in link is on its way/).waitFor();
+    const link = await fromOutbox(
+      ledger.url,
+      'email',
+      asha.email,
+      /(http\S+\/login\/link#token=[\w-]+)/,
+      started,
+    );
+    await other.goto(link);
+    // Asha's mobile is verified, so the link is the first factor and the SMS code the second.
+    await other.getByRole('heading', { name: 'Enter the code we sent by SMS' }).waitFor();
+    const code = await fromOutbox(
+      ledger.url,
+      'sms',
+      asha.mobile,
+      /(\d{6}) is your meterledger sign-in/,
+      started,
+    );
+    await other.getByLabel('6-digit code').fill(code);
+    await other.getByRole('button', { name: 'Verify and sign in' }).click();
+    await other.getByRole('heading', { name: 'Hello, Asha Rao' }).waitFor();
+    await fresh.close();
+  });
+
+  it('resets a forgotten password through the emailed link and signs in with the new one', async () => {
+    const fresh = await browser.newContext({ locale: 'en-IN' });
+    fresh.setDefaultTimeout(10_000);
+    const other = await fresh.newPage();
+    const started = Date.now();
+    await other.goto(`${ledger.url}/login`);
+    await other.getByRole('link', { name: 'Forgot your password?' }).click();
+    await other.getByLabel('Email', { exact: true }).fill(asha.email);
+    await other.getByRole('button', { name: 'Email me a reset link' }).click();
+    await other.getByText(/a reset link is on its way/).waitFor();
+    const link = await fromOutbox(
+      ledger.url,
+      'email',
+      asha.email,
+      /(http\S+\/password\/reset#token=[\w-]+)/,
+      started,
+    );
+    await other.goto(link);
+    await other.getByLabel('New password').fill('short');
+    await other.getByRole('button', { name: 'Set new password' }).click();
+    await other.getByText('Use 8 to 128 characters.').waitFor();
+    await other.getByLabel('New password').fill('second-monsoon-ledger');
+    await other.getByRole('button', { name: 'Set new password' }).click();
+    await other.getByText('Your password is changed.').waitFor();
+    asha.password = 'second-monsoon-ledger';
+
+    await other.goto(`${ledger.url}/login`);
+    const signInStarted = Date.now();
+    await other.getByLabel('Username or email').fill(asha.email);
+    await other.getByLabel('Password').fill(asha.password);
+    await other.getByRole('button', { name: 'Sign in' }).click();
+    const code = await fromOutbox(
+      ledger.url,
+      'sms',
+      asha.mobile,
+      /(\d{6}) is your meterledger sign-in/,
+      signInStarted,
+    );
+    await other.getByLabel('6-digit code').fill(code);
+    await other.getByRole('button', { name: 'Verify and sign in' }).click();
+    await other.getByRole('heading', { name: 'Hello, Asha Rao' }).waitFor();
+    await fresh.close();
+  });
 });

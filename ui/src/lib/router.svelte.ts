@@ -6,11 +6,21 @@ export class Router {
   path = $state('/');
   search = $state('');
   hash = $state('');
+  /**
+   * Bumped when the browser arrives at a new one-time link (#token=…) without
+   * leaving the page, e.g. a reset link opened in the tab already showing the
+   * reset form: pages key on it to start over with the new token.
+   */
+  visit = $state(0);
 
   constructor(private readonly win: Window | null = typeof window === 'undefined' ? null : window) {
     if (!win) return;
     this.#read();
-    win.addEventListener('popstate', () => this.#read());
+    win.addEventListener('popstate', () => {
+      const before = this.hash;
+      this.#read();
+      if (this.hash !== before && this.hash.includes('token=')) this.visit++;
+    });
   }
 
   go(to: string, options: { replace?: boolean } = {}): void {
