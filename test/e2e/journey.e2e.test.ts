@@ -194,6 +194,35 @@ describe('utility journey in Chromium', () => {
     await tenant.getByText('You have no properties yet').waitFor();
   });
 
+  it('an invitation can be declined, and the owner can remove a tenant', async () => {
+    const invite = async () => {
+      await owner.goto(`${ledger.url}/portal/properties`);
+      await owner.getByRole('link', { name: /Residential, Bengaluru/ }).click();
+      await owner.getByLabel("Tenant's username").fill(meena.username);
+      await owner.getByLabel("Tenant's mobile").fill(meena.mobile);
+      await owner.getByRole('button', { name: 'Send invitation' }).click();
+      await owner.getByText(/Invitation waiting for an answer/).waitFor();
+    };
+    await invite();
+    await tenant.goto(`${ledger.url}/portal/properties`);
+    await tenant.getByRole('button', { name: 'Decline' }).click();
+    await tenant.getByText('Invitation declined.').waitFor();
+    expect(await tenant.getByRole('button', { name: 'Accept' }).count()).toBe(0);
+
+    await invite();
+    await tenant.reload();
+    await tenant.getByRole('button', { name: 'Accept' }).click();
+    await tenant.getByText('tenant', { exact: true }).waitFor();
+    await owner.reload();
+    await owner.getByTestId('contact-meena').waitFor();
+    owner.once('dialog', (dialog) => void dialog.accept());
+    await owner.getByRole('button', { name: 'Remove tenant' }).click();
+    await owner.getByText('Tenant removed.').waitFor();
+    await owner.getByText('No tenant.').waitFor();
+    await tenant.reload();
+    await tenant.getByText('You have no properties yet').waitFor();
+  });
+
   it('a ticket is opened by the customer, resolved by the admin and seen resolved', async () => {
     await owner.goto(`${ledger.url}/portal/tickets`);
     await owner.getByRole('button', { name: 'Open ticket' }).click();
@@ -217,7 +246,14 @@ describe('utility journey in Chromium', () => {
     await owner.getByRole('link', { name: 'Meter display is blank' }).click();
     await owner.getByTestId('resolution').waitFor();
     expect(await owner.getByTestId('resolution').textContent()).toContain('Display board replaced');
-    await owner.getByRole('button', { name: 'Reopen ticket' }).waitFor();
+    await owner.getByLabel('Why is it not solved?').fill('The display went blank again tonight.');
+    await owner.getByRole('button', { name: 'Reopen ticket' }).click();
+    await owner.getByText('reopened', { exact: true }).waitFor();
+    await owner
+      .getByRole('textbox', { name: 'Add a comment' })
+      .fill('Photo of the display is on its way.');
+    await owner.getByRole('button', { name: 'Send' }).click();
+    await owner.getByText('Photo of the display is on its way.').waitFor();
   });
 
   it('the admin edits a tariff with a live preview and publishes it', async () => {
