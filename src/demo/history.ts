@@ -1,4 +1,4 @@
-// A demo meter's stored history: signed readings every six hours from the
+// A demo meter's stored history: signed readings every twelve hours from the
 // start of the previous month until now, as a meter uploads the log it kept
 // before its gateway went live, so consumption charts and last month's bill
 // have data the moment the demo starts. Each reading is signed with the
@@ -13,7 +13,7 @@ import type { EventStore, JsonObject, NewEvent } from '../eventstore/port.ts';
 import { readingEventId, signatureHex } from '../iot/ingest/meter-states.ts';
 import type { MeterIdentity } from '../iot/session/meter-session.ts';
 
-export const HISTORY_STEP_MS = 6 * 3_600_000;
+export const HISTORY_STEP_MS = 12 * 3_600_000;
 
 export interface HistoryInput {
   identity: MeterIdentity;

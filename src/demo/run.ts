@@ -20,7 +20,7 @@ import { demoTimeline } from './timeline.ts';
 export const DEMO_SPEEDUP = 30;
 export const READING_EVERY_MS = 10_000;
 /** How long the first bill run waits for answers before it closes and bills. */
-export const FIRST_RUN_WINDOW_MS = 30_000;
+export const FIRST_RUN_WINDOW_MS = 20_000;
 
 export function startDemoGateway(
   seed: DemoSeed,

@@ -103,8 +103,7 @@ export async function seedDemo(
   const admin = ids.get('admin')!;
   const { store } = deps;
 
-  const credentials: DemoCredential[] = [];
-  const hasher = createPasswordHasher(opts.hasherCost);
+  const needPassword: { key: string; accountId: string }[] = [];
   for (const person of DEMO_PEOPLE) {
     const accountId = ids.get(person.key)!;
     const { key, role, username, name, email, mobile } = person;
@@ -116,14 +115,24 @@ export async function seedDemo(
     await verifyEmail(deps, { accountId }, meta(`verify-email/${key}`, accountId));
     await verifyMobile(deps, { accountId }, meta(`verify-mobile/${key}`, accountId));
     const account = await loadAccount(store, accountId);
-    let password: string | null = null;
-    if (account.status === 'active' && account.passwordHash === null) {
-      password = newDemoPassword();
-      const passwordHash = await hasher.hash(password);
-      await setPassword(deps, { accountId, passwordHash }, meta(`password/${key}`, accountId));
-    }
-    credentials.push({ username, role, password });
+    if (account.status === 'active' && account.passwordHash === null)
+      needPassword.push({ key, accountId });
   }
+  // Hashed side by side: scrypt runs on the thread pool, and it is most of the seed's time.
+  const hasher = createPasswordHasher(opts.hasherCost);
+  const passwords = new Map(
+    await Promise.all(
+      needPassword.map(async ({ key, accountId }) => {
+        const password = newDemoPassword();
+        const passwordHash = await hasher.hash(password);
+        await setPassword(deps, { accountId, passwordHash }, meta(`password/${key}`, accountId));
+        return [key, password] as const;
+      }),
+    ),
+  );
+  const credentials: DemoCredential[] = DEMO_PEOPLE.filter((p) => p.role !== 'superuser').map(
+    ({ key, username, role }) => ({ username, role, password: passwords.get(key) ?? null }),
+  );
 
   const { state: stateCode, stateName, city, pincode } = DEMO_AREA;
   await addState({ store }, { stateCode, name: stateName }, meta('state', superuser));

@@ -91,7 +91,7 @@ describe('npm start with the demo', () => {
       return live >= 3 || undefined;
     }, 40_000);
 
-    // The bill run closes 30 s after it starts and bills every answered meter.
+    // The bill run closes 20 s after it starts and bills every answered meter.
     const period = demoTimeline(startedAt).lastPeriod;
     const bills = await until(async () => {
       const all = [];
@@ -113,7 +113,7 @@ describe('npm start with the demo', () => {
       lastSeqs.set(p.propertyId, Math.max(0, ...rows.map((r) => r.seq)));
     }
     expect(await stop(running)).toBe(0);
-  }, 150_000);
+  }, 89_000);
 
   it('on restart seeds nothing, starts no second run and the fleet resumes', async () => {
     const restartedAt = new Date();
@@ -140,7 +140,7 @@ describe('npm start with the demo', () => {
     }, 40_000);
     expect(running.output()).not.toMatch(/REPLAYED_SEQ|gateway error|projection failed/);
     expect(await stop(running)).toBe(0);
-  }, 120_000);
+  }, 60_000);
 
   it('runs clean with --no-demo', async () => {
     const clean = await mkdtemp(join(tmpdir(), 'ledger-nodemo-'));
@@ -153,5 +153,5 @@ describe('npm start with the demo', () => {
     } finally {
       await rm(clean, { recursive: true, force: true });
     }
-  }, 90_000);
+  }, 60_000);
 });

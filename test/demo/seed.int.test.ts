@@ -94,8 +94,8 @@ describe('demo seed', () => {
       const meter = await loadMeter(testStore.store, m.meterId);
       if (meter.status === 'none') throw new Error(`meter ${m.meterId} missing`);
       expect(meter.propertyId).toBe(m.propertyId);
-      // From 1 October (IST) to 27 November, every six hours.
-      expect(meter.lastSeq).toBeGreaterThan(4 * 57);
+      // Every twelve hours from 1 October 00:00 IST to 27 November 15:30 IST: 57 days and a half, both ends.
+      expect(meter.lastSeq).toBe(57 * 2 + 2);
     }
   });
 
