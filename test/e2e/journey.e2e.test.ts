@@ -365,6 +365,20 @@ describe('utility journey in Chromium', () => {
     await screenshot(owner, 'portal-payments');
   });
 
+  it('the admin sees the bill, nobody overdue, and makes a customer an auditor', async () => {
+    await admin.goto(`${ledger.url}/admin/bills`);
+    await admin.getByTestId('admin-bills').waitFor();
+    expect(await admin.getByTestId('admin-bills').locator('tbody tr').count()).toBe(1);
+    await admin.goto(`${ledger.url}/admin/defaulters`);
+    await admin.getByText('Nobody is overdue.').waitFor();
+    await admin.goto(`${ledger.url}/admin/accounts`);
+    const meenaRow = admin.getByTestId('accounts').getByRole('row').filter({ hasText: 'meena' });
+    await meenaRow.getByRole('button', { name: 'make auditor' }).click();
+    await admin.getByText('meena is now auditor.').waitFor();
+    await meenaRow.getByText('customer, auditor').waitFor();
+    await screenshot(admin, 'admin-people');
+  });
+
   it('the superuser, as auditor, browses the log and verifies the whole ledger', async () => {
     await admin.goto(`${ledger.url}/audit`);
     await admin.getByRole('link', { name: 'Browse the event log' }).click();
