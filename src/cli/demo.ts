@@ -118,10 +118,11 @@ function summary(
     `  SMS codes and emails (dev outbox): ${base.replace(/\/+$/, '')}/api/dev/outbox`,
     `  ${seed.meters.length} simulated meters report to the in-process gateway; keys in ${dataDir}/demo`,
   );
-  if (period)
-    lines.push(
-      `  bill run for ${period} started: it bills in ~${FIRST_RUN_WINDOW_MS / 1000} s (admin → Bill runs)`,
-    );
+  lines.push(
+    period
+      ? `  bill run for ${period} started: it bills in ~${FIRST_RUN_WINDOW_MS / 1000} s (admin → Bill runs)`
+      : `  to bill this month: sign in as ${seed.admin.username} → Bill runs → Start`,
+  );
   lines.push(
     '  stop with Ctrl+C; start clean with `npm start -- --no-demo` or an empty DATA_DIR',
     '',
