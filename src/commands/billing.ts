@@ -33,9 +33,9 @@ import { propertyDecider, propertyStream, type PropertyCommand } from '../domain
 import { balanceOf } from '../domain/receivable/index.ts';
 import { DomainError, type CommandMetadata } from '../domain/shared/decider.ts';
 import type { EventStore } from '../eventstore/port.ts';
-import { handleCommand } from './handle-command.ts';
+import { foldStream, handleCommand } from './handle-command.ts';
 import { chargeBill, receivableOf } from './receivables.ts';
-import { foldStream, requireRole, tariffInForceOn } from './tariffs.ts';
+import { requireRole, tariffInForceOn } from './tariffs.ts';
 
 /** Actor of every command the billing process issues on others' streams. */
 export const BILLING_ACTOR = 'system:billrun';

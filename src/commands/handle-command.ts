@@ -69,3 +69,20 @@ export async function handleCommand<C extends AnyCommand, E extends AnyEvent, S>
     }
   }
 }
+
+/**
+ * The current state of one stream, folded with a decider's evolve. Each stream
+ * is written only through its own decider, and the store validated every event
+ * on append, so stored events have that decider's event shapes.
+ */
+export async function foldStream<E, S>(
+  store: EventStore,
+  stream: string,
+  decider: { evolve(state: S, event: E): S; initialState: S },
+): Promise<S> {
+  const recorded = await store.readStream(stream);
+  return recorded.reduce(
+    (state, event) => decider.evolve(state, event as unknown as E),
+    decider.initialState,
+  );
+}

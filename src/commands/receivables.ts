@@ -20,7 +20,7 @@ import {
 } from '../domain/receivable/index.ts';
 import { tariffDecider, tariffInForce, tariffStream } from '../domain/tariff/index.ts';
 import type { EventStore } from '../eventstore/port.ts';
-import { handleCommand } from './handle-command.ts';
+import { foldStream, handleCommand } from './handle-command.ts';
 
 export interface ReceivableDeps {
   store: EventStore;
@@ -116,7 +116,7 @@ export async function applyLateFees(
   metadata: CommandMetadata,
 ): Promise<ReceivableResult> {
   const property = await loadProperty(deps.store, propertyId);
-  const tariff = await fold(deps.store, tariffStream(property.kind), tariffDecider);
+  const tariff = await foldStream(deps.store, tariffStream(property.kind), tariffDecider);
   const terms = tariff.status === 'published' ? tariffInForce(tariff.versions, asOf) : null;
   if (terms === null)
     throw new DomainError<ReceivableServiceErrorCode>(
@@ -145,28 +145,19 @@ export function applyAdjustment(
 
 /** The folded receivable of a property (empty state if it has none yet). */
 export function receivableOf(store: EventStore, propertyId: string): Promise<ReceivableState> {
-  return fold(store, receivableStream(propertyId), receivableDecider);
+  return foldStream(store, receivableStream(propertyId), receivableDecider);
 }
 
 async function loadProperty(store: EventStore, propertyId: string) {
-  const property: PropertyState = await fold(store, propertyStream(propertyId), propertyDecider);
+  const property: PropertyState = await foldStream(
+    store,
+    propertyStream(propertyId),
+    propertyDecider,
+  );
   if (property.status === 'none')
     throw new DomainError<ReceivableServiceErrorCode>(
       'PROPERTY_NOT_FOUND',
       `no property ${propertyId}`,
     );
   return property;
-}
-
-async function fold<E, S>(
-  store: EventStore,
-  stream: string,
-  decider: { evolve(state: S, event: E): S; initialState: S },
-): Promise<S> {
-  const recorded = await store.readStream(stream);
-  // Each stream is written only through its own decider, so stored events have its event shapes.
-  return recorded.reduce(
-    (state, event) => decider.evolve(state, event as unknown as E),
-    decider.initialState,
-  );
 }

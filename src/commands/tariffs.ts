@@ -14,26 +14,13 @@ import {
   type TariffVersion,
 } from '../domain/tariff/index.ts';
 import type { EventStore } from '../eventstore/port.ts';
-import { handleCommand } from './handle-command.ts';
+import { foldStream, handleCommand } from './handle-command.ts';
 
 export interface TariffDeps {
   store: EventStore;
 }
 
 export type AuthorisationErrorCode = 'FORBIDDEN';
-
-/** Folds one stream with a decider's evolve. Stored events were validated against the catalogs on append. */
-export async function foldStream<E, S>(
-  store: EventStore,
-  stream: string,
-  decider: { evolve(state: S, event: E): S; initialState: S },
-): Promise<S> {
-  const recorded = await store.readStream(stream);
-  return recorded.reduce(
-    (state, event) => decider.evolve(state, event as unknown as E),
-    decider.initialState,
-  );
-}
 
 /** Throws FORBIDDEN unless the actor is an enabled account holding one of the roles. */
 export async function requireRole(

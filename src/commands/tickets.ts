@@ -24,7 +24,7 @@ import {
   type TicketState,
 } from '../domain/ticket/index.ts';
 import type { EventStore } from '../eventstore/port.ts';
-import { handleCommand } from './handle-command.ts';
+import { foldStream, handleCommand } from './handle-command.ts';
 
 export interface TicketDeps {
   store: EventStore;
@@ -52,18 +52,8 @@ const STAFF_ROLES: readonly Role[] = ['admin', 'superuser'];
 const deny = (code: TicketServiceErrorCode, message: string) =>
   new DomainError<TicketServiceErrorCode>(code, message);
 
-async function fold<E, S>(
-  store: EventStore,
-  stream: string,
-  decider: { evolve(state: S, event: E): S; initialState: S },
-): Promise<S> {
-  const recorded = await store.readStream(stream);
-  // Each stream is written only through its own decider, so stored events have its event shapes.
-  return recorded.reduce((s, e) => decider.evolve(s, e as unknown as E), decider.initialState);
-}
-
 const accountOf = (store: EventStore, accountId: string): Promise<AccountState> =>
-  fold(store, accountStream(accountId), accountDecider);
+  foldStream(store, accountStream(accountId), accountDecider);
 
 const isStaff = (account: AccountState): boolean =>
   account.status === 'active' && account.roles.some((role) => STAFF_ROLES.includes(role));
@@ -82,7 +72,7 @@ export async function canRaiseTicket(
   accountId: string,
   propertyId: string,
 ): Promise<boolean> {
-  const property = await fold(store, propertyStream(propertyId), propertyDecider);
+  const property = await foldStream(store, propertyStream(propertyId), propertyDecider);
   if (property.status === 'none') return false;
   return property.ownerId === accountId || property.tenantId === accountId;
 }
@@ -186,5 +176,5 @@ export async function reopenTicket(
 
 /** The folded ticket (status `none` if there is no such ticket). */
 export function ticketOf(store: EventStore, ticketId: string): Promise<TicketState> {
-  return fold(store, ticketStream(ticketId), ticketDecider);
+  return foldStream(store, ticketStream(ticketId), ticketDecider);
 }
