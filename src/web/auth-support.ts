@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { takeSmsAllowance } from '../auth/limits.ts';
 import { issueCode, issueLink, type CodePurpose, type LinkPurpose } from '../auth/one-time.ts';
-import { loadAccount, openPersonalData } from '../commands/accounts.ts';
+import { findAccountIdByEmail, loadAccount, openPersonalData } from '../commands/accounts.ts';
 import type { AccountPersonalData, AccountState } from '../domain/account/index.ts';
 import { renderEmail, smsCodeText } from '../notify/index.ts';
 import { ATTEMPT_COOKIE_MAX_AGE_S, cookieOptions, setSessionCookie } from './context.ts';
@@ -110,6 +110,29 @@ export async function sendLink(
   const link = `${app.authSettings.publicUrl}${LINK_PATHS[input.purpose]}#token=${token}`;
   await app.notifier.email.send(
     renderEmail(to.email, { kind: input.purpose, name: to.name, link }),
+  );
+}
+
+/**
+ * Starts an attempt and emails a one-time link when the address belongs to an
+ * active account. Callers answer the same whether or not it did, so the
+ * response never tells who has an account.
+ */
+export async function emailLinkIfAccount(
+  app: FastifyInstance,
+  reply: FastifyReply,
+  email: string,
+  purpose: 'login-link' | 'password-reset',
+): Promise<void> {
+  const attemptId = await newAttempt(app, reply, null);
+  const accountId = await findAccountIdByEmail(app, email);
+  const account = accountId ? await activeAccount(app, accountId) : null;
+  if (!account) return;
+  const { email: to, name } = account.personal;
+  await sendLink(
+    app,
+    { purpose, accountId: account.state.accountId, attemptId },
+    { email: to, name },
   );
 }
 

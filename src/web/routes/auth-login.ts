@@ -17,10 +17,9 @@ import {
   activeAccount,
   beginSession,
   currentAttempt,
-  newAttempt,
+  emailLinkIfAccount,
   problems,
   sendCode,
-  sendLink,
   statusSchema,
 } from '../auth-support.ts';
 import { commandMetadata, setSessionCookie } from '../context.ts';
@@ -159,18 +158,7 @@ export async function loginRoutes(root: FastifyInstance, opts: { limits: RateLim
       },
     },
     async (request, reply) => {
-      const attemptId = await newAttempt(app, reply, null);
-      const accountId = await findAccountIdByEmail(app, request.body.email);
-      const account = accountId ? await activeAccount(app, accountId) : null;
-      if (account) {
-        const { email, name } = account.personal;
-        const input = {
-          purpose: 'login-link' as const,
-          accountId: account.state.accountId,
-          attemptId,
-        };
-        await sendLink(app, input, { email, name });
-      }
+      await emailLinkIfAccount(app, reply, request.body.email, 'login-link');
       return reply.status(202).send({ status: 'check-email' as const });
     },
   );

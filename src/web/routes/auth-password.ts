@@ -7,14 +7,13 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { consumeLink, sha256 } from '../../auth/one-time.ts';
-import { changePassword, findAccountIdByEmail, setPassword } from '../../commands/accounts.ts';
+import { changePassword, setPassword } from '../../commands/accounts.ts';
 import { actorOf, requireSession } from '../auth-guard.ts';
 import {
   activeAccount,
   currentAttempt,
-  newAttempt,
+  emailLinkIfAccount,
   problems,
-  sendLink,
   statusSchema,
 } from '../auth-support.ts';
 import { commandMetadata, setSessionCookie } from '../context.ts';
@@ -50,18 +49,7 @@ export async function passwordRoutes(root: FastifyInstance, opts: { limits: Rate
       },
     },
     async (request, reply) => {
-      const attemptId = await newAttempt(app, reply, null);
-      const accountId = await findAccountIdByEmail(app, request.body.email);
-      const account = accountId ? await activeAccount(app, accountId) : null;
-      if (account) {
-        const { email, name } = account.personal;
-        const input = {
-          purpose: 'password-reset' as const,
-          accountId: account.state.accountId,
-          attemptId,
-        };
-        await sendLink(app, input, { email, name });
-      }
+      await emailLinkIfAccount(app, reply, request.body.email, 'password-reset');
       return reply.status(202).send({ status: 'check-email' as const });
     },
   );
