@@ -1,5 +1,5 @@
 // Admin, auditor and live routes over HTTP: bill-run progress, bills across
-// properties, defaulters sorted by amount or age, approvals refused for a
+// properties, the overview revenue figures, defaulters sorted by amount or age, approvals refused for a
 // meter already in use, role grants by a superuser (sessions of the account
 // end), the auditor's paged log and a verification run, and the SSE feed on
 // a real listening socket (staff get events, customers 403).
@@ -35,6 +35,25 @@ describe('admin, auditor and live routes', () => {
     expect(bills.json<{ billId: string }[]>().map((b) => b.billId)).toEqual([w.a.billId]);
     const overview = await w.admin.get('/api/admin/overview');
     expect(overview.json()).toMatchObject({ approvedProperties: 2, openTickets: 2 });
+  });
+
+  it('sums revenue billed, collected and overdue on the overview', async () => {
+    const bills = (await w.admin.get('/api/admin/bills')).json<{ chargesPaise: number }[]>();
+    const billed = bills.reduce((sum, b) => sum + b.chargesPaise, 0);
+    expect(billed).toBeGreaterThan(1000);
+    const paid = await w.admin.post(`/api/admin/properties/${w.a.propertyId}/payments`, {
+      method: 'cash',
+      receipt: 'R-OVERVIEW',
+      amountPaise: 1000,
+      receivedAt: new Date(Date.now() - 60_000).toISOString(),
+    });
+    expect(paid.json()).toMatchObject({ recorded: true });
+    const overview = await w.admin.get('/api/admin/overview');
+    expect(overview.json()).toMatchObject({
+      billedPaise: billed,
+      collectedPaise: 1000,
+      overduePaise: 0,
+    });
   });
 
   it('lists defaulters once bills are overdue, sortable by amount or age', async () => {

@@ -1,4 +1,7 @@
-// Admin: the dashboard's overview counts and property approvals. The pending
+// Admin: the dashboard's overview counts and revenue, and property approvals.
+// Billed is the sum of bill charges (a bill's total minus the arrears it
+// carries, so a carried amount is not counted twice); collected is payments
+// received (credits excluded); overdue is unpaid on bills past their due date. The pending
 // list shows each property's address (opened for staff) and the enabled
 // gateways of its area; approval assigns one of those gateways and a free
 // meter from inventory (the services refuse a gateway of another area or a
@@ -27,6 +30,9 @@ const overviewSchema = z.object({
   openTickets: int,
   defaulters: int,
   openBillRuns: int,
+  billedPaise: int,
+  collectedPaise: int,
+  overduePaise: int,
 });
 
 const pendingSchema = z.object({
@@ -59,7 +65,11 @@ export async function adminPropertyRoutes(root: FastifyInstance) {
              WHERE status IN ('open', 'acknowledged', 'assigned', 'reopened')) AS "openTickets",
           (SELECT count(DISTINCT property_id) FROM read.receivable_bills
              WHERE remaining_paise > 0 AND due_date < current_date) AS defaulters,
-          (SELECT count(*) FROM read.bill_runs WHERE status = 'open') AS "openBillRuns"`,
+          (SELECT count(*) FROM read.bill_runs WHERE status = 'open') AS "openBillRuns",
+          (SELECT coalesce(sum(charged_paise), 0) FROM read.receivable_balances) AS "billedPaise",
+          (SELECT coalesce(sum(paid_paise), 0) FROM read.receivable_balances) AS "collectedPaise",
+          (SELECT coalesce(sum(remaining_paise), 0) FROM read.receivable_bills
+             WHERE remaining_paise > 0 AND due_date < current_date) AS "overduePaise"`,
       );
       return rows[0]!;
     },
