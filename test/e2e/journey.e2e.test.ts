@@ -365,12 +365,19 @@ describe('utility journey in Chromium', () => {
     await screenshot(owner, 'portal-payments');
   });
 
-  it('the admin sees the bill, nobody overdue, and makes a customer an auditor', async () => {
+  it('the admin sees the bill, nobody overdue, revenue billed all collected, and makes a customer an auditor', async () => {
     await admin.goto(`${ledger.url}/admin/bills`);
     await admin.getByTestId('admin-bills').waitFor();
     expect(await admin.getByTestId('admin-bills').locator('tbody tr').count()).toBe(1);
     await admin.goto(`${ledger.url}/admin/defaulters`);
     await admin.getByText('Nobody is overdue.').waitFor();
+    await admin.goto(`${ledger.url}/admin`);
+    const revenue = admin.getByTestId('revenue').locator('.stat');
+    await revenue.first().waitFor();
+    const [billed, collected, overdue] = await revenue.allTextContents();
+    expect(billed).toMatch(/^₹[\d,]+\.\d{2}$/);
+    expect(collected).toBe(billed);
+    expect(overdue).toBe('₹0.00');
     await admin.goto(`${ledger.url}/admin/accounts`);
     const meenaRow = admin.getByTestId('accounts').getByRole('row').filter({ hasText: 'meena' });
     await meenaRow.getByRole('button', { name: 'make auditor' }).click();

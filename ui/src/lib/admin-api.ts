@@ -13,6 +13,10 @@ export interface Overview {
   openTickets: number;
   defaulters: number;
   openBillRuns: number;
+  /** Integer paise: bill charges issued, payments received, unpaid past due. */
+  billedPaise: number;
+  collectedPaise: number;
+  overduePaise: number;
 }
 
 export interface PendingProperty {
