@@ -13,6 +13,7 @@ import { inventoryProjection } from './inventory/index.ts';
 import { propertiesProjection } from './properties/index.ts';
 import { readingsProjection } from './readings/index.ts';
 import { receivablesProjection } from './receivables/index.ts';
+import { regionsProjection } from './regions/index.ts';
 import { rebuildProjections } from './rebuild.ts';
 import { startRunner, type ProjectionRunner } from './runner.ts';
 import { ensureReadSchema, installProjection } from './schema.ts';
@@ -30,6 +31,7 @@ export const allProjections: Projection[] = [
   ticketsProjection,
   billRunsProjection,
   activityProjection,
+  regionsProjection,
 ];
 
 export const projectionNames = allProjections.map((p) => p.name);

@@ -1,8 +1,9 @@
 // Admin, auditor and live routes over HTTP: bill-run progress, bills across
-// properties, the overview revenue figures, defaulters sorted by amount or age, approvals refused for a
-// meter already in use, role grants by a superuser (sessions of the account
-// end), the auditor's paged log and a verification run, and the SSE feed on
-// a real listening socket (staff get events, customers 403).
+// properties, the overview's revenue figures, defaulters sorted by amount or
+// age, approvals refused for a meter already in use, states and cities (one
+// and all), role grants by a superuser (sessions of the account end), the
+// auditor's paged log and a verification run, and the SSE feed on a real
+// listening socket (staff get events, customers 403).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRoutesHarness, type RoutesHarness } from './routes-fixture.ts';
@@ -217,5 +218,35 @@ describe('admin, auditor and live routes', () => {
     expect(
       (await w.admin.post('/api/admin/regions', { stateCode: 'ka', name: 'x' })).statusCode,
     ).toBe(400);
+  });
+
+  it('lists every state with its cities in PIN code order', async () => {
+    await w.admin.post('/api/admin/regions', { stateCode: 'GJ', name: 'Gujarat' });
+    await w.admin.post('/api/admin/regions', { stateCode: 'TN', name: 'Tamil Nadu' });
+    for (const [name, from, to] of [
+      ['Madurai', 625001, 625025],
+      ['Chennai', 600001, 600130],
+    ] as const) {
+      await w.admin.post('/api/admin/regions/TN/cities', {
+        name,
+        pincodeFrom: from,
+        pincodeTo: to,
+      });
+    }
+    const list = await w.admin.get('/api/admin/regions');
+    expect(list.statusCode).toBe(200);
+    const states = list.json<{ stateCode: string; name: string; cities: { name: string }[] }[]>();
+    const codes = states.map((s) => s.stateCode);
+    expect(codes).toEqual([...codes].sort());
+    expect(states.find((s) => s.stateCode === 'GJ')).toEqual({
+      stateCode: 'GJ',
+      name: 'Gujarat',
+      cities: [],
+    });
+    expect(states.find((s) => s.stateCode === 'TN')?.cities).toEqual([
+      expect.objectContaining({ name: 'Chennai', pincodeFrom: 600001, pincodeTo: 600130 }),
+      expect.objectContaining({ name: 'Madurai', pincodeFrom: 625001, pincodeTo: 625025 }),
+    ]);
+    expect((await w.a.browser.get('/api/admin/regions')).statusCode).toBe(403);
   });
 });

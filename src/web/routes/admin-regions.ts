@@ -1,19 +1,35 @@
 // Admin: the states and cities reference data (a state's cities with their
-// pincode ranges), kept in one `region-<stateCode>` stream per state.
+// pincode ranges), kept in one `region-<stateCode>` stream per state; the
+// list of all states comes from the `regions` read model, which the writes
+// here wait for so the list shows them at once.
 
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { addCity, addState, loadRegion } from '../../commands/regions.ts';
+import { listRegions } from '../../projections/regions/index.ts';
 import { commandMetadata } from '../context.ts';
 import { staff } from './admin-properties.ts';
-import { created, int, notFound, ok } from './api-support.ts';
+import { created, int, notFound, ok, settle } from './api-support.ts';
 
 const stateCode = z.string().regex(/^[A-Z]{2}$/);
+const regionSchema = z.object({
+  stateCode: z.string(),
+  name: z.string(),
+  cities: z.array(
+    z.object({ cityId: z.string(), name: z.string(), pincodeFrom: int, pincodeTo: int }),
+  ),
+});
 
 export async function adminRegionRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const meta = (request: Parameters<typeof commandMetadata>[1]) => commandMetadata(app, request);
+
+  app.get(
+    '/api/admin/regions',
+    { preValidation: staff, schema: { tags: ['regions'], response: ok(z.array(regionSchema)) } },
+    async () => listRegions(app.api.readDb),
+  );
 
   app.get(
     '/api/admin/regions/:stateCode',
@@ -22,15 +38,7 @@ export async function adminRegionRoutes(root: FastifyInstance) {
       schema: {
         tags: ['regions'],
         params: z.object({ stateCode }),
-        response: ok(
-          z.object({
-            stateCode: z.string(),
-            name: z.string(),
-            cities: z.array(
-              z.object({ cityId: z.string(), name: z.string(), pincodeFrom: int, pincodeTo: int }),
-            ),
-          }),
-        ),
+        response: ok(regionSchema),
       },
     },
     async (request) => {
@@ -51,7 +59,8 @@ export async function adminRegionRoutes(root: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      await addState(app, request.body, meta(request));
+      const { position } = await addState(app, request.body, meta(request));
+      await settle(app, reply, position, ['regions']);
       return reply.status(201).send({ stateCode: request.body.stateCode });
     },
   );
@@ -74,11 +83,12 @@ export async function adminRegionRoutes(root: FastifyInstance) {
     async (request, reply) => {
       const metadata = meta(request);
       const cityId = metadata.commandId;
-      await addCity(
+      const { position } = await addCity(
         app,
         { stateCode: request.params.stateCode, cityId, ...request.body },
         metadata,
       );
+      await settle(app, reply, position, ['regions']);
       return reply.status(201).send({ cityId });
     },
   );

@@ -46,6 +46,7 @@ export type ReadModel =
   | 'accounts'
   | 'properties'
   | 'inventory'
+  | 'regions'
   | 'readings'
   | 'bills'
   | 'receivables'
