@@ -118,7 +118,8 @@ describe('utility journey in Chromium', () => {
 
   it('the admin sets up the state and its city with their PIN codes', async () => {
     await admin.goto(`${ledger.url}/admin/regions`);
-    await admin.getByText('State KA is not set up yet.').waitFor();
+    await admin.getByText('No states yet. Add the first one below.').waitFor();
+    await admin.getByLabel('State code (2 letters)').fill('ka');
     await admin.getByLabel('State name').fill('Karnataka');
     await admin.getByRole('button', { name: 'Add state' }).click();
     await admin.getByRole('heading', { name: 'Karnataka (KA)' }).waitFor();
@@ -131,6 +132,7 @@ describe('utility journey in Chromium', () => {
     await admin.getByLabel('Last PIN code').fill('560100');
     await admin.getByRole('button', { name: 'Add city' }).click();
     await admin.getByTestId('cities').getByText('560001–560100').waitFor();
+    await admin.getByTestId('states').getByText('Cities: 1').waitFor();
   });
 
   it('the admin provisions a gateway and a meter for the area and approves the property with them', async () => {

@@ -11,6 +11,7 @@ import {
   validateCity,
   validateCounterPayment,
   validateSignup,
+  validateState,
   type SignupForm,
 } from '../../ui/src/lib/validation.ts';
 
@@ -146,5 +147,14 @@ describe('validateCity', () => {
     expect(validateCity({ name: 'Mysuru', pincodeFrom: '570030', pincodeTo: '570001' })).toBe(
       'validation.pincodeRange',
     );
+  });
+});
+
+describe('validateState', () => {
+  it('needs a two-letter code and a name', () => {
+    expect(validateState({ stateCode: 'ka ', name: 'Karnataka' })).toBeNull();
+    expect(validateState({ stateCode: 'K', name: 'Karnataka' })).toBe('validation.stateCode');
+    expect(validateState({ stateCode: 'K1', name: 'Karnataka' })).toBe('validation.stateCode');
+    expect(validateState({ stateCode: 'KA', name: ' ' })).toBe('validation.required');
   });
 });

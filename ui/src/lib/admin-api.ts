@@ -137,7 +137,7 @@ export const adminApi = (client: Api = api) => ({
   }) => client.post<{ gatewayId: string }>('/api/admin/gateways', body),
   addMeter: (body: { serial: string; kind: 'single-phase' | 'three-phase'; publicKey: string }) =>
     client.post<{ meterId: string }>('/api/admin/meters', body),
-  region: (stateCode: string) => client.get<Region>(`/api/admin/regions/${enc(stateCode)}`),
+  regions: () => client.get<Region[]>('/api/admin/regions'),
   addState: (stateCode: string, name: string) =>
     client.post<{ stateCode: string }>('/api/admin/regions', { stateCode, name }),
   addCity: (stateCode: string, body: { name: string; pincodeFrom: number; pincodeTo: number }) =>

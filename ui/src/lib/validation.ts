@@ -84,6 +84,13 @@ export function validateCounterPayment(f: CounterPaymentForm): Errors<keyof Coun
   return errors;
 }
 
+/** A new state: its two-letter code (any case; sent upper-cased) and its name. */
+export function validateState(s: { stateCode: string; name: string }): MessageKey | null {
+  if (!/^[A-Za-z]{2}$/.test(s.stateCode.trim())) return 'validation.stateCode';
+  if (!s.name.trim()) return 'validation.required';
+  return null;
+}
+
 /** A city with the PIN code range it covers; null when it is acceptable. */
 export function validateCity(c: {
   name: string;

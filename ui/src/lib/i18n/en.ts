@@ -97,6 +97,7 @@ const enCore = {
   'validation.code': 'Enter the 6 digits.',
   'validation.consent': 'Please agree to continue.',
   'validation.pincode': 'Enter the 6-digit PIN code.',
+  'validation.stateCode': 'Enter the state’s 2-letter code, like KA.',
   'validation.cheque': 'A cheque number has 6 digits.',
   'validation.utr': 'Enter the UPI reference: 6 to 35 letters or digits.',
   'validation.publicKey': 'A public key is 66 hex characters starting 02 or 03.',
