@@ -162,39 +162,28 @@ export const changePassword = async (
   );
 
 /** Only a superuser (the actor's own account is checked) may grant or revoke. */
-export async function grantRole(
+async function changeRole(
   deps: Store,
+  type: 'GrantRole' | 'RevokeRole',
   input: { accountId: string; role: Role },
   m: CommandMetadata,
 ) {
-  const roles = await actorRoles(deps.store, m.actor);
-  return outcome(
-    await runAccount(
-      deps.store,
-      input.accountId,
-      'GrantRole',
-      { role: input.role, actorRoles: roles },
-      m,
-    ),
-  );
+  const actorRolesNow = await actorRoles(deps.store, m.actor);
+  const data = { role: input.role, actorRoles: actorRolesNow };
+  return outcome(await runAccount(deps.store, input.accountId, type, data, m));
 }
 
-export async function revokeRole(
+export const grantRole = (
   deps: Store,
   input: { accountId: string; role: Role },
   m: CommandMetadata,
-) {
-  const roles = await actorRoles(deps.store, m.actor);
-  return outcome(
-    await runAccount(
-      deps.store,
-      input.accountId,
-      'RevokeRole',
-      { role: input.role, actorRoles: roles },
-      m,
-    ),
-  );
-}
+) => changeRole(deps, 'GrantRole', input, m);
+
+export const revokeRole = (
+  deps: Store,
+  input: { accountId: string; role: Role },
+  m: CommandMetadata,
+) => changeRole(deps, 'RevokeRole', input, m);
 
 export async function disableAccount(
   deps: Store,

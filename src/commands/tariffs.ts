@@ -2,7 +2,7 @@
 // version (superusers only) and reading the versions back, including the one
 // in force on a date, for bill runs and receivables.
 
-import { accountDecider, accountStream, type Role } from '../domain/account/index.ts';
+import type { Role } from '../domain/account/index.ts';
 import { DomainError, type CommandMetadata } from '../domain/shared/decider.ts';
 import {
   tariffDecider,
@@ -14,6 +14,7 @@ import {
   type TariffVersion,
 } from '../domain/tariff/index.ts';
 import type { EventStore } from '../eventstore/port.ts';
+import { actorRoles } from './account-queries.ts';
 import { foldStream, handleCommand } from './handle-command.ts';
 
 export interface TariffDeps {
@@ -28,9 +29,8 @@ export async function requireRole(
   actor: string,
   roles: readonly Role[],
 ): Promise<void> {
-  const account = await foldStream(store, accountStream(actor), accountDecider);
-  const held: readonly Role[] = 'roles' in account ? account.roles : [];
-  if (account.status !== 'active' || !held.some((role) => roles.includes(role)))
+  const held = await actorRoles(store, actor);
+  if (!held.some((role) => roles.includes(role)))
     throw new DomainError<AuthorisationErrorCode>(
       'FORBIDDEN',
       `this needs one of the roles: ${roles.join(', ')}`,

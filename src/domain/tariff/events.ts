@@ -3,10 +3,11 @@
 // used, so an auditor can recompute it years later from this stream alone.
 
 import { z } from 'zod';
+import { propertyKinds, type PropertyKind } from '../property/events.ts';
 import { defineEvents, streamName, type EventsOf } from '../shared/events.ts';
 
-export const propertyKinds = ['residential', 'commercial'] as const;
-export type PropertyKind = (typeof propertyKinds)[number];
+// A tariff is per kind of property; the kinds are the property domain's.
+export { propertyKinds, type PropertyKind };
 
 const nonNegativeInt = z.number().int().nonnegative();
 
