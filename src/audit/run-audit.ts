@@ -89,8 +89,11 @@ export function formatAuditReport(report: AuditReport, maxFailuresShown = 20): s
     const failed = check.ok ? '' : `, ${check.failures.length} failed`;
     const notes = check.notes.length ? ` (${check.notes.join('; ')})` : '';
     lines.push(`${mark} ${check.title}: ${check.checked} checked${failed}${notes}`);
+    // A negative revision names no stream revision (a read-model table's row).
     for (const f of check.failures.slice(0, maxFailuresShown))
-      lines.push(`    ${f.stream} @ revision ${f.revision}: ${f.reason}`);
+      lines.push(
+        `    ${f.stream}${f.revision < 0 ? '' : ` @ revision ${f.revision}`}: ${f.reason}`,
+      );
     if (check.failures.length > maxFailuresShown)
       lines.push(`    … and ${check.failures.length - maxFailuresShown} more (see --json)`);
   }

@@ -3,6 +3,7 @@
 // (CLI output → JSON → independent verification).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUDIT_CHECKS } from '../../src/audit/checks/index.ts';
 import { verifyInclusionProof, type InclusionProof } from '../../src/audit/proof.ts';
 import { auditToOutput } from '../../src/cli/audit.ts';
 import { checkpointAll } from '../../src/cli/checkpoint.ts';
@@ -28,7 +29,7 @@ describe('ledger audit output', () => {
     const { code } = await auditToOutput(opened(), { json: false }, out);
     expect(code).toBe(0);
     const lines = text().trim().split('\n');
-    expect(lines.filter((line) => line.startsWith('✓ '))).toHaveLength(5);
+    expect(lines.filter((line) => line.startsWith('✓ '))).toHaveLength(AUDIT_CHECKS.length);
     expect(lines.at(-1)).toBe('AUDIT PASSED');
   });
 

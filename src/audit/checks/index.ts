@@ -5,6 +5,7 @@ import type { AuditCheck } from '../check.ts';
 import { billRecomputeCheck } from './bill-recompute.ts';
 import { checkpointsCheck } from './checkpoints.ts';
 import { hashChainsCheck } from './hash-chains.ts';
+import { projectionsRebuildCheck } from './projections-rebuild.ts';
 import { readingSignaturesCheck } from './reading-signatures.ts';
 import { receivableBalancesCheck } from './receivable-balances.ts';
 
@@ -14,4 +15,5 @@ export const AUDIT_CHECKS: readonly AuditCheck[] = [
   readingSignaturesCheck,
   billRecomputeCheck,
   receivableBalancesCheck,
+  projectionsRebuildCheck,
 ];
