@@ -67,7 +67,7 @@ export function serveCommand(): Command {
             readDb,
             waitFor: projections.waitFor,
             payments,
-            runAudit: () => runAudit({ store, db: readDb }),
+            runAudit: (options) => runAudit({ store, db: readDb }, options),
           },
         });
         const log = app.log;

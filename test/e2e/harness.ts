@@ -84,7 +84,7 @@ export async function startLedger(): Promise<Ledger> {
         readDb: opened.db,
         waitFor: projections.waitFor,
         payments: [payments],
-        runAudit: () => runAudit({ store: opened!.store, db: opened!.db }),
+        runAudit: (options) => runAudit({ store: opened!.store, db: opened!.db }, options),
       },
     });
     const url = await app.listen({ port, host: '127.0.0.1' });

@@ -101,7 +101,7 @@ export async function createRoutesHarness(): Promise<RoutesHarness> {
       waitFor: projections.waitFor,
       payments: [payments],
       livePollMs: 100,
-      runAudit: () => runAudit({ store, db: readDb }),
+      runAudit: (options) => runAudit({ store, db: readDb }, options),
     },
   });
   await app.ready();

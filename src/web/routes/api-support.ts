@@ -7,7 +7,7 @@
 
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import type { AuditReport } from '../../audit/run-audit.ts';
+import type { AuditReport, RunAuditOptions } from '../../audit/run-audit.ts';
 import type { SqlDatabase } from '../../db/sql.ts';
 import type { PaymentProvider } from '../../payments/port.ts';
 import type { PropertyRow } from '../../projections/properties/index.ts';
@@ -25,7 +25,7 @@ export interface ApiOptions {
   /** Providers by name; the first is used for new checkouts. */
   payments: PaymentProvider[];
   /** Replays the log through the audit checks; absent, starting a verification is 503. */
-  runAudit?: () => Promise<AuditReport>;
+  runAudit?: (options?: RunAuditOptions) => Promise<AuditReport>;
   /** How often the live feed polls the read models (ms, default 2000). */
   livePollMs?: number;
   /** Longest read-your-writes wait before answering anyway (ms, default 3000). */

@@ -1,16 +1,15 @@
 // Auditor: read-only browsing of the log (all events in log order, or one
-// stream, paged) and starting a verification, which replays the log through
-// every audit check (src/audit) and answers with the report. One verification
-// runs at a time per process; personal data stays sealed throughout.
+// stream, paged); verifications (replaying the log through every audit check
+// as a background job) are in auditor-verifications.ts. Personal data stays
+// sealed throughout.
 
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AuditReport } from '../../audit/run-audit.ts';
 import type { RecordedEvent } from '../../eventstore/port.ts';
 import { requireRole } from '../auth-guard.ts';
-import { ProblemError } from '../problem.ts';
 import { instant, int, ok } from './api-support.ts';
+import { verificationRoutes } from './auditor-verifications.ts';
 
 const auditor = requireRole('auditor', 'superuser');
 
@@ -29,27 +28,10 @@ const eventSchema = z.object({
 
 const page = z.object({ events: z.array(eventSchema), next: z.string().nullable() });
 
-const reportSchema = z.object({
-  ok: z.boolean(),
-  store: z.string(),
-  eventsReplayed: int,
-  checks: z.array(
-    z.object({
-      id: z.string(),
-      title: z.string(),
-      ok: z.boolean(),
-      checked: int,
-      failures: z.array(z.object({ stream: z.string(), revision: int, reason: z.string() })),
-      notes: z.array(z.string()),
-    }),
-  ),
-});
-
 const limit = z.coerce.number().int().min(1).max(500).default(100);
 
 export async function auditorRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  let running: Promise<AuditReport> | null = null;
 
   app.get(
     '/api/auditor/events',
@@ -91,19 +73,5 @@ export async function auditorRoutes(root: FastifyInstance) {
     },
   );
 
-  app.post(
-    '/api/auditor/verifications',
-    { preValidation: auditor, schema: { tags: ['auditor'], response: ok(reportSchema) } },
-    async () => {
-      const run = app.api.runAudit;
-      if (!run) throw new ProblemError(503, 'AUDIT_UNAVAILABLE', 'Verification is not available.');
-      if (running) throw new ProblemError(409, 'AUDIT_RUNNING', 'A verification is running.');
-      running = run();
-      try {
-        return await running;
-      } finally {
-        running = null;
-      }
-    },
-  );
+  await app.register(verificationRoutes);
 }
