@@ -6,13 +6,7 @@
 
 import { DomainError, type Command } from '../shared/decider.ts';
 import { periodPattern } from '../billing/events.ts';
-import {
-  billRunProgress,
-  evolve,
-  type BillRunEvent,
-  type BillRunState,
-  type RunMeter,
-} from './events.ts';
+import { type BillRunEvent, type BillRunState, type RunMeter } from './events.ts';
 
 type Meta = Command<string, object>['metadata'];
 
@@ -56,24 +50,32 @@ export type BillRunErrorCode =
 export type BillRunError = DomainError<BillRunErrorCode>;
 
 /**
- * Every command folds the whole run stream, and BillRunStarted lists every
- * meter in one event (the store caps an event at 256 KiB): a large fleet is
- * billed as several runs, e.g. one per gateway, each within this bound.
+ * The largest run. A run of this size lists its meters in 50 events of one
+ * append and grows to some 150,000 events (asked, answered, billed); the
+ * close folds it once and bills meters concurrently. Measured at 20,000.
  */
-export const MAX_METERS_PER_RUN = 1000;
+export const MAX_METERS_PER_RUN = 50_000;
+
+/** Meters listed per event: 1,000 pairs of ids stay far below the store's 256 KiB per event. */
+export const METERS_PER_EVENT = 1000;
 
 type Open = Exclude<BillRunState, { status: 'none' }>;
 
 const err = (code: BillRunErrorCode, message: string): BillRunError =>
   new DomainError(code, message);
 
-/** Appends `BillRunCompleted` when the given events end the last open meter. */
+/**
+ * Appends `BillRunCompleted` when the given events end the last open meters.
+ * The decider emits an ending event only for a meter that has not ended, so
+ * the counts follow from the state's counts and the events, without a fold.
+ */
 function withCompletion(state: Open, events: BillRunEvent[], meta: Meta): BillRunEvent[] {
   if (state.status === 'completed' || events.length === 0) return events;
-  const after = events.reduce(evolve, state as BillRunState);
-  const p = billRunProgress(after);
-  if (p.billed + p.missed + p.skipped < p.total) return events;
-  const { billed, missed, skipped } = p;
+  const ending = (type: BillRunEvent['type']) => events.filter((e) => e.type === type).length;
+  const billed = state.progress.billed + ending('MeterBilled');
+  const missed = state.progress.missed + ending('MeterReadingMissed');
+  const skipped = state.progress.skipped + ending('MeterSkipped');
+  if (billed + missed + skipped < state.progress.total) return events;
   return [
     ...events,
     { type: 'BillRunCompleted', data: { billed, missed, skipped, completedAt: meta.now } },
@@ -89,16 +91,24 @@ function start(command: StartBillRun, state: BillRunState): BillRunEvent[] | Bil
     return err('INVALID_DEADLINE', 'deadline must be an ISO instant in the future');
   if (meters.length === 0) return err('NO_METERS', 'a bill run needs at least one meter');
   if (meters.length > MAX_METERS_PER_RUN)
-    return err('TOO_MANY_METERS', `at most ${MAX_METERS_PER_RUN} meters per run; split by gateway`);
+    return err('TOO_MANY_METERS', `at most ${MAX_METERS_PER_RUN} meters per run`);
   if (new Set(meters.map((m) => m.meterId)).size !== meters.length)
     return err('DUPLICATE_METER', 'a meter is listed twice');
   const { now, actor } = command.metadata;
+  const [first, ...rest] = chunks(meters, METERS_PER_EVENT);
   return [
     {
       type: 'BillRunStarted',
-      data: { runId, period, deadline, meters, startedBy: actor, startedAt: now },
+      data: { runId, period, deadline, meters: first!, startedBy: actor, startedAt: now },
     },
+    ...rest.map((more): BillRunEvent => ({ type: 'BillRunMetersListed', data: { meters: more } })),
   ];
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 function close(state: Open, meta: Meta): BillRunEvent[] | BillRunError {

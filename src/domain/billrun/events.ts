@@ -2,6 +2,13 @@
 // period. Each meter moves pending → (asked) → answered → billed, or ends
 // missed (no answer by the deadline) or skipped (with a reason); the run
 // completes when every meter has ended. Dashboards derive progress from here.
+//
+// A run lists its meters in `BillRunStarted` and, past the first
+// METERS_PER_EVENT, in `BillRunMetersListed` events appended in the same
+// append (the store caps one event at 256 KiB). A run of 20,000 meters holds
+// some 60,000 events, so the state keeps its counts as it goes and the fold
+// used on whole streams (`foldBillRun`, `billRunReplay`) updates one state in
+// place: `evolve` copies the meter table and is for single steps only.
 
 import { z } from 'zod';
 import { defineEvents, streamName, type EventsOf } from '../shared/events.ts';
@@ -19,10 +26,13 @@ export const billRunEvents = defineEvents(
       period: z.string().regex(periodPattern),
       /** ISO instant after which unanswered meters are recorded as missed. */
       deadline: z.string(),
+      /** The first meters of the run; any more follow in `BillRunMetersListed`. */
       meters: z.array(runMeterSchema),
       startedBy: z.string(),
       startedAt: z.string(),
     }),
+    /** More meters of the run, appended with `BillRunStarted` (a run is listed in one append). */
+    BillRunMetersListed: z.object({ meters: z.array(runMeterSchema) }),
     MeterReadRequested: z.object({ meterId: z.string(), requestedAt: z.string() }),
     MeterAnswered: z.object({
       meterId: z.string(),
@@ -58,76 +68,6 @@ export interface MeterProgress {
   skipReason: string | null;
 }
 
-export type BillRunState =
-  | { status: 'none' }
-  | {
-      status: 'open' | 'completed';
-      runId: string;
-      period: string;
-      deadline: string;
-      /** Keyed by meter id, in the order the run listed them. */
-      meters: Record<string, MeterProgress>;
-    };
-
-export const initialState: BillRunState = { status: 'none' };
-
-function updateMeter(
-  state: BillRunState,
-  meterId: string,
-  change: Partial<MeterProgress>,
-): BillRunState {
-  if (state.status === 'none') return state;
-  const current = state.meters[meterId];
-  if (!current) return state;
-  return { ...state, meters: { ...state.meters, [meterId]: { ...current, ...change } } };
-}
-
-export function evolve(state: BillRunState, event: BillRunEvent): BillRunState {
-  switch (event.type) {
-    case 'BillRunStarted': {
-      const { runId, period, deadline, meters } = event.data;
-      const progress: Record<string, MeterProgress> = {};
-      for (const m of meters)
-        progress[m.meterId] = {
-          propertyId: m.propertyId,
-          status: 'pending',
-          asked: false,
-          readingEventId: null,
-          readingRevision: null,
-          billId: null,
-          skipReason: null,
-        };
-      return { status: 'open', runId, period, deadline, meters: progress };
-    }
-    case 'MeterReadRequested':
-      return updateMeter(state, event.data.meterId, { asked: true });
-    case 'MeterAnswered':
-      return updateMeter(state, event.data.meterId, {
-        status: 'answered',
-        readingEventId: event.data.readingEventId,
-        readingRevision: event.data.readingRevision,
-      });
-    case 'MeterReadingMissed':
-      return updateMeter(state, event.data.meterId, { status: 'missed' });
-    case 'MeterBilled':
-      return updateMeter(state, event.data.meterId, {
-        status: 'billed',
-        billId: event.data.billId,
-      });
-    case 'MeterSkipped':
-      return updateMeter(state, event.data.meterId, {
-        status: 'skipped',
-        skipReason: event.data.reason,
-      });
-    case 'BillRunCompleted':
-      return state.status === 'none' ? state : { ...state, status: 'completed' };
-    default: {
-      const _exhaustive: never = event;
-      return state;
-    }
-  }
-}
-
 export interface BillRunProgress {
   total: number;
   asked: number;
@@ -137,19 +77,144 @@ export interface BillRunProgress {
   skipped: number;
 }
 
+export type BillRunState =
+  | { status: 'none' }
+  | {
+      status: 'open' | 'completed';
+      runId: string;
+      period: string;
+      deadline: string;
+      /** Keyed by meter id, in the order the run listed them. */
+      meters: Record<string, MeterProgress>;
+      /** Counts over `meters`, kept as events apply (see billRunProgress). */
+      progress: BillRunProgress;
+    };
+
+export const initialState: BillRunState = { status: 'none' };
+
+const emptyProgress = (): BillRunProgress => ({
+  total: 0,
+  asked: 0,
+  answered: 0,
+  billed: 0,
+  missed: 0,
+  skipped: 0,
+});
+
+const newMeter = (propertyId: string): MeterProgress => ({
+  propertyId,
+  status: 'pending',
+  asked: false,
+  readingEventId: null,
+  readingRevision: null,
+  billId: null,
+  skipReason: null,
+});
+
+type Open = Exclude<BillRunState, { status: 'none' }>;
+
+function listMeters(state: Open, meters: RunMeter[]): void {
+  for (const m of meters) {
+    if (state.meters[m.meterId]) continue;
+    state.meters[m.meterId] = newMeter(m.propertyId);
+    state.progress.total++;
+  }
+}
+
+/** Replaces a meter's entry and keeps the counts. */
+function updateMeter(state: Open, meterId: string, change: Partial<MeterProgress>): void {
+  const current = state.meters[meterId];
+  if (!current) return;
+  const next = { ...current, ...change };
+  const p = state.progress;
+  for (const [m, sign] of [
+    [current, -1],
+    [next, 1],
+  ] as const) {
+    if (m.asked) p.asked += sign;
+    if (m.readingEventId !== null) p.answered += sign;
+    if (m.status === 'billed') p.billed += sign;
+    if (m.status === 'missed') p.missed += sign;
+    if (m.status === 'skipped') p.skipped += sign;
+  }
+  state.meters[meterId] = next;
+}
+
+/**
+ * Applies one event to a state this caller owns: an open run is updated in
+ * place (meter entries are replaced, never edited, so a shallow copy of the
+ * table made with `cloneBillRun` is a true snapshot). Returns the new state.
+ */
+export function applyBillRunEvent(state: BillRunState, event: BillRunEvent): BillRunState {
+  if (event.type === 'BillRunStarted') {
+    if (state.status !== 'none') return state;
+    const { runId, period, deadline, meters } = event.data;
+    const started: Open = {
+      status: 'open',
+      runId,
+      period,
+      deadline,
+      meters: {},
+      progress: emptyProgress(),
+    };
+    listMeters(started, meters);
+    return started;
+  }
+  if (state.status === 'none') return state;
+  switch (event.type) {
+    case 'BillRunMetersListed':
+      listMeters(state, event.data.meters);
+      return state;
+    case 'MeterReadRequested':
+      updateMeter(state, event.data.meterId, { asked: true });
+      return state;
+    case 'MeterAnswered':
+      updateMeter(state, event.data.meterId, {
+        status: 'answered',
+        readingEventId: event.data.readingEventId,
+        readingRevision: event.data.readingRevision,
+      });
+      return state;
+    case 'MeterReadingMissed':
+      updateMeter(state, event.data.meterId, { status: 'missed' });
+      return state;
+    case 'MeterBilled':
+      updateMeter(state, event.data.meterId, { status: 'billed', billId: event.data.billId });
+      return state;
+    case 'MeterSkipped':
+      updateMeter(state, event.data.meterId, { status: 'skipped', skipReason: event.data.reason });
+      return state;
+    case 'BillRunCompleted':
+      state.status = 'completed';
+      return state;
+    default: {
+      const _exhaustive: never = event;
+      return state;
+    }
+  }
+}
+
+/** A copy that later in-place updates of either side do not reach. */
+export function cloneBillRun(state: BillRunState): BillRunState {
+  if (state.status === 'none') return state;
+  return { ...state, meters: { ...state.meters }, progress: { ...state.progress } };
+}
+
+/** Pure single step (copies the meter table: use `foldBillRun` for a whole stream). */
+export function evolve(state: BillRunState, event: BillRunEvent): BillRunState {
+  return applyBillRunEvent(cloneBillRun(state), event);
+}
+
+/** Folds a whole run stream in linear time. */
+export function foldBillRun(events: readonly unknown[]): BillRunState {
+  let state: BillRunState = initialState;
+  for (const event of events) state = applyBillRunEvent(state, event as BillRunEvent);
+  return state;
+}
+
 /** Live counts for the dashboard; `answered` includes meters billed since. */
 export function billRunProgress(state: BillRunState): BillRunProgress {
-  const progress = { total: 0, asked: 0, answered: 0, billed: 0, missed: 0, skipped: 0 };
-  if (state.status === 'none') return progress;
-  for (const m of Object.values(state.meters)) {
-    progress.total++;
-    if (m.asked) progress.asked++;
-    if (m.readingEventId !== null) progress.answered++;
-    if (m.status === 'billed') progress.billed++;
-    if (m.status === 'missed') progress.missed++;
-    if (m.status === 'skipped') progress.skipped++;
-  }
-  return progress;
+  return state.status === 'none' ? emptyProgress() : { ...state.progress };
 }
 
 export const billRunStream = (runId: string): string => streamName('billrun', runId);

@@ -8,7 +8,7 @@
 
 import { v5 as uuidv5 } from 'uuid';
 import { BILLING_ACTOR, closeBillRun, type BillingDeps } from '../../commands/billing.ts';
-import { billRunDecider, billRunStream, type BillRunEvent } from '../../domain/billrun/index.ts';
+import { applyBillRunEvent, billRunStream, type BillRunEvent } from '../../domain/billrun/index.ts';
 import type { EventStore, RecordedEvent, Subscription } from '../../eventstore/port.ts';
 import type { GatewayServer } from '../gateway/server.ts';
 import type { StoredReading } from '../ingest/store-sink.ts';
@@ -134,7 +134,8 @@ export class BillRunFanOut {
         run.closeSeenAt = this.clock();
       if (e.revision <= run.revision) continue;
       if (e.revision === run.revision + 1) {
-        run.state = billRunDecider.evolve(run.state, e as unknown as BillRunEvent);
+        // The follower owns this state (the writer decides on copies): update in place.
+        run.state = applyBillRunEvent(run.state, e as unknown as BillRunEvent);
         run.revision = e.revision;
       } else {
         // A gap: the writer and the log disagree; read the run again.

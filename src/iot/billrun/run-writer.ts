@@ -2,7 +2,7 @@
 // each run's queued commands are decided with the bill-run decider against the
 // run state this gateway follows, and appended in one append at the run's
 // exact revision. The service call per answer (`recordMeterAnswer`) folds the
-// whole run stream each time, which is quadratic in a run of a thousand meters;
+// whole run stream each time, which is quadratic in a run of many meters;
 // batching keeps the same decider rules at one read per conflict. Several
 // gateways write one run: a conflict re-reads the run and decides again, and
 // the decider turns facts another gateway already recorded into no-ops.
@@ -10,8 +10,11 @@
 import { v5 as uuidv5 } from 'uuid';
 import { BILLING_ACTOR } from '../../commands/billing.ts';
 import {
+  applyBillRunEvent,
   billRunDecider,
   billRunStream,
+  cloneBillRun,
+  foldBillRun,
   type BillRunEvent,
   type BillRunState,
   type RecordMeterAnswer,
@@ -34,10 +37,7 @@ export type RunFact = RequestMeterRead | RecordMeterAnswer;
 
 export const foldRun = (runId: string, events: { revision: number }[]): TrackedRun => ({
   runId,
-  state: events.reduce(
-    (s, e) => billRunDecider.evolve(s, e as unknown as BillRunEvent),
-    billRunDecider.initialState,
-  ),
+  state: foldBillRun(events),
   revision: events.length === 0 ? -1 : events[events.length - 1]!.revision,
 });
 
@@ -116,15 +116,19 @@ export class RunWriter {
   }
 }
 
-/** Decides the facts in order; a fact the decider refuses (e.g. past the deadline) is dropped. */
+/**
+ * Decides the facts in order on a copy of the run's state (the follower keeps
+ * updating the original); a fact the decider refuses (e.g. past the deadline)
+ * is dropped.
+ */
 function decideAll(run: TrackedRun, facts: RunFact[]): { events: NewEvent[]; state: BillRunState } {
-  let state = run.state;
+  let state = cloneBillRun(run.state);
   const events: NewEvent[] = [];
   for (const fact of facts) {
     const decided = billRunDecider.decide(fact, state);
     if (decided instanceof Error) continue;
     for (const event of decided) {
-      state = billRunDecider.evolve(state, event);
+      state = applyBillRunEvent(state, event as BillRunEvent);
       const { meterId } = fact.data;
       events.push({
         id: uuidv5(`${run.runId}/${event.type}/${meterId}`, RUN_FACT_NAMESPACE),

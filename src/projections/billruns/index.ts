@@ -52,6 +52,18 @@ const meter = (
     ...params,
   ]);
 
+const listMeters = (
+  tx: SqlExecutor,
+  runId: string,
+  meters: { meterId: string; propertyId: string }[],
+) =>
+  tx.query(
+    `INSERT INTO bill_run_meters (run_id, meter_id, property_id, status)
+     SELECT $1, meter_id, property_id, 'pending' FROM unnest($2::text[], $3::text[]) AS m(meter_id, property_id)
+     ON CONFLICT (run_id, meter_id) DO NOTHING`,
+    [runId, meters.map((m) => m.meterId), meters.map((m) => m.propertyId)],
+  );
+
 const handlers: Record<string, EventHandler> = {
   BillRunStarted: async (tx, e) => {
     const s = d('BillRunStarted', e);
@@ -60,13 +72,9 @@ const handlers: Record<string, EventHandler> = {
        VALUES ($1, $2, $3, 'open', $4, $5) ON CONFLICT (run_id) DO NOTHING`,
       [s.runId, s.period, s.deadline, s.startedBy, s.startedAt],
     );
-    await tx.query(
-      `INSERT INTO bill_run_meters (run_id, meter_id, property_id, status)
-       SELECT $1, meter_id, property_id, 'pending' FROM unnest($2::text[], $3::text[]) AS m(meter_id, property_id)
-       ON CONFLICT (run_id, meter_id) DO NOTHING`,
-      [s.runId, s.meters.map((m) => m.meterId), s.meters.map((m) => m.propertyId)],
-    );
+    await listMeters(tx, s.runId, s.meters);
   },
+  BillRunMetersListed: (tx, e) => listMeters(tx, streamId(e), d('BillRunMetersListed', e).meters),
   MeterReadRequested: (tx, e) => meter(tx, e, d('MeterReadRequested', e).meterId, 'asked = true'),
   MeterAnswered: (tx, e) => {
     const a = d('MeterAnswered', e);
