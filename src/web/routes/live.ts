@@ -1,50 +1,47 @@
-// GET /api/live: server-sent events for the admin dashboard (bill-run
-// progress, meters online, new tickets), fed by the process's live feed.
-// Staff only: customers and auditors get 403 before any event is sent. A
-// comment line every 15 s keeps proxies from closing an idle stream.
+// Server-sent events. GET /api/live: the admin dashboard's feed (bill-run
+// progress, meters online, new tickets); staff only. GET /api/live/mine: the
+// portal's feed of the signed-in customer's own properties, bills, payments,
+// tickets and meters; customers only, and the account comes from the
+// session, never from the request. Both refuse (401/403) before any event.
 
-import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import { actorOf, requireRole } from '../auth-guard.ts';
+import { createCustomerFeed } from '../live/customer-feed.ts';
 import { createLiveFeed } from '../live/feed.ts';
+import { eventStreams } from '../live/sse.ts';
 import { staff } from './admin-properties.ts';
 
-const HEARTBEAT_MS = 15_000;
+const customer = requireRole('customer');
 
 export async function liveRoutes(app: FastifyInstance) {
-  const feed = createLiveFeed(app.api.readDb, {
+  const pollOptions = (name: string) => ({
     pollMs: app.api.livePollMs,
-    onError: (error) => app.log.warn({ err: error }, 'live feed poll failed'),
+    onError: (error: unknown) => app.log.warn({ err: error }, `${name} poll failed`),
   });
-  const open = new Set<ServerResponse>();
-  // Streams never go idle: end them before the server waits for connections to drain.
+  const feed = createLiveFeed(app.api.readDb, pollOptions('live feed'));
+  const customers = createCustomerFeed(app.api.readDb, pollOptions('customer live feed'));
+  const openStream = eventStreams(app);
   app.addHook('preClose', async () => {
-    for (const res of open) res.end();
     feed.stop();
+    customers.stop();
   });
 
   app.get(
     '/api/live',
     { preValidation: staff, schema: { tags: ['live'], produces: ['text/event-stream'] } },
     (request, reply) => {
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      open.add(res);
-      res.write('retry: 3000\n\n');
-      const unsubscribe = feed.subscribe(({ topic, data }) => {
-        res.write(`event: ${topic}\ndata: ${JSON.stringify(data)}\n\n`);
-      });
-      const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
-      request.raw.on('close', () => {
-        clearInterval(heartbeat);
-        unsubscribe();
-        open.delete(res);
-      });
+      const stream = openStream(request, reply);
+      stream.onClose(feed.subscribe(({ topic, data }) => stream.send(topic, data)));
+    },
+  );
+
+  app.get(
+    '/api/live/mine',
+    { preValidation: customer, schema: { tags: ['live'], produces: ['text/event-stream'] } },
+    (request, reply) => {
+      const { accountId } = actorOf(request);
+      const stream = openStream(request, reply);
+      stream.onClose(customers.subscribe(accountId, ({ topic, data }) => stream.send(topic, data)));
     },
   );
 }
