@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Live, type EventSourceLike } from './live.svelte.ts';
+import { Live, PortalLive, type EventSourceLike } from './live.svelte.ts';
 
 /** An EventSource the spec drives: `emit(type, data)` delivers an event. */
 function fakeSource() {
@@ -8,6 +8,8 @@ function fakeSource() {
   let closed = 0;
   const open = (url: string): EventSourceLike => {
     opened.push(url);
+    // A new connection: the closed one's listeners hear nothing more.
+    listeners.clear();
     return {
       addEventListener: (type, listener) =>
         listeners.set(type, [...(listeners.get(type) ?? []), listener]),
@@ -54,5 +56,41 @@ describe('Live', () => {
     live.subscribe();
     fake.emit('tickets', 'not json');
     expect(live.tickets).toBeNull();
+  });
+});
+
+describe('PortalLive', () => {
+  it("counts a topic's changes after its first message and keeps the meters", () => {
+    const fake = fakeSource();
+    const live = new PortalLive(fake.open);
+    const leave = live.subscribe();
+    expect(fake.opened).toEqual(['/api/live/mine']);
+    fake.emit('bills', '[]');
+    expect(live.changes.bills).toBe(0);
+    fake.emit('bills', '[{"billId":"b1"}]');
+    fake.emit('tickets', '[]');
+    expect(live.changes).toEqual({ properties: 0, bills: 1, payments: 0, tickets: 0 });
+    fake.emit(
+      'meters',
+      '[{"propertyId":"p1","meterId":"m1","online":true,"lastSeenAt":null,"lastReadingAt":null}]',
+    );
+    expect(live.meterOf('p1')?.online).toBe(true);
+    expect(live.meterOf('p2')).toBeNull();
+    leave();
+    expect(fake.closed()).toBe(1);
+    expect(live.meters).toBeNull();
+  });
+
+  it('treats the first message after reconnecting as a fresh start', () => {
+    const fake = fakeSource();
+    const live = new PortalLive(fake.open);
+    const leave = live.subscribe();
+    fake.emit('payments', '[]');
+    leave();
+    live.subscribe();
+    fake.emit('payments', '[]');
+    expect(live.changes.payments).toBe(0);
+    fake.emit('payments', '[{"paymentId":"e1"}]');
+    expect(live.changes.payments).toBe(1);
   });
 });
