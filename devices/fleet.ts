@@ -129,6 +129,8 @@ export class SimMeter {
       }
     });
     ws.on('close', () => {
+      // Not connected from now on: sends wait in `unacked` for the next session.
+      if (this.session === session) this.session = undefined;
       if (this.stopped) return;
       const delay = backoffDelay(this.attempt++, this.fleet.backoff ?? defaultBackoff);
       setTimeout(() => this.connect(), delay);

@@ -161,6 +161,8 @@ export class MeterClient {
     });
     ws.on('close', (code, reason) => {
       clearTimeout(this.watchdog);
+      // Not connected from now on: a send would go to a closed socket and never settle.
+      if (this.session === session) this.session = undefined;
       for (const seq of [...this.pending.keys()]) this.settle({ seq, result: 'disconnected' });
       if (this.stopped) return;
       const retryInMs = backoffDelay(

@@ -1,0 +1,102 @@
+// What every fault test asserts once the dust settles: the readings each
+// meter stream holds (by seq), read models that equal a clean rebuild from
+// the log, and an audit that passes. Plus a polling wait and a ticker that
+// keeps the fleet sending.
+
+import { runAudit, type AuditReport } from '../../src/audit/run-audit.ts';
+import type { SqlDatabase } from '../../src/db/sql.ts';
+import { meterStream } from '../../src/domain/meter/index.ts';
+import type { EventStore } from '../../src/eventstore/port.ts';
+import { allProjections, startProjections } from '../../src/projections/index.ts';
+import { rebuildProjections } from '../../src/projections/rebuild.ts';
+import type { Fleet } from '../../devices/fleet.ts';
+import { dumpReadModels } from '../projections/fixtures/dump.ts';
+
+export async function until(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 25,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** Every connected meter sends one reading each `everyMs` until stopped. */
+export function keepSending(fleet: Fleet, everyMs: number): { stop(): void } {
+  const timer = setInterval(() => {
+    for (const m of fleet.meters) m.sendReading();
+  }, everyMs);
+  return { stop: () => clearInterval(timer) };
+}
+
+/** Acks the fleet saw, by meter. */
+export class AckLog {
+  readonly acked = new Map<string, Set<number>>();
+  total = 0;
+  readonly onAck = (meterId: string, seq: number): void => {
+    const seqs = this.acked.get(meterId) ?? new Set<number>();
+    if (!seqs.has(seq)) this.total++;
+    seqs.add(seq);
+    this.acked.set(meterId, seqs);
+  };
+}
+
+/** The seqs of the readings stored in the meter's stream, in stream order (duplicates kept). */
+export async function storedSeqs(store: EventStore, meterId: string): Promise<number[]> {
+  const events = await store.readStream(meterStream(meterId));
+  return events.filter((e) => e.type === 'ReadingRecorded').map((e) => e.data.seq as number);
+}
+
+/**
+ * Brings the read models to the head of the log (runners started here pick up
+ * from the checkpoints the server left, killed or not), dumps them, rebuilds
+ * every read model from position 0 in a staging schema and swaps it in, and
+ * returns both dumps for the caller to compare.
+ */
+export async function liveAndRebuilt(store: EventStore, db: SqlDatabase) {
+  const head = await store.headPosition();
+  const running = await startProjections({ store, readDb: db });
+  try {
+    if (head !== null && !(await running.waitFor(head, { timeoutMs: 20_000 })))
+      throw new Error('read models did not reach the head of the log');
+  } finally {
+    await running.stop();
+  }
+  const live = await dumpReadModels(db, allProjections);
+  await rebuildProjections({ store, readDb: db, projections: allProjections });
+  const rebuilt = await dumpReadModels(db, allProjections);
+  return { live, rebuilt };
+}
+
+/** The audit's failures, one line each (empty when it passes). */
+export async function auditFailures(
+  store: EventStore,
+  db: SqlDatabase,
+): Promise<{ report: AuditReport; failures: string[] }> {
+  const report = await runAudit({ store, db });
+  const failures = report.checks.flatMap((c) =>
+    c.failures.map((f) => `${c.id}: ${f.stream} @ ${f.revision}: ${f.reason}`),
+  );
+  return { report, failures };
+}
+
+/** The fleet's state and the server's warnings, for a failure message. */
+export function fleetState(fleet: Fleet, serverOutput = ''): string {
+  const meters = fleet.meters.map(
+    (m) =>
+      `${m.meterId.slice(0, 8)} connected=${m.connected} sent=${m.sent} unacked=[${[...m.unacked.keys()].join(',')}]`,
+  );
+  const warnings = serverOutput
+    .split('\n')
+    .filter((line) => /"level":(40|50|60)|error/i.test(line))
+    .slice(-15);
+  return [...meters, ...warnings].join('\n');
+}
+
+/** Rows per read-model table. */
+export const rowCounts = (dump: Record<string, string[]>): Record<string, number> =>
+  Object.fromEntries(Object.entries(dump).map(([table, rows]) => [table, rows.length]));

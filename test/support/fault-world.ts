@@ -1,0 +1,146 @@
+// The ledger the fault tests crash: written through the services on a fresh
+// Postgres database, as an admin would set it up (a superuser and a customer,
+// a residential tariff, a registered gateway with its key file, and approved
+// properties each with a metered fleet identity), plus the environment a
+// `ledger serve` child needs to run that gateway in-process on it. Readings
+// come only from the meters through the gateway, so the audit has real
+// signatures to check.
+
+import { randomBytes, randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { registerAccount } from '../../src/commands/accounts.ts';
+import { registerGateway, registerMeter } from '../../src/commands/inventory.ts';
+import { addProperty, approveProperty } from '../../src/commands/properties.ts';
+import { publishTariffVersion } from '../../src/commands/tariffs.ts';
+import { BOOTSTRAP_ACTOR } from '../../src/domain/account/index.ts';
+import type { CommandMetadata } from '../../src/domain/shared/decider.ts';
+import type { TariffVersion } from '../../src/domain/tariff/index.ts';
+import type { EventStore } from '../../src/eventstore/port.ts';
+import type { SqlDatabase } from '../../src/db/sql.ts';
+import { publicKeyOf, randomPrivateKey } from '../../src/iot/crypto/ecdsa.ts';
+import { openAesVault } from '../../src/privacy/aes-vault.ts';
+import { migratePrivacy } from '../../src/privacy/migrate.ts';
+import type { FleetMeterSpec } from '../../devices/fleet.ts';
+
+const tariff: TariffVersion = {
+  version: 1,
+  effectiveFrom: '2025-04-01',
+  mode: 'telescopic',
+  slabs: [
+    { fromWh: 0, toWh: 100_000, ratePaisePerKwh: 500 },
+    { fromWh: 100_000, toWh: null, ratePaisePerKwh: 800 },
+  ],
+  fixedChargePaise: 5_000,
+  taxes: [{ name: 'SGST', basisPoints: 500, base: 'energy' }],
+  miscCharges: [],
+  lateFeePaise: 10_000,
+  missedReadingPenaltyPaise: 25_000,
+  dueDays: 15,
+};
+
+const meta = (actor: string, now = new Date()): CommandMetadata => ({
+  actor,
+  now: now.toISOString(),
+  commandId: randomUUID(),
+});
+
+export interface FaultMeter {
+  meterId: string;
+  propertyId: string;
+  spec: FleetMeterSpec;
+}
+
+export interface FaultWorld {
+  superuser: string;
+  gatewayId: string;
+  meters: FaultMeter[];
+  /** What `ledger serve` needs beside DATABASE_URL to run the gateway and open the vault. */
+  serveEnv: Record<string, string>;
+}
+
+/** Seeds `meterCount` approved, metered properties; `dir` receives the gateway key file. */
+export async function seedFaultWorld(
+  store: EventStore,
+  db: SqlDatabase,
+  dir: string,
+  meterCount: number,
+): Promise<FaultWorld> {
+  await migratePrivacy(db);
+  const masterKey = randomBytes(32);
+  const lookupKey = randomBytes(32);
+  const vault = await openAesVault({ db, masterKey: Buffer.from(masterKey) });
+  const register = async (role: 'superuser' | 'customer', n: number) => {
+    const accountId = randomUUID();
+    await registerAccount(
+      { store, vault, lookupKey },
+      {
+        ...{ accountId, role, username: `fault${n}${randomBytes(3).toString('hex')}` },
+        ...{ name: `Person ${n}`, email: `${accountId}@example.com` },
+        ...{ mobile: `98${String(n).padStart(8, '0')}`, consentGivenAt: '2025-11-01T00:00:00Z' },
+      },
+      meta(role === 'customer' ? 'anonymous' : BOOTSTRAP_ACTOR),
+    );
+    return accountId;
+  };
+  const superuser = await register('superuser', 1);
+  const customer = await register('customer', 2);
+  await publishTariffVersion({ store }, { kind: 'residential', terms: tariff }, meta(superuser));
+
+  const gatewayId = randomUUID();
+  const gatewayKey = randomPrivateKey();
+  const gatewayPublicKey = publicKeyOf(gatewayKey);
+  const area = { state: 'MH', city: 'Pune', pincode: '411001' };
+  await registerGateway(
+    { store },
+    { gatewayId, name: 'GW Fault', ...area, publicKey: bytesToHex(gatewayPublicKey) },
+    meta(superuser),
+  );
+  const gatewayKeyFile = join(dir, 'gateway.key');
+  await writeFile(gatewayKeyFile, bytesToHex(gatewayKey) + '\n', { mode: 0o600 });
+
+  const meters: FaultMeter[] = [];
+  for (let n = 0; n < meterCount; n++) {
+    const [meterId, propertyId] = [randomUUID(), randomUUID()];
+    const privateKey = randomPrivateKey();
+    await registerMeter(
+      { store },
+      {
+        ...{ meterId, serial: `FT-${randomBytes(4).toString('hex')}`, kind: 'single-phase' },
+        publicKey: bytesToHex(publicKeyOf(privateKey)),
+      },
+      meta(superuser),
+    );
+    const address = { houseNo: `${n + 1}`, building: 'Fault Court', street: 'FC Road', ...area };
+    await addProperty(
+      { store, vault },
+      { propertyId, ownerId: customer, kind: 'residential', address },
+      meta(customer),
+    );
+    await approveProperty({ store }, { propertyId, gatewayId, meterId }, meta(superuser));
+    meters.push({
+      meterId,
+      propertyId,
+      spec: {
+        identity: { meterId, privateKey, gatewayPublicKey },
+        profile: 'residential',
+        startWh: 1_000_000 + n * 1000,
+        lastSeq: 0,
+      },
+    });
+  }
+  await vault.close();
+  return {
+    superuser,
+    gatewayId,
+    meters,
+    serveEnv: {
+      GATEWAY_ID: gatewayId,
+      GATEWAY_KEY_FILE: gatewayKeyFile,
+      VAULT_MASTER_KEY: masterKey.toString('base64'),
+      LOOKUP_KEY: lookupKey.toString('base64'),
+      LEDGER_SIGNING_KEY: randomBytes(32).toString('hex'),
+    },
+  };
+}
