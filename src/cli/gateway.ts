@@ -1,6 +1,9 @@
 // `ledger gateway`: runs a meter gateway as its own process on the configured
-// event store until SIGINT/SIGTERM, then stops taking meters, writes what is
-// queued and closes. `--init-key` creates the gateway's key file (0600) and
+// event store, on one port with /health, /ready (not ready while the store
+// does not answer) and, when configured, /metrics. On SIGINT/SIGTERM it drains:
+// no new meters or frames, readings being handled commit and ack, sessions
+// close with 1001, the queue is written, then the store closes, all within
+// SHUTDOWN_TIMEOUT_MS. `--init-key` creates the gateway's key file (0600) and
 // prints the public key an admin registers and meters pin.
 
 import { readFile, writeFile } from 'node:fs/promises';
@@ -9,6 +12,11 @@ import { Command } from 'commander';
 import { openEventStore } from '../eventstore/open.ts';
 import { publicKeyOf, randomPrivateKey } from '../iot/crypto/ecdsa.ts';
 import { runGateway } from '../iot/gateway/run-gateway.ts';
+import { IOT_PATH } from '../iot/protocol/constants.ts';
+import { loadOpsConfig } from '../ops/config.ts';
+import { createMetrics } from '../ops/metrics.ts';
+import { buildOpsServer } from '../ops/ops-server.ts';
+import { listen, shutdownOnSignals } from '../web/server.ts';
 import { action } from './run.ts';
 import { eventStoreConfig } from './store.ts';
 
@@ -58,32 +66,50 @@ export function gatewayCommand(): Command {
           return;
         }
         const gatewayPrivateKey = await readGatewayKey(opts.keyFile);
+        const port = nonNegativeInt('--port', opts.port);
+        const ops = loadOpsConfig();
+        const metrics = createMetrics();
         const opened = await openEventStore(eventStoreConfig(config));
+        const app = await buildOpsServer({
+          store: opened.store,
+          logLevel: config.logLevel,
+          metrics: { metrics, access: ops.metrics },
+        }).catch(async (error: unknown) => {
+          await opened.close();
+          throw error;
+        });
         try {
           const gateway = await runGateway(
             {
               gatewayId: opts.id,
               gatewayPrivateKey,
-              host: opts.host,
-              port: nonNegativeInt('--port', opts.port),
+              server: app.server,
               billRuns: opts.billRuns,
               ...(opts.workers ? { verifyWorkers: nonNegativeInt('--workers', opts.workers) } : {}),
             },
             {
               store: opened.store,
-              onError: (error) => process.stderr.write(`gateway ${opts.id}: ${String(error)}\n`),
+              observer: metrics.gateway,
+              onError: (error) =>
+                app.log.error({ err: error, gatewayId: opts.id }, 'gateway error'),
             },
           );
-          process.stdout.write(
-            `gateway ${opts.id} listening on ${gateway.url} (store: ${opened.store.kind})\n`,
-          );
-          await new Promise<void>((resolve) => {
-            process.once('SIGINT', resolve);
-            process.once('SIGTERM', resolve);
+          metrics.watchConnectedMeters(() => gateway.server.connectedMeters().length);
+          // Meter sockets would otherwise hold the HTTP server open.
+          app.addHook('preClose', () => gateway.close());
+          shutdownOnSignals(app, {
+            release: [() => opened.close()],
+            timeoutMs: ops.shutdownTimeoutMs,
           });
-          await gateway.close();
-        } finally {
+          const url = await listen(app, { host: opts.host, port });
+          const wsUrl = `${url.replace(/^http/, 'ws')}${IOT_PATH}`;
+          process.stdout.write(
+            `gateway ${opts.id} listening on ${wsUrl} (store: ${opened.store.kind})\n`,
+          );
+        } catch (error) {
+          await app.close();
           await opened.close();
+          throw error;
         }
       }),
     );

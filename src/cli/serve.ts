@@ -15,6 +15,11 @@ import { runAudit } from '../audit/run-audit.ts';
 import { loadWebConfig, type Config } from '../config.ts';
 import { openEventStore } from '../eventstore/open.ts';
 import { runGateway, type RunningGateway } from '../iot/gateway/run-gateway.ts';
+import { billRunProgressSource } from '../ops/bill-runs.ts';
+import { loadOpsConfig } from '../ops/config.ts';
+import { createMetrics, type Metrics } from '../ops/metrics.ts';
+import { ProjectionFailures, projectionLagSource } from '../ops/projection-lag.ts';
+import { projectionsCheck, readDbCheck, redisCheck } from '../ops/readiness.ts';
 import { paymentProvidersFromEnv } from '../payments/config.ts';
 import { startProjections } from '../projections/index.ts';
 import { buildApp } from '../web/app.ts';
@@ -38,6 +43,9 @@ export function serveCommand(): Command {
         for (const step of release.reverse()) await step().catch(() => undefined);
       };
       let app: FastifyInstance | undefined;
+      const ops = loadOpsConfig();
+      const metrics = createMetrics();
+      const failures = new ProjectionFailures();
       try {
         const opened = await openEventStore(eventStoreConfig(config));
         release.push(opened.close);
@@ -49,10 +57,21 @@ export function serveCommand(): Command {
         const projections = await startProjections({
           store,
           readDb,
-          onError: (error, name) =>
-            app?.log.error({ err: error, projection: name }, 'projection failed'),
+          onError: (error, name) => {
+            failures.failed(name);
+            app?.log.error({ err: error, projection: name }, 'projection failed');
+          },
+          onCommit: (name) => failures.committed(name),
         });
         release.push(projections.stop);
+        const projectionLag = projectionLagSource({
+          store,
+          readDb,
+          projections: projections.runners.map((r) => r.name),
+          failures,
+        });
+        metrics.watchProjections(projectionLag);
+        metrics.watchBillRuns(billRunProgressSource(readDb));
 
         const payments = paymentProvidersFromEnv(process.env, {
           kv: authDeps.auth.kv,
@@ -69,6 +88,14 @@ export function serveCommand(): Command {
             payments,
             runAudit: (options) => runAudit({ store, db: readDb }, options),
           },
+          metrics: { metrics, access: ops.metrics },
+          health: {
+            checks: [
+              readDbCheck(readDb),
+              ...(authDeps.auth.redis ? [redisCheck(authDeps.auth.redis)] : []),
+              projectionsCheck(projectionLag, ops.maxProjectionLagMs),
+            ],
+          },
         });
         const log = app.log;
 
@@ -78,7 +105,7 @@ export function serveCommand(): Command {
         if (checkpointer) release.push(() => checkpointer.stop());
         else log.warn('no ledger signing key: checkpoints are not being signed');
 
-        const gateway = await startEmbeddedGateway(app, store);
+        const gateway = await startEmbeddedGateway(app, store, metrics);
         // Before the HTTP server closes: meter sockets would otherwise hold it open.
         if (gateway) app.addHook('preClose', () => gateway.close());
         const demo = await prepareServeDemo(
@@ -91,7 +118,7 @@ export function serveCommand(): Command {
         if (demo) app.addHook('preClose', () => demo.close());
 
         // The app closes first (no new requests), then the rest newest first.
-        shutdownOnSignals(app, { release: [closeAll] });
+        shutdownOnSignals(app, { release: [closeAll], timeoutMs: ops.shutdownTimeoutMs });
         const url = await listen(app, { port: config.port, host: config.host });
         await authDeps.handOver();
         log.info(
@@ -141,6 +168,7 @@ async function startLedgerCheckpointer(
 async function startEmbeddedGateway(
   app: FastifyInstance,
   store: Parameters<typeof runGateway>[1]['store'],
+  metrics: Metrics,
 ): Promise<RunningGateway | null> {
   const gatewayId = process.env.GATEWAY_ID;
   const keyFile = process.env.GATEWAY_KEY_FILE;
@@ -148,8 +176,14 @@ async function startEmbeddedGateway(
     app.log.info('no in-process gateway (set GATEWAY_ID and GATEWAY_KEY_FILE to run one)');
     return null;
   }
-  return runGateway(
+  const gateway = await runGateway(
     { gatewayId, gatewayPrivateKey: await readGatewayKey(keyFile), server: app.server },
-    { store, onError: (error) => app.log.error({ err: error }, 'gateway error') },
+    {
+      store,
+      observer: metrics.gateway,
+      onError: (error) => app.log.error({ err: error }, 'gateway error'),
+    },
   );
+  metrics.watchConnectedMeters(() => gateway.server.connectedMeters().length);
+  return gateway;
 }

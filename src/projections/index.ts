@@ -52,6 +52,8 @@ export interface StartProjectionsOptions {
   projections?: Projection[];
   batchSize?: number;
   onError?: (error: unknown, projection: string) => void;
+  /** After each committed batch of a runner (health tracking). */
+  onCommit?: (projection: string, position: string) => void;
 }
 
 export interface RunningProjections {
@@ -88,6 +90,7 @@ export async function startProjections(
         projection,
         batchSize: options.batchSize,
         onError: options.onError,
+        onCommit: options.onCommit,
       }),
     );
   }

@@ -13,6 +13,7 @@ import { createPasswordHasher, type PasswordHasher } from '../auth/password.ts';
 import { createSessionStore } from '../auth/sessions.ts';
 import type { LogLevel, NodeEnv } from '../config.ts';
 import type { EventStore } from '../eventstore/port.ts';
+import { installHttpMetrics, type HttpMetricsOptions } from '../ops/http.ts';
 import type { DevOutbox, Notifier } from '../notify/index.ts';
 import type { PersonalDataVault } from '../privacy/vault.ts';
 import { installSessionLoader } from './auth-guard.ts';
@@ -25,7 +26,7 @@ import { sessionRoutes } from './routes/auth-session.ts';
 import { signupRoutes } from './routes/auth-signup.ts';
 import { devOutboxRoutes } from './routes/dev-outbox.ts';
 import { apiRoutes, type ApiOptions } from './routes/api.ts';
-import { healthRoutes } from './routes/health.ts';
+import { healthRoutes, type HealthOptions } from './routes/health.ts';
 import { staticUi } from './static-ui.ts';
 import {
   DEFAULT_RATE_LIMITS,
@@ -66,6 +67,10 @@ export interface AppOptions {
   auth?: AuthOptions;
   /** Resource routes (properties, bills, payments, admin, auditor, live); need `auth`. */
   api?: ApiOptions;
+  /** Request latency metrics and GET /metrics (src/ops). */
+  metrics?: HttpMetricsOptions;
+  /** Extra /ready checks (read db, Redis, read-model lag). */
+  health?: HealthOptions;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -85,7 +90,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installProblemHandlers(app);
   await registerHeaders(app);
   app.decorate('store', options.store);
-  await app.register(healthRoutes);
+  if (options.metrics) installHttpMetrics(app, options.metrics);
+  await app.register(healthRoutes, options.health ?? {});
   if (options.auth) await registerAuth(app, options.auth);
   if (options.auth && options.api) await app.register(apiRoutes, options.api);
   await app.register(staticUi);

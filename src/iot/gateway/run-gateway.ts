@@ -13,6 +13,7 @@ import { MeterStates } from '../ingest/meter-states.ts';
 import { StoreReadingSink } from '../ingest/store-sink.ts';
 import { VerifyPool } from '../verify/pool.ts';
 import type { ReadingVerifier } from '../verify/types.ts';
+import type { ReadingObserver } from '../session/ports.ts';
 import { startGatewayServer, type GatewayServer } from './server.ts';
 
 export interface GatewayConfig {
@@ -32,6 +33,8 @@ export interface GatewayConfig {
   maxInFlight?: number;
   /** Bill-run fan-out on (default) or off (an ingest-only gateway). */
   billRuns?: boolean;
+  /** On close, longest wait for readings being handled to commit and ack (default 5 s). */
+  drainTimeoutMs?: number;
   closeJitterMs?: number;
   connectPollMs?: number;
   clock?: () => number;
@@ -43,14 +46,40 @@ export interface GatewayDeps {
   verifier?: ReadingVerifier;
   billing?: BillingDeps;
   onError?: (error: unknown) => void;
+  /** Told what happens to readings, verifications and group commits (metrics). */
+  observer?: GatewayObserver;
 }
+
+export interface GatewayObserver extends ReadingObserver {
+  /** One signature verification as the session waited for it. */
+  verified(seconds: number): void;
+  /** One group commit: events written and the transaction's time. */
+  batchCommitted(readings: number, seconds: number): void;
+}
+
+/** The verifier, timing each call for the observer. */
+const timed = (verifier: ReadingVerifier, observer: GatewayObserver): ReadingVerifier => ({
+  kind: verifier.kind,
+  async verify(item) {
+    const started = performance.now();
+    try {
+      return await verifier.verify(item);
+    } finally {
+      observer.verified((performance.now() - started) / 1000);
+    }
+  },
+  close: () => verifier.close(),
+});
 
 export interface RunningGateway {
   server: GatewayServer;
   sink: StoreReadingSink;
   fanOut: BillRunFanOut | undefined;
   url: string | undefined;
-  /** Stops taking meters, writes what is queued, then releases everything it opened. */
+  /**
+   * Stops taking meters and frames, lets frames being handled commit and ack,
+   * closes sessions (1001), writes what is still queued, then releases what it opened.
+   */
   close(): Promise<void>;
 }
 
@@ -58,7 +87,7 @@ export async function runGateway(
   config: GatewayConfig,
   deps: GatewayDeps,
 ): Promise<RunningGateway> {
-  const { store } = deps;
+  const { store, observer } = deps;
   const onError = deps.onError ?? (() => {});
   const meters = new MeterStates(store);
   const directory = new StoreMeterDirectory(meters);
@@ -77,17 +106,20 @@ export async function runGateway(
     ...(config.flushIntervalMs ? { flushIntervalMs: config.flushIntervalMs } : {}),
     ...(config.maxBatch ? { maxBatch: config.maxBatch } : {}),
     ...(config.maxInFlight ? { maxInFlight: config.maxInFlight } : {}),
+    ...(observer ? { onCommitted: (n: number, s: number) => observer.batchCommitted(n, s) } : {}),
   });
   const server = await startGatewayServer({
     gatewayId: config.gatewayId,
     gatewayPrivateKey: config.gatewayPrivateKey,
     directory,
     sink,
-    verifier,
+    verifier: observer ? timed(verifier, observer) : verifier,
+    ...(observer ? { observer } : {}),
     ...(config.server ? { server: config.server } : {}),
     ...(config.host ? { host: config.host } : {}),
     ...(config.port !== undefined ? { port: config.port } : {}),
     ...(config.clock ? { clock: config.clock } : {}),
+    ...(config.drainTimeoutMs !== undefined ? { drainTimeoutMs: config.drainTimeoutMs } : {}),
   });
   let follower: Subscription | undefined;
   try {

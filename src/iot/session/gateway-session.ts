@@ -26,7 +26,13 @@ import {
   type Message,
 } from '../protocol/messages.ts';
 import type { ReadingVerifier } from '../verify/types.ts';
-import type { FrameTransport, MeterDirectory, MeterRecord, ReadingSink } from './ports.ts';
+import type {
+  FrameTransport,
+  MeterDirectory,
+  MeterRecord,
+  ReadingObserver,
+  ReadingSink,
+} from './ports.ts';
 import { TokenBucket } from './rate-limit.ts';
 
 export interface GatewaySessionDeps {
@@ -35,6 +41,8 @@ export interface GatewaySessionDeps {
   directory: MeterDirectory;
   verifier: ReadingVerifier;
   sink: ReadingSink;
+  /** Told every reading's outcome (metrics); optional. */
+  observer?: ReadingObserver;
   /** Milliseconds since the epoch; injected so skew and rate checks are testable. */
   clock?: () => number;
   maxClockSkewMs?: number;
@@ -209,21 +217,27 @@ export class GatewaySession {
       );
     }
     const now = this.clock();
-    if (!bucket.take(now)) return this.fail('RATE_LIMITED', 'too many readings', reading.seq);
+    if (!bucket.take(now)) return this.refuse('RATE_LIMITED', 'too many readings', reading.seq);
     if (Math.abs(reading.readAt - now) > (this.deps.maxClockSkewMs ?? Limits.maxClockSkewMs)) {
-      return this.fail('CLOCK_SKEW', `readAt ${reading.readAt} vs gateway ${now}`, reading.seq);
+      return this.refuse('CLOCK_SKEW', `readAt ${reading.readAt} vs gateway ${now}`, reading.seq);
     }
     // No directory lookup per reading: the hot path stays off the database, and
     // disabling a meter or rotating its key drops the session (disconnectMeter).
     const ok = await this.deps.verifier
       .verify({ publicKey, hash: readingHash(reading), signature })
       .catch(() => undefined);
-    if (ok === undefined) return this.fail('UNAVAILABLE', 'verification unavailable', reading.seq);
-    if (!ok) return this.fail('BAD_SIGNATURE', 'reading signature does not verify', reading.seq);
+    if (ok === undefined) return this.refuse('UNAVAILABLE', 'verification unavailable', reading.seq);
+    if (!ok) return this.refuse('BAD_SIGNATURE', 'reading signature does not verify', reading.seq);
     const result = await this.deps.sink
       .accept(reading, signature)
       .catch(() => ({ ok: false, code: 'UNAVAILABLE' }) as const);
-    if (result.ok) this.send({ type: 'ack', seq: reading.seq });
-    else this.fail(result.code, 'reading refused', reading.seq);
+    if (!result.ok) return this.refuse(result.code, 'reading refused', reading.seq);
+    this.send({ type: 'ack', seq: reading.seq });
+    this.deps.observer?.readingIngested();
+  }
+
+  private refuse(code: ProtocolErrorCode, message: string, seq: number): void {
+    this.deps.observer?.readingRejected(code);
+    this.fail(code, message, seq);
   }
 }

@@ -35,3 +35,9 @@ export interface FrameTransport {
   send(frame: Uint8Array): void;
   close(code: ProtocolErrorCode): void;
 }
+
+/** Told the outcome of every reading of an open session (metrics plug in here). */
+export interface ReadingObserver {
+  readingIngested(): void;
+  readingRejected(code: ProtocolErrorCode): void;
+}
