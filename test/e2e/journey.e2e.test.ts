@@ -367,6 +367,25 @@ describe('utility journey in Chromium', () => {
     await screenshot(owner, 'portal-payments');
   });
 
+  it('the property page draws the consumption chart from the signed readings', async () => {
+    const section = owner.getByRole('region', { name: 'Consumption' });
+    const canvas = section.locator('canvas');
+    await canvas.waitFor();
+    // The bars are Chart.js's fill colour (#0b5cad): count the canvas pixels painted with it.
+    const barPixels = await canvas.evaluate((element: HTMLCanvasElement) => {
+      const { data } = element.getContext('2d')!.getImageData(0, 0, element.width, element.height);
+      let count = 0;
+      for (let i = 0; i < data.length; i += 4)
+        if (data[i] === 11 && data[i + 1] === 92 && data[i + 2] === 173 && data[i + 3] === 255)
+          count++;
+      return count;
+    });
+    expect(barPixels).toBeGreaterThan(50);
+    // The same figures as a table, for screen readers: some day used energy.
+    const figures = await section.locator('details td.num').allTextContents();
+    expect(figures.some((f) => /[1-9]/.test(f))).toBe(true);
+  });
+
   it('the admin sees the bill, nobody overdue, revenue billed all collected, and makes a customer an auditor', async () => {
     await admin.goto(`${ledger.url}/admin/bills`);
     await admin.getByTestId('admin-bills').waitFor();
@@ -393,9 +412,29 @@ describe('utility journey in Chromium', () => {
     await admin.getByRole('link', { name: 'Browse the event log' }).click();
     await admin.getByTestId('events').getByText('PropertyApproved').first().waitFor();
     await admin.getByRole('link', { name: 'Audit', exact: true }).first().click();
+    // The run may be quick: record every check's progress bar as the page shows it.
+    await admin.evaluate(() => {
+      const seen = new Map<string, Set<string>>();
+      Object.assign(window, { auditProgressSeen: seen });
+      new MutationObserver(() => {
+        for (const el of document.querySelectorAll<HTMLElement>('[data-check]')) {
+          const label = el.querySelector('label')?.textContent?.trim() ?? '';
+          const states = seen.get(label) ?? new Set<string>();
+          states.add(el.dataset.state ?? '');
+          seen.set(label, states);
+        }
+      }).observe(document.body, { subtree: true, childList: true, attributes: true });
+    });
     await admin.getByRole('button', { name: 'Run verification' }).click();
     const report = admin.getByTestId('audit-report');
     await report.waitFor({ timeout: 30_000 });
+    const progress = await admin.evaluate(() =>
+      [
+        ...(window as unknown as { auditProgressSeen: Map<string, Set<string>> }).auditProgressSeen,
+      ].map(([label, states]) => [label, [...states]] as const),
+    );
+    expect(progress.some(([label]) => label.startsWith('hash chains intact'))).toBe(true);
+    expect(progress.length).toBeGreaterThan(3);
     await screenshot(admin, 'audit-report');
     expect(await report.getByRole('heading', { level: 3 }).count()).toBeGreaterThan(3);
     expect(await report.getByRole('heading', { level: 2 }).textContent()).toContain('pass');
