@@ -59,8 +59,7 @@ export function projectionLagSource(options: ProjectionLagOptions): () => Promis
       projections.map(async (projection) => {
         if (!positions.has(projection)) {
           // Not installed yet: it has applied nothing, whatever the log holds.
-          const first = await oldest(null);
-          return { projection, lagMs: lagOf(first, now), failing: first !== null };
+          return { projection, lagMs: lagOf(await oldest(null), now), failing: false };
         }
         const unapplied = await oldest(positions.get(projection) ?? null);
         const lagMs = lagOf(unapplied, now);

@@ -19,7 +19,7 @@ import type { PersonalDataVault } from '../privacy/vault.ts';
 import { installSessionLoader } from './auth-guard.ts';
 import { cookieNames } from './context.ts';
 import { registerOpenApi } from './openapi.ts';
-import { installProblemHandlers } from './problem.ts';
+import { installProblemHandlers, onFrameworkError } from './problem.ts';
 import { loginRoutes } from './routes/auth-login.ts';
 import { passwordRoutes } from './routes/auth-password.ts';
 import { sessionRoutes } from './routes/auth-session.ts';
@@ -81,6 +81,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
     },
     genReqId: () => randomUUID(),
+    frameworkErrors: onFrameworkError,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     // While closing, refuse new requests with 503 and drop idle keep-alive sockets.
     return503OnClosing: true,
