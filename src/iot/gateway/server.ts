@@ -1,5 +1,6 @@
 // The gateway's WebSocket endpoint (`/iot/v1`): one GatewaySession per
-// connection, frames handled strictly in arrival order, a handshake deadline,
+// connection, frames handled in arrival order (readings pipelined up to
+// READING_WINDOW, answered in order), a handshake deadline,
 // and a registry of authenticated meters so bill runs can send `read`
 // requests and a disabled meter's session can be dropped. Storage is the
 // injected ReadingSink; nothing here persists anything.
@@ -23,8 +24,6 @@ export interface GatewayServerOptions extends Omit<
   handshakeTimeoutMs?: number;
   /** WebSocket ping interval; a peer silent for a whole interval is dropped. */
   heartbeatMs?: number;
-  /** On close, longest wait for frames already being handled (their acks) before closing. */
-  drainTimeoutMs?: number;
 }
 
 export interface GatewayServer {
@@ -38,6 +37,13 @@ export interface GatewayServer {
   close(): Promise<void>;
 }
 
+/**
+ * Readings of one connection in progress at once (verifying or waiting for
+ * their commit), answered in order: a meter with several un-acked readings
+ * gets them into one group commit instead of one commit each.
+ */
+export const READING_WINDOW = 8;
+
 /** Frames queued behind a slow sink beyond this mean the meter is flooding us. */
 const MAX_QUEUED_FRAMES = 2 * Limits.rateBurst;
 
@@ -47,15 +53,7 @@ const toBytes = (data: RawData): Uint8Array => {
 };
 
 export const startGatewayServer = async (opts: GatewayServerOptions): Promise<GatewayServer> => {
-  const {
-    server,
-    host = '127.0.0.1',
-    port = 0,
-    handshakeTimeoutMs,
-    heartbeatMs,
-    drainTimeoutMs,
-    ...deps
-  } = opts;
+  const { server, host = '127.0.0.1', port = 0, handshakeTimeoutMs, heartbeatMs, ...deps } = opts;
   const wss = new WebSocketServer({
     ...(server ? { server } : { host, port }),
     path: IOT_PATH,
@@ -68,9 +66,6 @@ export const startGatewayServer = async (opts: GatewayServerOptions): Promise<Ga
     });
   }
   const open = new Map<string, { ws: WebSocket; session: GatewaySession }>();
-  // Shutdown: no new connections or frames; frames already taken finish (and ack) first.
-  let draining = false;
-  const inFlight = new Map<WebSocket, Promise<void>>();
   // Half-open TCP connections (a meter losing power) never close by themselves;
   // without this they would stay in `open` and receive bill-run requests forever.
   const alive = new WeakMap<WebSocket, boolean>();
@@ -86,14 +81,13 @@ export const startGatewayServer = async (opts: GatewayServerOptions): Promise<Ga
   }, heartbeatMs ?? Limits.heartbeatMs);
 
   wss.on('connection', (ws) => {
-    if (draining) {
-      ws.close(1001, 'gateway shutting down');
-      return;
-    }
-    const session = new GatewaySession(deps, {
-      send: (frame) => ws.send(frame),
-      close: (code) => ws.close(1008, code),
-    });
+    const session = new GatewaySession(
+      { readingWindow: READING_WINDOW, ...deps },
+      {
+        send: (frame) => ws.send(frame),
+        close: (code) => ws.close(1008, code),
+      },
+    );
     let chain = Promise.resolve();
     let queued = 0;
     let registered: string | undefined;
@@ -114,8 +108,6 @@ export const startGatewayServer = async (opts: GatewayServerOptions): Promise<Ga
     };
 
     ws.on('message', (data, isBinary) => {
-      // Not acked, so the meter keeps the reading and sends it again after reconnecting.
-      if (draining) return;
       if (!isBinary) {
         session.fail('MALFORMED_FRAME', 'text frames are not part of the protocol', 0);
         return;
@@ -135,11 +127,9 @@ export const startGatewayServer = async (opts: GatewayServerOptions): Promise<Ga
           queued--;
           afterFrame();
         });
-      inFlight.set(ws, chain);
     });
     ws.on('close', () => {
       clearTimeout(timer);
-      inFlight.delete(ws);
       if (registered && open.get(registered)?.ws === ws) open.delete(registered);
     });
     // Socket errors are followed by 'close'; without a listener ws would throw.
@@ -161,13 +151,6 @@ export const startGatewayServer = async (opts: GatewayServerOptions): Promise<Ga
       return true;
     },
     close: async () => {
-      draining = true;
-      let waited: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.all(inFlight.values()),
-        new Promise((resolve) => (waited = setTimeout(resolve, drainTimeoutMs ?? 5000))),
-      ]);
-      clearTimeout(waited);
       clearInterval(heartbeat);
       for (const client of wss.clients) client.close(1001, 'gateway shutting down');
       // A peer that never answers the close handshake must not hold shutdown up.

@@ -4,6 +4,9 @@
 // meter's stream at the exact revision its cached state was folded to. A
 // reading's promise resolves only after that transaction commits, so the
 // gateway's ack always means "durable". Decisions are the meter decider's.
+// A session may pipeline several readings of one meter: they stay in call
+// order through loading, queueing, retries and reloads, and one that is
+// finally refused takes the meter's readings queued behind it down with it.
 
 import type { Reading } from '../protocol/canonical.ts';
 import type { ReadingSink, SinkRejectionCode, SinkResult } from '../session/ports.ts';
@@ -38,15 +41,17 @@ export interface StoreSinkOptions {
   maxBatch?: number;
   /** Transactions allowed in flight at once (a meter is in at most one). */
   maxInFlight?: number;
-  /** Told each committed group: readings in it and the transaction's time (metrics). */
-  onCommitted?: (readings: number, seconds: number) => void;
 }
 
 export class StoreReadingSink implements ReadingSink {
   readonly meters: MeterStates;
   private readonly queues = new Map<MeterEntry, QueuedReading[]>();
   private readonly busy = new Set<MeterEntry>();
+  /** Per meter, the last reading still on its way into the queue (keeps call order). */
+  private readonly admitting = new Map<string, Promise<void>>();
   private queued = 0;
+  /** Readings set aside while their meter's stream is read again. */
+  private held = 0;
   private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly idle: (() => void)[] = [];
@@ -59,10 +64,15 @@ export class StoreReadingSink implements ReadingSink {
     return this.opts.maxBatch ?? 500;
   }
 
-  async accept(reading: Reading, signature: Uint8Array): Promise<SinkResult> {
-    const entry = await this.meters.get(reading.meterId);
+  /**
+   * Readings of one meter are queued, decided and stored in the order of the
+   * calls, however long loading the meter takes: a session may pipeline
+   * several before the first commits.
+   */
+  accept(reading: Reading, signature: Uint8Array): Promise<SinkResult> {
     const requestId = reading.requestId ?? null;
     const runId = requestId === null ? null : (this.opts.runIdFor?.(requestId) ?? null);
+    const { meterId } = reading;
     return new Promise<SinkResult>((resolve) => {
       const item: QueuedReading = {
         reading,
@@ -71,14 +81,64 @@ export class StoreReadingSink implements ReadingSink {
         retried: false,
         resolve,
       };
-      this.enqueue(entry, item);
+      const queuedAfter = (this.admitting.get(meterId) ?? Promise.resolve())
+        .then(() => this.meters.get(meterId))
+        .then(
+          (entry) => this.enqueue(entry, item),
+          () => resolve(reject('UNAVAILABLE')),
+        );
+      this.admitting.set(meterId, queuedAfter);
+      void queuedAfter.then(() => {
+        if (this.admitting.get(meterId) === queuedAfter) this.admitting.delete(meterId);
+      });
     });
   }
 
   /** Resolves once every queued reading has been written or refused. */
   async drain(): Promise<void> {
-    if (this.queued === 0 && this.inFlight === 0) return;
+    if (this.queued === 0 && this.inFlight === 0 && this.held === 0) return;
     await new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+
+  /** Puts readings back at the head of their meter's queue (they are older than any queued). */
+  private requeueFront(entry: MeterEntry, items: QueuedReading[]): void {
+    const queue = this.queues.get(entry);
+    if (queue) queue.unshift(...items);
+    else this.queues.set(entry, [...items]);
+    this.queued += items.length;
+    this.schedule();
+  }
+
+  /**
+   * Refuses `items` and every reading of the meter queued behind them: none
+   * may be stored ahead of an earlier reading that the meter must send again.
+   */
+  private refuseFrom(entry: MeterEntry, items: QueuedReading[]): void {
+    const behind = this.queues.get(entry) ?? [];
+    this.queues.delete(entry);
+    this.queued -= behind.length;
+    [...items, ...behind].forEach((i) => i.resolve(reject('UNAVAILABLE')));
+  }
+
+  /** Another writer changed the meter: hold its readings (in order) until it is folded again. */
+  private reloadThenRequeue(entry: MeterEntry, items: QueuedReading[]): void {
+    this.busy.add(entry);
+    this.held += items.length;
+    const done = () => {
+      this.busy.delete(entry);
+      this.held -= items.length;
+    };
+    this.meters.reload(entry.meterId).then(
+      () => {
+        done();
+        this.requeueFront(entry, items);
+      },
+      () => {
+        done();
+        this.refuseFrom(entry, items);
+        this.settleIdle();
+      },
+    );
   }
 
   private enqueue(entry: MeterEntry, item: QueuedReading): void {
@@ -115,10 +175,7 @@ export class StoreReadingSink implements ReadingSink {
       this.queued -= items.length;
       if (entry.stale) {
         // Another writer changed the meter: fold it again, then take the next batch.
-        void this.meters.reload(entry.meterId).then(
-          () => items.forEach((i) => this.enqueue(entry, i)),
-          () => items.forEach((i) => i.resolve(reject('UNAVAILABLE'))),
-        );
+        this.reloadThenRequeue(entry, items);
         continue;
       }
       batch.push({ entry, items });
@@ -152,7 +209,6 @@ export class StoreReadingSink implements ReadingSink {
       expectedRevision: p.entry.revision === -1 ? 'no_stream' : p.entry.revision,
     }));
     let outcomes: Awaited<ReturnType<EventStore['appendMany']>>;
-    const started = performance.now();
     try {
       outcomes = appends.length === 0 ? [] : await this.opts.store.appendMany(appends);
     } catch {
@@ -161,11 +217,6 @@ export class StoreReadingSink implements ReadingSink {
       for (const p of writes) this.retryOrFail(p.entry, p.stored, true);
       return;
     }
-    if (appends.length > 0)
-      this.opts.onCommitted?.(
-        writes.reduce((n, p) => n + p.events.length, 0),
-        (performance.now() - started) / 1000,
-      );
     writes.forEach((plan, i) => {
       const outcome = outcomes[i]!;
       if (!outcome.ok) return this.retryOrFail(plan.entry, plan.stored, true);
@@ -191,16 +242,20 @@ export class StoreReadingSink implements ReadingSink {
 
   /** A conflict (another gateway wrote the meter) or a failed commit: reload and retry once. */
   private retryOrFail(entry: MeterEntry, items: QueuedReading[], reload: boolean): void {
-    const again = items.filter((i) => !i.retried);
-    items.filter((i) => i.retried).forEach((i) => i.resolve(reject('UNAVAILABLE')));
+    // Retried readings sit at the head of a meter's queue, so everything from
+    // the first of them on is refused, and what is behind them in the queue too.
+    const firstRetried = items.findIndex((i) => i.retried);
+    const again = firstRetried === -1 ? items : items.slice(0, firstRetried);
+    if (firstRetried !== -1) this.refuseFrom(entry, items.slice(firstRetried));
     if (again.length === 0) return;
     again.forEach((i) => (i.retried = true));
     if (reload) entry.stale = true;
-    again.forEach((i) => this.enqueue(entry, i));
+    this.requeueFront(entry, again);
   }
 
   private settleIdle(): void {
-    if (this.queued === 0 && this.inFlight === 0) this.idle.splice(0).forEach((w) => w());
+    if (this.queued === 0 && this.inFlight === 0 && this.held === 0)
+      this.idle.splice(0).forEach((w) => w());
   }
 }
 

@@ -2,6 +2,9 @@
 // sends `hello`, checks `auth` against the meter directory, derives the
 // session keys, then opens sealed frames, checks readings and hands verified
 // ones to the sink, acking only after the sink says they are stored.
+// Readings may be pipelined (`readingWindow`): while earlier ones wait for
+// their commit, later frames are opened, checked and verified, but readings
+// reach the sink strictly in arrival order and are answered in that order.
 
 import { randomBytes } from '@noble/hashes/utils.js';
 import { Opener, Sealer } from '../crypto/aead-session.ts';
@@ -9,7 +12,7 @@ import type { CryptoBackend } from '../crypto/backend.ts';
 import { isValidPublicKey } from '../crypto/ecdsa.ts';
 import { nodeBackend } from '../crypto/node-backend.ts';
 import { deriveSessionKeys, helloSigningHash, transcriptHash } from '../crypto/handshake.ts';
-import { decodeReading, readingHash } from '../protocol/canonical.ts';
+import { decodeReading, readingHash, type Reading } from '../protocol/canonical.ts';
 import { Limits, NONCE_BYTES } from '../protocol/constants.ts';
 import { ProtocolError, closesSession, type ProtocolErrorCode } from '../protocol/errors.ts';
 import {
@@ -26,13 +29,7 @@ import {
   type Message,
 } from '../protocol/messages.ts';
 import type { ReadingVerifier } from '../verify/types.ts';
-import type {
-  FrameTransport,
-  MeterDirectory,
-  MeterRecord,
-  ReadingObserver,
-  ReadingSink,
-} from './ports.ts';
+import type { FrameTransport, MeterDirectory, MeterRecord, ReadingSink } from './ports.ts';
 import { TokenBucket } from './rate-limit.ts';
 
 export interface GatewaySessionDeps {
@@ -41,8 +38,12 @@ export interface GatewaySessionDeps {
   directory: MeterDirectory;
   verifier: ReadingVerifier;
   sink: ReadingSink;
-  /** Told every reading's outcome (metrics); optional. */
-  observer?: ReadingObserver;
+  /**
+   * Readings handled at once (verifying or waiting for storage); `handle`
+   * returns early while fewer are in progress. 1 (the default) handles each
+   * reading to its answer before the next frame.
+   */
+  readingWindow?: number;
   /** Milliseconds since the epoch; injected so skew and rate checks are testable. */
   clock?: () => number;
   maxClockSkewMs?: number;
@@ -52,6 +53,9 @@ export interface GatewaySessionDeps {
   ephemeralPrivateKey?: Uint8Array;
   nonce?: Uint8Array;
 }
+
+/** How a reading ended: stored (ack), refused with a code, or dropped by a closed session. */
+type ReadingOutcome = 'stored' | { code: ProtocolErrorCode; message: string } | null;
 
 type State =
   | { status: 'awaiting-auth' }
@@ -72,6 +76,12 @@ export class GatewaySession {
   private readonly ephemeralPrivateKey: Uint8Array;
   private readonly clock: () => number;
   private readonly crypto: CryptoBackend;
+  /** Resolves once the latest reading so far has been handed to the sink (or dropped). */
+  private admitted: Promise<unknown> = Promise.resolve();
+  /** Resolves once the latest reading so far has been answered. */
+  private answered: Promise<void> = Promise.resolve();
+  private readingsInProgress = 0;
+  private readonly slotWaiters: (() => void)[] = [];
 
   constructor(
     private readonly deps: GatewaySessionDeps,
@@ -100,6 +110,11 @@ export class GatewaySession {
 
   start(): void {
     this.transport.send(encodeHello(this.hello));
+  }
+
+  /** Resolves once every reading taken so far has been answered (or dropped by a close). */
+  settled(): Promise<void> {
+    return this.answered;
   }
 
   /** Handles one inbound frame. Callers must not overlap calls (await each). */
@@ -217,27 +232,86 @@ export class GatewaySession {
       );
     }
     const now = this.clock();
-    if (!bucket.take(now)) return this.refuse('RATE_LIMITED', 'too many readings', reading.seq);
-    if (Math.abs(reading.readAt - now) > (this.deps.maxClockSkewMs ?? Limits.maxClockSkewMs)) {
-      return this.refuse('CLOCK_SKEW', `readAt ${reading.readAt} vs gateway ${now}`, reading.seq);
+    let outcome: Promise<ReadingOutcome>;
+    if (!bucket.take(now)) {
+      outcome = Promise.resolve({ code: 'RATE_LIMITED', message: 'too many readings' });
+    } else if (
+      Math.abs(reading.readAt - now) > (this.deps.maxClockSkewMs ?? Limits.maxClockSkewMs)
+    ) {
+      outcome = Promise.resolve({
+        code: 'CLOCK_SKEW',
+        message: `readAt ${reading.readAt} vs gateway ${now}`,
+      });
+    } else {
+      outcome = this.verifyThenStore(reading, publicKey, signature);
     }
-    // No directory lookup per reading: the hot path stays off the database, and
-    // disabling a meter or rotating its key drops the session (disconnectMeter).
-    const ok = await this.deps.verifier
-      .verify({ publicKey, hash: readingHash(reading), signature })
-      .catch(() => undefined);
-    if (ok === undefined) return this.refuse('UNAVAILABLE', 'verification unavailable', reading.seq);
-    if (!ok) return this.refuse('BAD_SIGNATURE', 'reading signature does not verify', reading.seq);
-    const result = await this.deps.sink
-      .accept(reading, signature)
-      .catch(() => ({ ok: false, code: 'UNAVAILABLE' }) as const);
-    if (!result.ok) return this.refuse(result.code, 'reading refused', reading.seq);
-    this.send({ type: 'ack', seq: reading.seq });
-    this.deps.observer?.readingIngested();
+    this.answerInOrder(reading.seq, outcome);
+    // Backpressure: the next frame waits until a reading of the window is answered.
+    while (this.readingsInProgress >= Math.max(1, this.deps.readingWindow ?? 1))
+      await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
   }
 
-  private refuse(code: ProtocolErrorCode, message: string, seq: number): void {
-    this.deps.observer?.readingRejected(code);
-    this.fail(code, message, seq);
+  /**
+   * Verifies now (verifications of a window overlap), then hands the reading
+   * to the sink once every earlier reading has been handed over or refused,
+   * so the sink sees them in arrival order. Resolves to the storage outcome.
+   */
+  private verifyThenStore(
+    reading: Reading,
+    publicKey: Uint8Array,
+    signature: Uint8Array,
+  ): Promise<ReadingOutcome> {
+    // No directory lookup per reading: the hot path stays off the database, and
+    // disabling a meter or rotating its key drops the session (disconnectMeter).
+    const verified = this.deps.verifier
+      .verify({ publicKey, hash: readingHash(reading), signature })
+      .catch(() => undefined);
+    const handedOver = this.admitted.then(
+      async (): Promise<{ stored: Promise<ReadingOutcome> }> => {
+        const ok = await verified;
+        if (this.state.status !== 'open') return { stored: Promise.resolve(null) };
+        if (ok === undefined)
+          return {
+            stored: Promise.resolve({ code: 'UNAVAILABLE', message: 'verification unavailable' }),
+          };
+        if (!ok)
+          return {
+            stored: Promise.resolve({
+              code: 'BAD_SIGNATURE',
+              message: 'reading signature does not verify',
+            }),
+          };
+        // Wrapped, so that this step ends when the sink has the reading, not when it is stored.
+        const stored = Promise.resolve(this.deps.sink.accept(reading, signature)).then(
+          (result): ReadingOutcome =>
+            result.ok ? 'stored' : { code: result.code, message: 'reading refused' },
+          (): ReadingOutcome => ({ code: 'UNAVAILABLE', message: 'reading refused' }),
+        );
+        return { stored };
+      },
+    );
+    // A failure here is this reading's (answered UNAVAILABLE), never the next one's.
+    this.admitted = handedOver.catch(() => {});
+    return handedOver.then((step) => step.stored);
+  }
+
+  /** Answers a reading after every earlier one was answered; frees its window slot. */
+  private answerInOrder(seq: number, outcome: Promise<ReadingOutcome>): void {
+    this.readingsInProgress++;
+    this.answered = this.answered
+      .then(() => outcome)
+      .then(
+        (result) => {
+          if (result === null) return;
+          if (result === 'stored') {
+            this.send({ type: 'ack', seq });
+          } else this.fail(result.code, result.message, seq);
+        },
+        () => this.fail('UNAVAILABLE', 'reading refused', seq),
+      )
+      .finally(() => {
+        this.readingsInProgress--;
+        this.slotWaiters.shift()?.();
+      });
   }
 }
