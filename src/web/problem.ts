@@ -145,6 +145,22 @@ export function classify(error: unknown): Classified {
   return { status: 500, code: 'INTERNAL' };
 }
 
+/**
+ * Fastify's `frameworkErrors` option: errors the router raises before any
+ * route or error handler runs (a path parameter over maxParamLength: 414, a
+ * malformed URL component: 400) become problems too, instead of Fastify's
+ * own plain JSON.
+ */
+export function onFrameworkError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  const problem = classify(error);
+  request.log.info({ code: problem.code, status: problem.status }, 'request rejected');
+  return sendProblem(reply, problem);
+}
+
 /** Installs the error and not-found handlers on the root instance, so every route inherits them. */
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
