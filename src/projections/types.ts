@@ -24,6 +24,12 @@ export interface Projection {
   schemaSql: string;
   /** The tables `schemaSql` creates, so a rebuild knows what to swap. */
   tables: string[];
+  /**
+   * Indexes of `schemaSql` that only query functions read through, never a
+   * handler: a rebuild creates them after loading the rows (one sort instead
+   * of an index insert per row).
+   */
+  queryIndexes?: string[];
   handlers: Partial<Record<string, EventHandler>>;
   /** Preferred over `handlers` for the same type when present. */
   batchHandlers?: Partial<Record<string, BatchHandler>>;

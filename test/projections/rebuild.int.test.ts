@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { allProjections, startProjections } from '../../src/projections/index.ts';
 import { rebuildProjections } from '../../src/projections/rebuild.ts';
 import { readCheckpoint } from '../../src/projections/schema.ts';
+import type { Projection } from '../../src/projections/types.ts';
 import {
   createPgliteTestStore,
   createPostgresTestStore,
@@ -60,6 +61,13 @@ async function rebuildEqualsLive(store: TestStore, size: WorkloadSize) {
       "SELECT count(*)::int AS n FROM information_schema.schemata WHERE schema_name LIKE 'read_rebuild%'",
     );
     expect(rows[0]!.n).toBe(0);
+    // Indexes a rebuild defers until the rows are loaded are back in place.
+    const indexes = await store.db.query<{ indexname: string }>(
+      "SELECT indexname FROM pg_indexes WHERE schemaname = 'read'",
+    );
+    const deferred = allProjections.flatMap((p) => p.queryIndexes ?? []);
+    expect(deferred.length).toBeGreaterThan(0);
+    expect(indexes.rows.map((r) => r.indexname)).toEqual(expect.arrayContaining(deferred));
 
     // The live runners continue from the rebuilt checkpoint.
     const { position } = await store.store.append('ticket-after', [
@@ -110,5 +118,57 @@ describe('rebuild equals live', () => {
     } finally {
       await running.stop();
     }
+  });
+
+  it('fails as a whole when one lane fails mid-rebuild: live rows kept, staging dropped', async () => {
+    t = await createPostgresTestStore({ pollIntervalMs: 50 });
+    const running = await startProjections({ store: t.store, readDb: t.db });
+    let head = '';
+    try {
+      for (const appends of workload({ seed: 3, properties: 8, readingsPerPeriod: 6, periods: 1 }))
+        for (const outcome of await t.store.appendMany(appends)) {
+          if (!outcome.ok) throw outcome.error;
+          const { position } = outcome.result;
+          if (head === '' || t.store.comparePositions(position, head) > 0) head = position;
+        }
+      expect(await running.waitFor(head, { timeoutMs: 30_000 })).toBe(true);
+    } finally {
+      await running.stop();
+    }
+    const live = await dumpReadModels(t.db, allProjections);
+    const checkpoints = await t.db.query(
+      'SELECT name, position FROM read.checkpoints ORDER BY name',
+    );
+    // The activity read model breaks on the third page it sees; the other lanes carry on meanwhile.
+    let pages = 0;
+    const broken: Projection[] = allProjections.map((p) =>
+      p.name !== 'activity'
+        ? p
+        : {
+            ...p,
+            everyEvent: async (tx, events) => {
+              if (++pages === 3) throw new Error('disk full');
+              await p.everyEvent!(tx, events);
+            },
+          },
+    );
+    await expect(
+      rebuildProjections({
+        store: t.store,
+        readDb: t.db,
+        projections: broken,
+        batchSize: 50,
+        lanes: 3,
+      }),
+    ).rejects.toThrow('disk full');
+    expect(pages).toBe(3);
+    expect(await dumpReadModels(t.db, allProjections)).toEqual(live);
+    expect(
+      (await t.db.query('SELECT name, position FROM read.checkpoints ORDER BY name')).rows,
+    ).toEqual(checkpoints.rows);
+    const { rows } = await t.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM information_schema.schemata WHERE schema_name LIKE 'read_rebuild%'",
+    );
+    expect(rows[0]!.n).toBe(0);
   });
 });

@@ -41,6 +41,7 @@ export const activityProjection: Projection = {
   version: 1,
   schemaSql,
   tables: ['activity'],
+  queryIndexes: ['activity_actor'],
   handlers: {},
   everyEvent: record,
 };

@@ -168,6 +168,11 @@ export const readingsProjection: Projection = {
   version: 1,
   schemaSql,
   tables: ['meter_readings', 'reading_meters', 'consumption_daily', 'consumption_monthly'],
+  queryIndexes: [
+    'meter_readings_meter',
+    'consumption_daily_property',
+    'consumption_monthly_property',
+  ],
   handlers: {
     MeterAssigned: (tx, e) => assign(tx, streamId(e), m('MeterAssigned', e).propertyId),
     MeterUnassigned: (tx, e) => assign(tx, streamId(e), null),
