@@ -44,17 +44,26 @@ describe('audit check: projections rebuilt equal live', () => {
 
   it('passes while events keep arriving and the live runners keep moving', async () => {
     let writing = true;
+    let written = 0;
     const writer = (async () => {
-      for (let i = 0; writing && i < 400; i++) {
+      for (; writing && written < 400; written++) {
         await ledger.store.append(`thing-${randomUUID()}`, [
-          { id: randomUUID(), type: 'ThingHappened', data: { i }, metadata: { actor: 'fuzz' } },
+          {
+            id: randomUUID(),
+            type: 'ThingHappened',
+            data: { written },
+            metadata: { actor: 'fuzz' },
+          },
         ]);
       }
     })();
     try {
+      const writtenBefore = written;
       const report = await audit();
-      expect(report.checks[0]!.failures).toEqual([]);
-      expect(report.checks[0]!.ok).toBe(true);
+      // The log (and the activity read model) moved while the check ran.
+      expect(written).toBeGreaterThan(writtenBefore);
+      expect(report.checks[0]).toMatchObject({ ok: true, failures: [], notes: [] });
+      expect(report.checks[0]!.checked).toBe(tableCount);
     } finally {
       writing = false;
       await writer;
