@@ -24,6 +24,8 @@ export interface GatewayServerOptions extends Omit<
   handshakeTimeoutMs?: number;
   /** WebSocket ping interval; a peer silent for a whole interval is dropped. */
   heartbeatMs?: number;
+  /** On close, longest wait for frames already being handled (their acks) before closing. */
+  drainTimeoutMs?: number;
 }
 
 export interface GatewayServer {
@@ -53,7 +55,15 @@ const toBytes = (data: RawData): Uint8Array => {
 };
 
 export const startGatewayServer = async (opts: GatewayServerOptions): Promise<GatewayServer> => {
-  const { server, host = '127.0.0.1', port = 0, handshakeTimeoutMs, heartbeatMs, ...deps } = opts;
+  const {
+    server,
+    host = '127.0.0.1',
+    port = 0,
+    handshakeTimeoutMs,
+    heartbeatMs,
+    drainTimeoutMs,
+    ...deps
+  } = opts;
   const wss = new WebSocketServer({
     ...(server ? { server } : { host, port }),
     path: IOT_PATH,
@@ -66,6 +76,9 @@ export const startGatewayServer = async (opts: GatewayServerOptions): Promise<Ga
     });
   }
   const open = new Map<string, { ws: WebSocket; session: GatewaySession }>();
+  // Shutdown: no new connections or frames; frames already taken finish (and ack) first.
+  let draining = false;
+  const inFlight = new Map<WebSocket, Promise<void>>();
   // Half-open TCP connections (a meter losing power) never close by themselves;
   // without this they would stay in `open` and receive bill-run requests forever.
   const alive = new WeakMap<WebSocket, boolean>();
@@ -81,6 +94,10 @@ export const startGatewayServer = async (opts: GatewayServerOptions): Promise<Ga
   }, heartbeatMs ?? Limits.heartbeatMs);
 
   wss.on('connection', (ws) => {
+    if (draining) {
+      ws.close(1001, 'gateway shutting down');
+      return;
+    }
     const session = new GatewaySession(
       { readingWindow: READING_WINDOW, ...deps },
       {
@@ -108,6 +125,8 @@ export const startGatewayServer = async (opts: GatewayServerOptions): Promise<Ga
     };
 
     ws.on('message', (data, isBinary) => {
+      // Not acked, so the meter keeps the reading and sends it again after reconnecting.
+      if (draining) return;
       if (!isBinary) {
         session.fail('MALFORMED_FRAME', 'text frames are not part of the protocol', 0);
         return;
@@ -127,9 +146,15 @@ export const startGatewayServer = async (opts: GatewayServerOptions): Promise<Ga
           queued--;
           afterFrame();
         });
+      // Pipelined readings are answered after their frame was handled: wait for those too.
+      inFlight.set(
+        ws,
+        chain.then(() => session.settled()),
+      );
     });
     ws.on('close', () => {
       clearTimeout(timer);
+      inFlight.delete(ws);
       if (registered && open.get(registered)?.ws === ws) open.delete(registered);
     });
     // Socket errors are followed by 'close'; without a listener ws would throw.
@@ -151,6 +176,13 @@ export const startGatewayServer = async (opts: GatewayServerOptions): Promise<Ga
       return true;
     },
     close: async () => {
+      draining = true;
+      let waited: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(inFlight.values()),
+        new Promise((resolve) => (waited = setTimeout(resolve, drainTimeoutMs ?? 5000))),
+      ]);
+      clearTimeout(waited);
       clearInterval(heartbeat);
       for (const client of wss.clients) client.close(1001, 'gateway shutting down');
       // A peer that never answers the close handshake must not hold shutdown up.

@@ -41,6 +41,8 @@ export interface StoreSinkOptions {
   maxBatch?: number;
   /** Transactions allowed in flight at once (a meter is in at most one). */
   maxInFlight?: number;
+  /** Told each committed group: readings in it and the transaction's time (metrics). */
+  onCommitted?: (readings: number, seconds: number) => void;
 }
 
 export class StoreReadingSink implements ReadingSink {
@@ -209,6 +211,7 @@ export class StoreReadingSink implements ReadingSink {
       expectedRevision: p.entry.revision === -1 ? 'no_stream' : p.entry.revision,
     }));
     let outcomes: Awaited<ReturnType<EventStore['appendMany']>>;
+    const started = performance.now();
     try {
       outcomes = appends.length === 0 ? [] : await this.opts.store.appendMany(appends);
     } catch {
@@ -217,6 +220,11 @@ export class StoreReadingSink implements ReadingSink {
       for (const p of writes) this.retryOrFail(p.entry, p.stored, true);
       return;
     }
+    if (appends.length > 0)
+      this.opts.onCommitted?.(
+        writes.reduce((n, p) => n + p.events.length, 0),
+        (performance.now() - started) / 1000,
+      );
     writes.forEach((plan, i) => {
       const outcome = outcomes[i]!;
       if (!outcome.ok) return this.retryOrFail(plan.entry, plan.stored, true);

@@ -29,7 +29,13 @@ import {
   type Message,
 } from '../protocol/messages.ts';
 import type { ReadingVerifier } from '../verify/types.ts';
-import type { FrameTransport, MeterDirectory, MeterRecord, ReadingSink } from './ports.ts';
+import type {
+  FrameTransport,
+  MeterDirectory,
+  MeterRecord,
+  ReadingObserver,
+  ReadingSink,
+} from './ports.ts';
 import { TokenBucket } from './rate-limit.ts';
 
 export interface GatewaySessionDeps {
@@ -38,6 +44,8 @@ export interface GatewaySessionDeps {
   directory: MeterDirectory;
   verifier: ReadingVerifier;
   sink: ReadingSink;
+  /** Told every reading's outcome (metrics); optional. */
+  observer?: ReadingObserver;
   /**
    * Readings handled at once (verifying or waiting for storage); `handle`
    * returns early while fewer are in progress. 1 (the default) handles each
@@ -305,13 +313,19 @@ export class GatewaySession {
           if (result === null) return;
           if (result === 'stored') {
             this.send({ type: 'ack', seq });
-          } else this.fail(result.code, result.message, seq);
+            this.deps.observer?.readingIngested();
+          } else this.refuse(result.code, result.message, seq);
         },
-        () => this.fail('UNAVAILABLE', 'reading refused', seq),
+        () => this.refuse('UNAVAILABLE', 'reading refused', seq),
       )
       .finally(() => {
         this.readingsInProgress--;
         this.slotWaiters.shift()?.();
       });
+  }
+
+  private refuse(code: ProtocolErrorCode, message: string, seq: number): void {
+    this.deps.observer?.readingRejected(code);
+    this.fail(code, message, seq);
   }
 }
