@@ -53,7 +53,7 @@ export interface AuditJobsOptions {
   /** Counts the events in the log (the `total` of each check's progress). */
   countEvents: () => Promise<number>;
   checks?: readonly AuditCheck[];
-  /** Small pages keep each synchronous stretch of checking short (default 200 events). */
+  /** Small pages keep each synchronous stretch of checking short (default 100 events). */
   pageSize?: number;
   /** Finished jobs kept for GET (default 10). */
   keep?: number;
@@ -121,7 +121,7 @@ export function createAuditJobs(options: AuditJobsOptions): AuditJobs {
       notify(job, true);
       const report = await options.run({
         checks: watched(job),
-        pageSize: options.pageSize ?? 200,
+        pageSize: options.pageSize ?? 100,
         onProgress(replayed) {
           for (const c of job.checks) {
             c.done = replayed;
@@ -198,7 +198,7 @@ export function createAuditJobs(options: AuditJobsOptions): AuditJobs {
 /** Counts the log's events by paging through it (no store offers a count). */
 export async function countLogEvents(
   readAll: (options: { after?: string; limit: number }) => Promise<{ position: string }[]>,
-  pageSize = 5000,
+  pageSize = 500,
 ): Promise<number> {
   let count = 0;
   let after: string | undefined;
