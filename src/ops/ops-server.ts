@@ -4,12 +4,13 @@
 // so one port carries both, as in `ledger serve`.
 
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { LogLevel } from '../config.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import { installProblemHandlers } from '../web/problem.ts';
 import { healthRoutes, type HealthOptions } from '../web/routes/health.ts';
 import { installHttpMetrics, type HttpMetricsOptions } from './http.ts';
+import { LOG_REDACT } from './logging.ts';
 
 export interface OpsServerOptions {
   store: EventStore;
@@ -20,9 +21,9 @@ export interface OpsServerOptions {
 
 export async function buildOpsServer(options: OpsServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: options.logLevel },
+    logger: { level: options.logLevel, redact: LOG_REDACT },
     // Probes every few seconds would drown the log.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
     // While draining, probes get 503 and idle keep-alive sockets are dropped.
     return503OnClosing: true,

@@ -5,7 +5,12 @@
 // (the store-only shape some tools and tests use).
 
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { KeyValueStore } from '../auth/kv.ts';
@@ -14,6 +19,7 @@ import { createSessionStore } from '../auth/sessions.ts';
 import type { LogLevel, NodeEnv } from '../config.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import { installHttpMetrics, type HttpMetricsOptions } from '../ops/http.ts';
+import { LOG_REDACT } from '../ops/logging.ts';
 import type { DevOutbox, Notifier } from '../notify/index.ts';
 import type { PersonalDataVault } from '../privacy/vault.ts';
 import { installSessionLoader } from './auth-guard.ts';
@@ -62,6 +68,8 @@ export interface AuthOptions {
 export interface AppOptions {
   store: EventStore;
   logLevel: LogLevel;
+  /** Where log lines go; stdout by default. */
+  logStream?: { write(line: string): void };
   /** Largest request body in bytes. */
   bodyLimit?: number;
   auth?: AuthOptions;
@@ -77,9 +85,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: options.logLevel,
-      // Credentials must not reach the logs.
-      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+      // Credentials and personal data must not reach the logs.
+      redact: LOG_REDACT,
+      ...(options.logStream ? { stream: options.logStream } : {}),
     },
+    logController: new OneLinePerRequest(),
     genReqId: () => randomUUID(),
     frameworkErrors: onFrameworkError,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -97,6 +107,29 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (options.auth && options.api) await app.register(apiRoutes, options.api);
   await app.register(staticUi);
   return app;
+}
+
+/**
+ * At info, one line per answered request: method, route pattern (never the
+ * URL itself, whose ids and query strings may point at a person), status and
+ * milliseconds. Fastify's default writes two lines, the first with the raw URL.
+ */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+  override requestCompleted(
+    error: Error | null,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    const line = {
+      method: request.method,
+      route: request.routeOptions.url ?? '(no route)',
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+    };
+    if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else reply.log.info(line, 'request');
+  }
 }
 
 async function registerAuth(app: FastifyInstance, auth: AuthOptions): Promise<void> {
