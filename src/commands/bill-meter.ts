@@ -222,7 +222,7 @@ export async function loadReading(
 
 // Meter streams hold every reading: page from the start for the first one.
 const PAGE = 100;
-async function firstReading(store: EventStore, meterId: string) {
+export async function firstReading(store: EventStore, meterId: string) {
   for (let fromRevision = 0; ; fromRevision += PAGE) {
     const page = await store.readStream(meterStream(meterId), { fromRevision, limit: PAGE });
     const first = firstReadingIn(page);

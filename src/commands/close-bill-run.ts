@@ -23,7 +23,9 @@ import {
 import { DomainError, type CommandMetadata } from '../domain/shared/decider.ts';
 import { isWrongExpectedRevision, EventStoreError } from '../eventstore/errors.ts';
 import type { EventStore, NewEvent } from '../eventstore/port.ts';
-import { billAnswer, meterBilled, onMeterBilling, PeriodTariffs, skipMeter } from './bill-meter.ts';
+import { meterBilled, onMeterBilling, PeriodTariffs, skipMeter } from './bill-meter.ts';
+import { billAnsweredMeters } from './bill-batch.ts';
+import { mapLimit } from './map-limit.ts';
 import { loadRunAt, onRun, sub, type BillingDeps, type MissInput } from './billing-shared.ts';
 import { eventIdFor, foldStream } from './handle-command.ts';
 import { requireRole } from './tariffs.ts';
@@ -88,21 +90,24 @@ export async function closeBillRun(
 
   const tariffs = new PeriodTariffs(store, period);
   const closeMeta = sub(metadata, 'close');
-  const outcomes = await mapLimit(
-    meters.filter(([, m]) => m.status === 'answered'),
-    concurrency,
-    async ([meterId, m]): Promise<BillRunCommand> => {
-      const at = {
-        ...{ runId, meterId, propertyId: m.propertyId, period },
-        readingEventId: m.readingEventId!,
-        readingRevision: m.readingRevision!,
-      };
-      const bill = await billAnswer(deps, tariffs, at, closeMeta);
-      return typeof bill === 'string'
-        ? skipMeter(meterId, bill, closeMeta)
-        : meterBilled(meterId, bill.billId, closeMeta);
-    },
+  const answered = meters.flatMap(([meterId, m]) =>
+    m.status === 'answered'
+      ? [
+          {
+            ...{ runId, meterId, propertyId: m.propertyId, period },
+            readingEventId: m.readingEventId!,
+            readingRevision: m.readingRevision!,
+          },
+        ]
+      : [],
   );
+  const bills = await billAnsweredMeters(deps, tariffs, answered, closeMeta, concurrency);
+  const outcomes = answered.map(({ meterId }, i): BillRunCommand => {
+    const bill = bills[i]!;
+    return typeof bill === 'string'
+      ? skipMeter(meterId, bill, closeMeta)
+      : meterBilled(meterId, bill.billId, closeMeta);
+  });
   const recorded = await recordOnRun(store, runId, loaded, outcomes);
   return {
     position: closed.position,
@@ -216,22 +221,4 @@ function decideBatch(state: BillRunState, commands: BillRunCommand[]) {
     });
   }
   return { events, state, refused };
-}
-
-/** Maps with at most `limit` calls in flight; results in input order. */
-async function mapLimit<T, R>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

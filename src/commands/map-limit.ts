@@ -1,0 +1,20 @@
+// Bounded concurrency for the bill-run services: `fn` over `items` with at
+// most `limit` calls in flight, results in input order. (p-limit is only a
+// transitive dependency here; this is the whole of what the close needs.)
+
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
