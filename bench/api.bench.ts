@@ -8,27 +8,18 @@
 // JSON: reqPerSec, p50Ms, p99Ms, errors (fixed-rate phase) and max* (flat out).
 
 import { fork } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { Redis } from 'ioredis';
-import { redisKeyValueStore } from '../src/auth/kv.ts';
-import { registerAccount } from '../src/commands/accounts.ts';
 import { handleCommand } from '../src/commands/handle-command.ts';
 import { registerGateway, registerMeter } from '../src/commands/inventory.ts';
 import { addProperty, approveProperty } from '../src/commands/properties.ts';
 import { openTicket } from '../src/commands/tickets.ts';
-import { postgresDatabase } from '../src/db/postgres.ts';
-import { BOOTSTRAP_ACTOR, type Role } from '../src/domain/account/index.ts';
 import { meterDecider, meterStream } from '../src/domain/meter/index.ts';
-import { migrate, openPostgresEventStore } from '../src/eventstore/postgres/index.ts';
-import { createNotifier } from '../src/notify/index.ts';
-import { openAesVault } from '../src/privacy/aes-vault.ts';
-import { migratePrivacy } from '../src/privacy/migrate.ts';
-import { startProjections } from '../src/projections/index.ts';
-import { buildApp } from '../src/web/app.ts';
-import { createTestDatabase } from '../test/support/postgres.ts';
+import { log, meta, openBenchLedger, startBenchWeb } from './support/ledger.ts';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 200);
 const READINGS = Number(process.env.BENCH_READINGS ?? 48);
@@ -36,10 +27,10 @@ const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const KEY_A = '031b84c5567b126440995d3ed5aaba0565d71e1834604819ff9c17f5e9d5dd078f';
 const KEY_B = '024d4b6cd1361032ca9bd2aeb9d900aa4d45d9ead80ac9423374c451a7254d0766';
-const log = (message: string) => process.stderr.write(`${message}\n`);
+// BENCH_PROFILE=<file.cpuprofile>: a CPU profile of the server process while it is loaded.
+const PROFILE = process.env.BENCH_PROFILE;
 
 interface Target {
   cookie: string;
@@ -74,7 +65,9 @@ const ALL_PATHS = [
 const PATHS = process.env.BENCH_ONLY ? [ALL_PATHS[Number(process.env.BENCH_ONLY)]!] : ALL_PATHS;
 
 /** The load generator: runs in the child process. */
-async function load(plan: LoadPlan): Promise<{ fixed: Phase; max: Phase }> {
+type LoadResult = { warmupRequests: number; fixed: Phase; max: Phase };
+
+async function load(plan: LoadPlan): Promise<LoadResult> {
   const run = (rate: number | undefined, seconds = plan.seconds) =>
     new Promise<Phase>((resolve, reject) => {
       autocannon(
@@ -106,36 +99,18 @@ async function load(plan: LoadPlan): Promise<{ fixed: Phase; max: Phase }> {
       );
     });
   // Unreported warm-up: JIT, connection pools and Postgres caches, so the first phase is not penalised.
-  await run(undefined, WARMUP_SECONDS);
-  return { fixed: await run(plan.rate), max: await run(undefined) };
+  const warmup = await run(undefined, WARMUP_SECONDS);
+  return {
+    warmupRequests: warmup.requests,
+    fixed: await run(plan.rate),
+    max: await run(undefined),
+  };
 }
 
 async function seed() {
-  const database = await createTestDatabase('bench_api');
-  const db = postgresDatabase(database.url, 10);
-  await migrate(db);
-  await migratePrivacy(db);
-  const store = openPostgresEventStore(db);
-  const vault = await openAesVault({ db, masterKey: randomBytes(32) });
-  const accounts = { store, vault, lookupKey: randomBytes(32) };
-  const meta = (actor: string) => ({
-    now: new Date().toISOString(),
-    commandId: randomUUID(),
-    actor,
-  });
-  const register = async (role: Role, n: number) => {
-    const accountId = randomUUID();
-    await registerAccount(
-      accounts,
-      {
-        ...{ accountId, role, username: `bench${n}${role}`, name: `Customer ${n}` },
-        ...{ email: `bench${n}${role}@example.in`, mobile: `9${String(n).padStart(9, '0')}` },
-        consentGivenAt: new Date().toISOString(),
-      },
-      meta(BOOTSTRAP_ACTOR),
-    );
-    return accountId;
-  };
+  const ledger = await openBenchLedger('bench_api', 10);
+  const { store, accounts } = ledger;
+  const register = ledger.register;
   const admin = await register('admin', 0);
   const gatewayId = randomUUID();
   const area = { state: 'MH', city: 'Pune', pincode: '411001' };
@@ -182,44 +157,21 @@ async function seed() {
     customers.push({ accountId, propertyId });
     if (n % 50 === 0) log(`seeded ${n}/${CUSTOMERS} customers`);
   }
-  return { database, db, store, vault, accounts, customers };
+  return { ledger, customers };
 }
 
 async function main() {
   log(`seeding ${CUSTOMERS} customers with ${READINGS} readings each`);
-  const seeded = await seed();
-  const { store, db, vault, customers } = seeded;
-  const projections = await startProjections({ store, readDb: db });
-  await projections.caughtUp;
-  const prefix = `bench:${randomBytes(6).toString('hex')}:`;
-  const kv = redisKeyValueStore(REDIS_URL, prefix);
-  const notifier = createNotifier(
-    { smtpUrl: undefined, smtpFrom: 'x <x@example.in>', smsUrl: undefined, smsToken: undefined },
-    kv,
-  );
-  const app = await buildApp({
-    store,
-    logLevel: 'warn',
-    auth: {
-      ...{ vault, lookupKey: seeded.accounts.lookupKey, kv, redis: kv.redis, notifier },
-      nodeEnv: 'test',
-      publicUrl: 'http://127.0.0.1',
-      // One load generator is one client address: the per-address limit would measure itself.
-      rateLimits: { global: 100_000_000, auth: 30 },
-    },
-    api: { readDb: db, waitFor: projections.waitFor, payments: [] },
+  const { ledger, customers } = await seed();
+  const web = await startBenchWeb(ledger, {
+    // One load generator is one client address: the per-address limit would measure itself.
+    rateLimits: { global: 100_000_000, auth: 30 },
   });
   try {
-    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const { url } = web;
     const targets: Target[] = [];
-    for (const c of customers) {
-      const session = await app.sessions.create({
-        accountId: c.accountId,
-        roles: ['customer'],
-        stage: 'full',
-      });
-      targets.push({ cookie: `ml_session=${session.id}`, propertyId: c.propertyId });
-    }
+    for (const c of customers)
+      targets.push({ cookie: await web.signIn(c.accountId), propertyId: c.propertyId });
     const plan: LoadPlan = { url, targets, rate: RATE, seconds: SECONDS, connections: CONNECTIONS };
     log(
       `loading ${url}: ${RATE} req/s for ${SECONDS}s, then flat out for ${SECONDS}s (${CONNECTIONS} connections, second process)`,
@@ -227,8 +179,15 @@ async function main() {
     const child = fork(fileURLToPath(import.meta.url), ['load'], {
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
-    const result = await new Promise<{ fixed: Phase; max: Phase }>((resolve, reject) => {
-      child.once('message', (message) => resolve(message as { fixed: Phase; max: Phase }));
+    const profiler = PROFILE ? new Session() : null;
+    if (profiler) {
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    }
+    const cpu0 = process.cpuUsage();
+    const result = await new Promise<LoadResult>((resolve, reject) => {
+      child.once('message', (message) => resolve(message as LoadResult));
       child.once('error', reject);
       child.once(
         'exit',
@@ -236,6 +195,16 @@ async function main() {
       );
       child.send(plan);
     });
+    const cpu = process.cpuUsage(cpu0);
+    if (profiler) {
+      const { profile } = await profiler.post('Profiler.stop');
+      await writeFile(PROFILE!, JSON.stringify(profile));
+      profiler.disconnect();
+      log(`CPU profile of the server written to ${PROFILE}`);
+    }
+    const served = result.warmupRequests + result.fixed.requests + result.max.requests;
+    // CPU the server process spent per request, all phases: steadier than latency on a shared machine.
+    const serverCpuMsPerReq = Number(((cpu.user + cpu.system) / 1000 / served).toFixed(3));
     const load1 = os.loadavg()[0]!.toFixed(1);
     log(`fixed rate: ${JSON.stringify(result.fixed)}; flat out: ${JSON.stringify(result.max)}`);
     process.stdout.write(
@@ -252,22 +221,14 @@ async function main() {
         maxErrors: result.max.errors,
         customers: CUSTOMERS,
         connections: CONNECTIONS,
+        serverCpuMsPerReq,
+        logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
         loadAvg1: Number(load1),
       }) + '\n',
     );
   } finally {
-    await app.close();
-    await projections.stop();
-    await notifier.close();
-    await kv.close();
-    const raw = new Redis(REDIS_URL);
-    const keys = await raw.keys(`${prefix}*`);
-    if (keys.length > 0) await raw.del(...keys);
-    await raw.quit();
-    await vault.close();
-    await store.close();
-    await db.close();
-    await seeded.database.drop();
+    await web.close();
+    await ledger.close();
   }
 }
 
