@@ -1,0 +1,258 @@
+// Mixed load (`npm run bench:load`, issue #8): LOAD_METERS simulated meters
+// (default 5,000) send signed readings over real WebSockets to a gateway
+// while LOAD_USERS portal users (default 200) browse and pay, on one fresh
+// Postgres database with sessions and rate limits in Redis. This process runs
+// what `ledger serve` runs (web app, gateway, read-model runners); the meters
+// and the users are two more processes. Each user owns an approved property
+// whose meter is one of the fleet's, with one bill issued through a bill run,
+// and pays it once in the window through the built-in test payment provider.
+// Progress on stderr; the last stdout line is JSON.
+
+import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import {
+  billMeter,
+  recordMeterAnswer,
+  requestMeterRead,
+  startBillRun,
+  storeBillingPorts,
+} from '../src/commands/billing.ts';
+import { handleCommand } from '../src/commands/handle-command.ts';
+import { registerGateway, registerMeter } from '../src/commands/inventory.ts';
+import { addProperty, approveProperty } from '../src/commands/properties.ts';
+import { publishTariffVersion } from '../src/commands/tariffs.ts';
+import { meterDecider, meterStream } from '../src/domain/meter/index.ts';
+import type { TariffVersion } from '../src/domain/tariff/index.ts';
+import { runGateway } from '../src/iot/gateway/run-gateway.ts';
+import {
+  benchGatewayKey,
+  BenchChild,
+  fleetRole,
+  publicKeyHex,
+  registerBulkMeters,
+  benchMeterKey,
+  type FleetMeterPlan,
+  type FleetPlan,
+  type FleetReport,
+} from './support/fleet.ts';
+import { log, meta, openBenchLedger, startBenchWeb, type BenchLedger } from './support/ledger.ts';
+import {
+  usersRole,
+  type PortalUser,
+  type UsersPlan,
+  type UsersReport,
+} from './support/portal-users.ts';
+
+const METERS = Number(process.env.LOAD_METERS ?? 5000);
+const USERS = Number(process.env.LOAD_USERS ?? 200);
+const SECONDS = Number(process.env.LOAD_SECONDS ?? 30);
+/** Readings per meter per second (default one every 5 s: 1,000 readings/s from 5,000 meters). */
+const METER_RATE = Number(process.env.LOAD_METER_RATE ?? 0.2);
+/** Mean pause between one user's pages (ms). */
+const THINK_MS = Number(process.env.LOAD_THINK_MS ?? 500);
+const LABEL = 'load';
+const AREA = { state: 'MH', city: 'Pune', pincode: '411001' };
+const CLOSING_WH = 120_000;
+
+const TARIFF: TariffVersion = {
+  version: 1,
+  effectiveFrom: '2025-01-01',
+  mode: 'telescopic',
+  slabs: [
+    { fromWh: 0, toWh: 100_000, ratePaisePerKwh: 500 },
+    { fromWh: 100_000, toWh: null, ratePaisePerKwh: 800 },
+  ],
+  fixedChargePaise: 5000,
+  taxes: [{ name: 'Electricity duty', basisPoints: 500, base: 'energy' }],
+  miscCharges: [],
+  lateFeePaise: 2500,
+  missedReadingPenaltyPaise: 10000,
+  dueDays: 15,
+};
+
+interface Customer {
+  accountId: string;
+  propertyId: string;
+  meterId: string;
+  billId: string;
+}
+
+/** Writes a reading as the gateway would (the decider does not check signatures). */
+async function reading(ledger: BenchLedger, meterId: string, seq: number, wh: number, at: Date) {
+  const readAt = at.toISOString();
+  await handleCommand(ledger.store, meterStream(meterId), meterDecider, {
+    type: 'RecordReading',
+    data: {
+      ...{ seq, registerWh: wh, readAt, signature: 'ab'.repeat(64) },
+      ...{ runId: null, requestId: null, receivedAt: readAt },
+    },
+    metadata: meta('system:gateway'),
+  });
+  return (await ledger.store.readStream(meterStream(meterId))).at(-1)!;
+}
+
+/** Customers with an approved, metered property and one bill each; the rest of the fleet in bulk. */
+async function seed(ledger: BenchLedger, gatewayId: string): Promise<Customer[]> {
+  const { accounts, store } = ledger;
+  const superuser = await ledger.register('superuser', 0);
+  const admin = await ledger.register('admin', 0);
+  await publishTariffVersion(accounts, { kind: 'residential', terms: TARIFF }, meta(superuser));
+  const publicKey = publicKeyHex(benchGatewayKey(LABEL));
+  await registerGateway(accounts, { gatewayId, name: 'Pune', ...AREA, publicKey }, meta(admin));
+  const now = Date.now();
+  const customers: Customer[] = [];
+  for (let n = 0; n < USERS; n++) {
+    const accountId = await ledger.register('customer', n + 1);
+    const propertyId = randomUUID();
+    const meterId = randomUUID();
+    const address = { houseNo: `${n}`, building: 'Lotus Court', street: 'FC Road', ...AREA };
+    await addProperty(
+      accounts,
+      { propertyId, ownerId: accountId, kind: 'residential', address },
+      meta(accountId),
+    );
+    const meterKey = publicKeyHex(benchMeterKey(LABEL, n));
+    await registerMeter(
+      accounts,
+      { meterId, serial: `LOAD-${n}`, publicKey: meterKey, kind: 'single-phase' },
+      meta(admin),
+    );
+    await approveProperty(accounts, { propertyId, gatewayId, meterId }, meta(admin));
+    await reading(ledger, meterId, 1, 0, new Date(now - 3 * 3600_000));
+    customers.push({ accountId, propertyId, meterId, billId: '' });
+    if ((n + 1) % 50 === 0) log(`seeded ${n + 1}/${USERS} customers`);
+  }
+  // One bill each, the way a bill run makes it: read request, answer, bill.
+  const billing = { store, ports: storeBillingPorts(store) };
+  const runId = randomUUID();
+  await startBillRun(
+    billing,
+    {
+      runId,
+      period: new Date(now).toISOString().slice(0, 7),
+      deadline: new Date(now + 3600_000).toISOString(),
+      meters: customers.map(({ meterId, propertyId }) => ({ meterId, propertyId })),
+    },
+    meta(admin),
+  );
+  for (const c of customers) {
+    await requestMeterRead(billing, { runId, meterId: c.meterId }, meta('system:gateway'));
+    const closing = await reading(ledger, c.meterId, 2, CLOSING_WH, new Date(now - 3600_000));
+    await recordMeterAnswer(
+      billing,
+      { runId, meterId: c.meterId, readingEventId: closing.id, readingRevision: closing.revision },
+      meta('system:gateway'),
+    );
+    const billed = await billMeter(billing, { runId, meterId: c.meterId }, meta('system:gateway'));
+    if (billed.outcome !== 'billed') throw new Error(`not billed: ${billed.reason}`);
+    c.billId = billed.bill.billId;
+  }
+  log(`billed ${customers.length} customers; registering ${METERS - USERS} more meters`);
+  await registerBulkMeters(
+    store,
+    Array.from({ length: Math.max(0, METERS - USERS) }, (_, k) => ({
+      meterId: `load-${USERS + k}`,
+      publicKey: publicKeyHex(benchMeterKey(LABEL, USERS + k)),
+      propertyId: `load-property-${USERS + k}`,
+      gatewayId,
+    })),
+  );
+  return customers;
+}
+
+async function main(): Promise<void> {
+  log(`seeding ${USERS} customers with a bill each and ${METERS} meters`);
+  const ledger = await openBenchLedger('bench_load', 20);
+  const script = fileURLToPath(import.meta.url);
+  const children: BenchChild<unknown>[] = [];
+  try {
+    const gatewayId = randomUUID();
+    const customers = await seed(ledger, gatewayId);
+    const web = await startBenchWeb(ledger, {
+      // One users process is one client address: the per-address limit would measure itself.
+      rateLimits: { global: 100_000_000, auth: 30 },
+      testPayments: true,
+    });
+    const gateway = await runGateway(
+      { gatewayId, gatewayPrivateKey: benchGatewayKey(LABEL), billRuns: false },
+      { store: ledger.store },
+    );
+    try {
+      const users: PortalUser[] = [];
+      for (const c of customers) users.push({ cookie: await web.signIn(c.accountId), ...c });
+      const meters: FleetMeterPlan[] = Array.from({ length: METERS }, (_, i) =>
+        i < USERS
+          ? { meterId: customers[i]!.meterId, keyIndex: i, lastSeq: 2, startWh: CLOSING_WH }
+          : { meterId: `load-${i}`, keyIndex: i, lastSeq: 0, startWh: 1000 * i },
+      );
+      const fleet = new BenchChild<FleetReport>(script, '--fleet');
+      const people = new BenchChild<UsersReport>(script, '--users');
+      children.push(fleet, people);
+      if (!gateway.url) throw new Error('the gateway is not listening');
+      const fleetPlan: FleetPlan = {
+        ...{ url: gateway.url, label: LABEL, meters, rate: METER_RATE, seconds: SECONDS },
+      };
+      fleet.send(fleetPlan);
+      log(`gateway ${gateway.url}: connecting ${METERS} meters`);
+      await fleet.next('ready');
+      log(
+        `${gateway.server.connectedMeters().length} meters connected; ${SECONDS} s of ` +
+          `${METER_RATE} readings/s per meter and ${USERS} users (mean think ${THINK_MS} ms) on ${web.url}`,
+      );
+      const usersPlan: UsersPlan = { url: web.url, users, seconds: SECONDS, thinkMs: THINK_MS };
+      fleet.send({ type: 'go' });
+      people.send(usersPlan);
+      const [fleetDone, usersDone] = await Promise.all([
+        fleet.next('report'),
+        people.next('report'),
+      ]);
+      const meterReport = fleetDone.report!;
+      const userReport = usersDone.report!;
+      const load1 = Number(loadavg()[0]!.toFixed(1));
+      const {
+        rows: [stored],
+      } = await ledger.db.query<{ payments: number }>(
+        `SELECT count(*)::integer AS payments FROM events WHERE type = 'PaymentReceived'`,
+      );
+      if (userReport.errorSamples.length > 0)
+        log(`API errors (first kinds): ${userReport.errorSamples.join('; ')}`);
+      log(`meters: ${JSON.stringify(meterReport)}`);
+      log(`users: ${JSON.stringify(userReport)}`);
+      process.stdout.write(
+        JSON.stringify({
+          meters: METERS,
+          readingsPerSec: Math.round(meterReport.acked / meterReport.seconds),
+          offeredReadingsPerSec: Math.round(METERS * METER_RATE),
+          p99AckMs: meterReport.p99AckMs,
+          rejectedReadings: meterReport.rejected,
+          metersConnectedAtEnd: meterReport.connected,
+          users: USERS,
+          apiReqPerSec: Math.round(userReport.requests / userReport.seconds),
+          apiP50Ms: userReport.p50Ms,
+          apiP99Ms: userReport.p99Ms,
+          browseP99Ms: userReport.browseP99Ms,
+          payP99Ms: userReport.payP99Ms,
+          apiErrors: userReport.errors,
+          paymentsCompleted: userReport.paymentsCompleted,
+          paymentsStored: stored?.payments ?? 0,
+          seconds: SECONDS,
+          loadAvg1: load1,
+        }) + '\n',
+      );
+    } finally {
+      await gateway.close();
+      await web.close();
+    }
+  } finally {
+    for (const child of children) child.kill();
+    await ledger.close();
+  }
+}
+
+const role = process.argv[2];
+const run = role === '--fleet' ? fleetRole : role === '--users' ? usersRole : main;
+run().catch((error: unknown) => {
+  log(`bench:load ${role ?? ''} failed: ${error instanceof Error ? error.stack : String(error)}`);
+  process.exit(1);
+});
