@@ -70,9 +70,15 @@ type HandshakeInput =
   | { kind: 'auth'; meterId: string; m: Mutation }
   | { kind: 'hello-echo'; m: Mutation | null }
   | { kind: 'json'; text: string; binary: boolean }
-  | { kind: 'huge'; size: number };
+  | { kind: 'huge'; size: number }
+  | { kind: 'after-auth'; bytes: Uint8Array };
 
 const handshakeInput: fc.Arbitrary<HandshakeInput> = fc.oneof(
+  // A valid auth, then at once (before auth-ok arrives) bytes no session could open.
+  fc.record({
+    kind: fc.constant('after-auth' as const),
+    bytes: fc.uint8Array({ maxLength: 300 }),
+  }),
   fc.record({
     kind: fc.constant('random' as const),
     bytes: fc.uint8Array({ maxLength: 600 }),
@@ -112,6 +118,12 @@ async function sendHandshakeInput(s: RawSocket, input: HandshakeInput): Promise<
       const bytes = new Uint8Array(input.size).fill(0x41);
       bytes.set([1, FrameType.Auth, 0xff, 0xff]);
       return s.send(bytes);
+    }
+    case 'after-auth': {
+      const session = new MeterSession(identityOf(FUZZ_METER));
+      const [auth] = session.receive(await s.hello()).send;
+      s.send(auth!);
+      return s.send(input.bytes);
     }
   }
 }
@@ -245,10 +257,12 @@ describe('fuzzing the meter protocol against a real gateway', () => {
         await sendHandshakeInput(s, input);
         const closed = await s.closedWithin(REFUSAL_MS);
         expectProtocolClose(closed);
-        // Before the close, the gateway says why in a plain error frame (after its hello).
+        // Before the close, the gateway says why: a plain error frame after its hello,
+        // or, once the session is open, a sealed one after auth-ok.
         if (closed.code === 1008) {
           const answer = s.received.map((f) => decodeFrame(f).kind);
-          expect(answer).toEqual(['hello', 'plain-error']);
+          const open = input.kind === 'after-auth';
+          expect(answer).toEqual(open ? ['hello', 'sealed', 'sealed'] : ['hello', 'plain-error']);
         }
       }),
       { numRuns: 150, interruptAfterTimeLimit: 6_000, seed: fuzzSeed },
