@@ -1,6 +1,7 @@
 // A fleet of simulated meters in one process, for demos and load tests: each
 // meter has its own key, seq, load curve and WebSocket, connects with jitter,
-// reconnects with backoff, resends readings the gateway never acked, and
+// reconnects with backoff, resends readings the gateway never acked or
+// refused for now (UNAVAILABLE, RATE_LIMITED: it reconnects first), and
 // answers bill-run `read` requests with a freshly signed reading. Readings
 // may be pre-signed (`presign`) so that signing is not measured as load.
 
@@ -33,7 +34,12 @@ export interface FleetOptions {
   clock?: () => number;
   onAck?: (meterId: string, seq: number, latencyMs: number) => void;
   onReject?: (meterId: string, seq: number, code: string) => void;
+  /** The gateway could not take the reading now (UNAVAILABLE, RATE_LIMITED): it is kept and resent. */
+  onRetryLater?: (meterId: string, seq: number, code: string) => void;
 }
+
+/** Refusals that say "not now" (docs/protocol.md §7): the reading is resent after a backoff. */
+const RETRY_LATER = new Set(['UNAVAILABLE', 'RATE_LIMITED']);
 
 export class SimMeter {
   private ws: WebSocket | undefined;
@@ -129,7 +135,7 @@ export class SimMeter {
       }
     });
     ws.on('close', () => {
-      // Not connected from now on: sends wait in `unacked` for the next session.
+      // Not connected from now on: sendReading refuses until the next session.
       if (this.session === session) this.session = undefined;
       if (this.stopped) return;
       const delay = backoffDelay(this.attempt++, this.fleet.backoff ?? defaultBackoff);
@@ -141,18 +147,26 @@ export class SimMeter {
   private onEvent(e: NonNullable<ReturnType<FleetSession['receive']>['event']>): void {
     switch (e.type) {
       case 'established':
-        this.attempt = 0;
         // Readings the last gateway never acked: a stored one is acked again, not stored twice.
         for (const { reading } of [...this.unacked.values()]) this.transmit(reading);
         this.connectedWaiters.splice(0).forEach((w) => w());
         return;
       case 'ack': {
+        // Reset on an ack, not on connecting: a gateway that connects but cannot
+        // store (its database is down) must still see this meter back off.
+        this.attempt = 0;
         const sent = this.unacked.get(e.seq);
         this.unacked.delete(e.seq);
         if (sent) this.fleet.onAck?.(this.meterId, e.seq, this.now() - sent.sentAt);
         return;
       }
       case 'rejected':
+        if (e.refSeq && RETRY_LATER.has(e.code) && this.unacked.has(e.refSeq)) {
+          this.fleet.onRetryLater?.(this.meterId, e.refSeq, e.code);
+          // Kept in `unacked`: reconnect after a backoff and resend everything in seq order.
+          this.ws?.close(1000, 'retry later');
+          return;
+        }
         if (e.refSeq && this.unacked.delete(e.refSeq))
           this.fleet.onReject?.(this.meterId, e.refSeq, e.code);
         return;

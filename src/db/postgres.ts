@@ -7,6 +7,9 @@ import type { QueryResult, SqlDatabase, SqlExecutor } from './sql.ts';
 // (positions, paise totals) stay far below 2^53, so parse them as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
+const LISTEN_RETRY_MIN_MS = 250;
+const LISTEN_RETRY_MAX_MS = 5_000;
+
 export function postgresDatabase(connectionString: string, poolSize = 10): SqlDatabase {
   const pool = new pg.Pool({ connectionString, max: poolSize });
   // An idle client's error (e.g. the server restarting) must not crash the process.
@@ -26,6 +29,12 @@ export function postgresDatabase(connectionString: string, poolSize = 10): SqlDa
     query: (text, params) => run(pool, text, params),
     async transaction(fn) {
       const client = await pool.connect();
+      // A checked-out client has no pool listener: without one, a connection the
+      // server drops (restart, crash) emits 'error' unhandled and ends the process.
+      // The failing query rejects anyway; the broken client is then discarded.
+      let broken: Error | undefined;
+      const onError = (error: Error) => (broken = error);
+      client.on('error', onError);
       const tx: SqlExecutor = { query: (text, params) => run(client, text, params) };
       try {
         await client.query('BEGIN');
@@ -36,17 +45,63 @@ export function postgresDatabase(connectionString: string, poolSize = 10): SqlDa
         await client.query('ROLLBACK').catch(() => {});
         throw error;
       } finally {
-        client.release();
+        // A broken client keeps the handler: it may still emit while being discarded.
+        if (!broken) client.off('error', onError);
+        client.release(broken);
       }
     },
     async listen(channel, onNotify) {
-      const client = await pool.connect();
       const listener = (message: pg.Notification) => {
         if (message.channel === channel) onNotify(message.payload ?? '');
       };
-      client.on('notification', listener);
-      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      let stopped = false;
+      let retryMs = LISTEN_RETRY_MIN_MS;
+      let retry: NodeJS.Timeout | undefined;
+      let current: pg.PoolClient | undefined;
+      // One dedicated connection; when the server drops it, discard it and LISTEN
+      // again on a new one (retrying with backoff while the server is away).
+      // Notifications sent meanwhile are lost: listeners also poll.
+      const connect = async (): Promise<void> => {
+        const client = await pool.connect();
+        let dead = false;
+        // Stays attached after the release: a dead client may emit more than one error.
+        const onError = () => {
+          if (dead) return;
+          dead = true;
+          client.off('notification', listener);
+          client.release(true);
+          if (current === client) current = undefined;
+          if (!stopped) retry = setTimeout(reconnect, retryMs);
+        };
+        client.on('error', onError);
+        client.on('notification', listener);
+        try {
+          await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+        } catch (error) {
+          if (!dead) {
+            dead = true;
+            client.off('notification', listener);
+            client.release(true);
+          }
+          throw error;
+        }
+        current = client;
+        retryMs = LISTEN_RETRY_MIN_MS;
+      };
+      const reconnect = () => {
+        if (stopped) return;
+        connect().catch(() => {
+          retryMs = Math.min(retryMs * 2, LISTEN_RETRY_MAX_MS);
+          if (!stopped) retry = setTimeout(reconnect, retryMs);
+        });
+      };
+      await connect();
       return async () => {
+        stopped = true;
+        clearTimeout(retry);
+        const client = current;
+        current = undefined;
+        if (!client) return;
         client.off('notification', listener);
         await client.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => {});
         client.release();

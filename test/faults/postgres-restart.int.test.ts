@@ -1,0 +1,213 @@
+// Postgres crashes and comes back while meters send: `ledger serve` runs the
+// gateway and projections on a private Postgres cluster (never the shared
+// server other suites use); the cluster is stopped with `-m immediate` (a
+// crash) while a fleet streams readings, left down for a few seconds, and
+// started again. Meanwhile /ready answers 503; afterwards it answers 200, the
+// same process takes readings again, the meters' unacked readings are all
+// stored, none twice, the server's own projection runners catch up to the
+// head of the log and equal a clean rebuild, and the audit passes.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Fleet } from '../../devices/fleet.ts';
+import { openEventStore, type OpenedEventStore } from '../../src/eventstore/open.ts';
+import { projectionNames } from '../../src/projections/index.ts';
+import { readCheckpoint } from '../../src/projections/schema.ts';
+import { seedFaultWorld, type FaultWorld } from '../support/fault-world.ts';
+import { freePort, startLedgerServe, type LedgerProcess } from '../support/ledger-process.ts';
+import {
+  findPostgresBin,
+  startPrivatePostgres,
+  type PrivatePostgres,
+} from '../support/private-postgres.ts';
+import {
+  AckLog,
+  auditFailures,
+  fleetState,
+  keepSending,
+  liveAndRebuilt,
+  rowCounts,
+  storedSeqs,
+  until,
+} from './fault-checks.ts';
+
+const METERS = 8;
+const BIN = findPostgresBin();
+let postgres: PrivatePostgres | undefined;
+let opened: OpenedEventStore | undefined;
+let dir: string | undefined;
+let world: FaultWorld;
+let server: LedgerProcess | undefined;
+
+beforeAll(async () => {
+  if (!BIN) return;
+  postgres = await startPrivatePostgres(BIN);
+  opened = await openEventStore({ databaseUrl: postgres.url });
+  dir = await mkdtemp(join(tmpdir(), 'fault-pg-'));
+  world = await seedFaultWorld(opened.store, opened.db, dir, METERS);
+});
+
+afterAll(async () => {
+  await server?.kill('SIGKILL');
+  await opened?.close();
+  await postgres?.destroy();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const readyStatus = async (url: string): Promise<number> => {
+  try {
+    return (await fetch(`${url}/ready`, { signal: AbortSignal.timeout(5_000) })).status;
+  } catch {
+    return 0;
+  }
+};
+
+it.skipIf(BIN === null)(
+  'keeps every acked reading through a Postgres crash and recovers without a restart',
+  async () => {
+    const { store, db } = opened!;
+    const port = await freePort();
+    const env = { DATABASE_URL: postgres!.url, DATA_DIR: dir!, ...world.serveEnv };
+    const timings: Record<string, number> = {};
+    const started = Date.now();
+    const mark = (phase: string, since: number) => {
+      timings[phase] = Date.now() - since;
+      process.stderr.write(
+        `pg-restart: ${phase} ${timings[phase]} ms (at ${Date.now() - started} ms)\n`,
+      );
+    };
+    let t = Date.now();
+    server = await startLedgerServe(port, env);
+    mark('startMs', t);
+    expect(await readyStatus(server.url)).toBe(200);
+
+    const acks = new AckLog();
+    const rejects: string[] = [];
+    let retriedLater = 0;
+    const fleet = Fleet.create({
+      url: `ws://127.0.0.1:${port}/iot/v1`,
+      meters: world.meters.map((m) => m.spec),
+      backoff: { baseMs: 100, maxMs: 1_000 },
+      onAck: acks.onAck,
+      onReject: (meterId, seq, code) => rejects.push(`${meterId.slice(0, 8)}:${seq}:${code}`),
+      onRetryLater: () => void retriedLater++,
+    });
+    fleet.connect(200);
+    const sending = keepSending(fleet, 40);
+    const statuses: number[] = [];
+    try {
+      await fleet.waitConnected();
+      await until('100 readings acked', () => acks.total >= 100, 15_000);
+
+      t = Date.now();
+      await postgres!.stop('immediate');
+      mark('pgStopMs', t);
+      const ackedAtStop = acks.total;
+      t = Date.now();
+      await until(
+        '/ready to answer 503',
+        async () => {
+          statuses.push(await readyStatus(server!.url));
+          return statuses.at(-1) === 503;
+        },
+        10_000,
+        100,
+      );
+      mark('notReadyAfterMs', t);
+      // Down for a while: meters keep trying, the gateway must not take anything for stored.
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const ackedWhileDown = acks.total - ackedAtStop;
+
+      t = Date.now();
+      await postgres!.start();
+      mark('pgStartMs', t);
+      t = Date.now();
+      await until(
+        '/ready to answer 200 again',
+        async () => (await readyStatus(server!.url)) === 200,
+        20_000,
+        100,
+      );
+      mark('readyAgainMs', t);
+      const ackedAtRecovery = acks.total;
+      t = Date.now();
+      await until(
+        'readings acked after the recovery',
+        () => acks.total > ackedAtRecovery + 50,
+        20_000,
+      );
+      mark('ingestingAgainMs', t);
+      sending.stop();
+      t = Date.now();
+      await until(
+        'every reading sent was acked',
+        () => fleet.meters.every((m) => m.unacked.size === 0),
+        15_000,
+      );
+      mark('drainMs', t);
+      // In flight when the server died, at most: a batch or two per meter.
+      expect(ackedWhileDown).toBeLessThanOrEqual(METERS * 4);
+    } catch (error) {
+      throw new Error(
+        `${(error as Error).message}\n/ready: ${statuses.join(',')}\nrejected: ${rejects.join(' ')}\n${fleetState(fleet, server?.output())}`,
+        { cause: error },
+      );
+    } finally {
+      sending.stop();
+      await fleet.stop();
+    }
+    expect(statuses).toContain(503);
+    expect(rejects).toEqual([]);
+
+    // The server's own runners (same process, same pool) reach the head of the log.
+    const head = await store.headPosition();
+    t = Date.now();
+    await until(
+      'the server read models to reach the head of the log',
+      async () => {
+        for (const name of projectionNames) {
+          const position = (await readCheckpoint(db, name))?.position ?? null;
+          if (position === null || store.comparePositions(position, head!) < 0) return false;
+        }
+        return true;
+      },
+      20_000,
+      100,
+    );
+    mark('projectionsCaughtUpMs', t);
+    await server.kill('SIGTERM');
+    server = undefined;
+
+    let sent = 0;
+    for (const m of fleet.meters) {
+      const seqs = await storedSeqs(store, m.meterId);
+      expect(seqs).toEqual(Array.from({ length: m.sent }, (_, i) => i + 1));
+      for (const seq of acks.acked.get(m.meterId) ?? []) expect(seqs).toContain(seq);
+      sent += m.sent;
+    }
+    expect(acks.total).toBe(sent);
+
+    t = Date.now();
+    const { live, rebuilt } = await liveAndRebuilt(store, db);
+    mark('rebuildMs', t);
+    expect(rowCounts(live)).toEqual(rowCounts(rebuilt));
+    expect(live.meter_readings!.length).toBe(sent);
+    expect(rebuilt).toEqual(live);
+
+    const audit = await auditFailures(store, db);
+    expect(audit.failures).toEqual([]);
+    expect(audit.report.ok).toBe(true);
+    console.log(
+      JSON.stringify({
+        test: 'postgres-restart',
+        meters: METERS,
+        readings: sent,
+        retriedLater,
+        ...timings,
+      }),
+    );
+  },
+  55_000,
+);
