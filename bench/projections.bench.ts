@@ -24,6 +24,9 @@ const READINGS_PER_PERIOD = 180; // with 2,000 properties: just over 1,000,000 e
 const PERIODS = 3;
 const LAG_SECONDS = Number(process.env.BENCH_LAG_SECONDS ?? 20);
 const LAG_RATE = Number(process.env.BENCH_LAG_RATE ?? 200); // events per second
+// rebuildProjections' defaults; override to compare settings.
+const REBUILD_PAGE = Number(process.env.BENCH_REBUILD_PAGE ?? 20_000);
+const REBUILD_LANES = Number(process.env.BENCH_REBUILD_LANES ?? 3);
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
 const percentile = (values: number[], p: number) => {
@@ -73,6 +76,8 @@ async function main() {
       store,
       readDb: db,
       projections: allProjections,
+      batchSize: REBUILD_PAGE,
+      lanes: REBUILD_LANES,
       onProgress: (done) => {
         if (done - lastLog >= 100_000) {
           lastLog = done;
@@ -130,6 +135,8 @@ async function main() {
       appendPerSec: Math.round(events / appendSeconds),
       rebuildSeconds: Number(rebuildSeconds.toFixed(1)),
       rebuildPerSec,
+      rebuildPage: REBUILD_PAGE,
+      rebuildLanes: REBUILD_LANES,
       catchUpRatePerSec: LAG_RATE,
       catchUpSamples: lags.length,
       catchUpLagMsP50: Math.round(percentile(lags, 50)),
