@@ -440,7 +440,10 @@ describe('utility journey in Chromium', () => {
     expect(await report.getByRole('heading', { level: 2 }).textContent()).toContain('pass');
   }, 60_000);
 
-  it('the admin records a counter payment by UPI and the property shows the credit', async () => {
+  it('the admin records a counter payment by UPI and the open property page shows the credit live', async () => {
+    // The owner's property page stays open from the payment above; a marker shows it is never reloaded.
+    await owner.getByTestId('payments').waitFor();
+    await owner.evaluate(() => Object.assign(window, { notReloaded: true }));
     const { rows } = await ledger.opened.db.query<{ id: string }>(
       `SELECT property_id AS id FROM read.properties LIMIT 1`,
     );
@@ -457,7 +460,8 @@ describe('utility journey in Chromium', () => {
     await admin.getByRole('cell', { name: '₹500.00' }).waitFor();
     await screenshot(admin, 'admin-payments');
 
-    await owner.reload();
+    // The customer live feed reports the payment and the page reloads its payments section.
     await owner.getByTestId('balance').getByText('In credit').waitFor();
+    expect(await owner.evaluate(() => 'notReloaded' in window)).toBe(true);
   });
 });
