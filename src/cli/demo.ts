@@ -11,6 +11,7 @@ import type { KeyValueStore } from '../auth/kv.ts';
 import { loadAccount, type AccountDeps } from '../commands/accounts.ts';
 import type { Config } from '../config.ts';
 import type { EventStore } from '../eventstore/port.ts';
+import type { Metrics } from '../ops/metrics.ts';
 import { readDemoState } from '../demo/files.ts';
 import {
   FIRST_RUN_WINDOW_MS,
@@ -40,6 +41,8 @@ export async function prepareServeDemo(
   deps: DemoDeps,
   app: FastifyInstance,
   otherGateway: boolean,
+  /** The demo gateway reports to these, like an embedded one. */
+  metrics?: Metrics,
 ): Promise<ServeDemo | null> {
   const embedded = config.databaseUrl === undefined && config.kurrentdbUrl === undefined;
   if (!(flag ?? (embedded && config.nodeEnv !== 'production'))) return null;
@@ -55,7 +58,13 @@ export async function prepareServeDemo(
   const firstStart = earlier?.seededAt == null;
   const seed = await seedDemo(deps, { dataDir: config.dataDir, now: new Date() });
   const onError = (error: unknown) => app.log.error({ err: error }, 'demo gateway error');
-  const gateway = await startDemoGateway(seed, { store: deps.store, server: app.server, onError });
+  const gateway = await startDemoGateway(seed, {
+    store: deps.store,
+    server: app.server,
+    onError,
+    ...(metrics ? { observer: metrics.gateway } : {}),
+  });
+  metrics?.watchConnectedMeters(() => gateway.server.connectedMeters().length);
   let fleet: DemoFleet | undefined;
   return {
     async start(httpUrl) {

@@ -114,6 +114,7 @@ export function serveCommand(): Command {
           { store, ...authDeps.auth },
           app,
           gateway !== null,
+          metrics,
         );
         if (demo) app.addHook('preClose', () => demo.close());
 

@@ -10,7 +10,11 @@ import { Fleet } from '../../devices/fleet.ts';
 import { startBillRun, storeBillingPorts } from '../commands/billing.ts';
 import { loadMeter } from '../commands/inventory.ts';
 import type { EventStore } from '../eventstore/port.ts';
-import { runGateway, type RunningGateway } from '../iot/gateway/run-gateway.ts';
+import {
+  runGateway,
+  type GatewayObserver,
+  type RunningGateway,
+} from '../iot/gateway/run-gateway.ts';
 import { IOT_PATH } from '../iot/protocol/constants.ts';
 import { demoId } from './files.ts';
 import type { DemoSeed } from './seed.ts';
@@ -24,13 +28,23 @@ export const FIRST_RUN_WINDOW_MS = 20_000;
 
 export function startDemoGateway(
   seed: DemoSeed,
-  deps: { store: EventStore; server: HttpServer; onError: (error: unknown) => void },
+  deps: {
+    store: EventStore;
+    server: HttpServer;
+    onError: (error: unknown) => void;
+    observer?: GatewayObserver;
+  },
 ): Promise<RunningGateway> {
-  const { store, server, onError } = deps;
+  const { store, server, onError, observer } = deps;
   return runGateway(
     // No close jitter: this is the only gateway, nobody to take turns with.
     { gatewayId: seed.gatewayId, gatewayPrivateKey: seed.gatewayKey, server, closeJitterMs: 0 },
-    { store, billing: { store, ports: storeBillingPorts(store) }, onError },
+    {
+      store,
+      billing: { store, ports: storeBillingPorts(store) },
+      onError,
+      ...(observer ? { observer } : {}),
+    },
   );
 }
 
