@@ -4,8 +4,12 @@
 // approved property, a metered history and a ticket. A SECOND process
 // (autocannon) then loads it with a mix of portal reads as signed-in
 // customers: an unreported warm-up, then a fixed BENCH_RATE requests/s for
-// BENCH_SECONDS, then flat out for the same time. Progress on stderr; the last stdout line is
-// JSON: reqPerSec, p50Ms, p99Ms, errors (fixed-rate phase) and max* (flat out).
+// BENCH_SECONDS, then flat out for the same time. The server logs at `ledger
+// serve`'s default level (info: a line per request) into /dev/null
+// (BENCH_LOG_LEVEL changes it). Progress on stderr; the last stdout line is
+// JSON: reqPerSec, p50Ms, p99Ms, errors (fixed-rate phase), max* (flat out),
+// and serverCpuMsPerReq, the server process's CPU per request over all
+// phases, which a shared machine disturbs less than latency.
 
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';

@@ -34,19 +34,20 @@ export async function registerBulkMeters(store: EventStore, meters: BulkMeter[])
     const appends: StreamAppend[] = meters.slice(from, from + 1000).map((m, n) => {
       const register = {
         type: 'RegisterMeter' as const,
-        data: { meterId: m.meterId, serial: `BENCH-${from + n}`, publicKey: m.publicKey },
+        data: {
+          ...{ meterId: m.meterId, serial: `BENCH-${from + n}`, publicKey: m.publicKey },
+          kind: 'single-phase' as const,
+        },
+        metadata,
+      };
+      const assign = {
+        type: 'AssignMeter' as const,
+        data: { propertyId: m.propertyId, gatewayId: m.gatewayId },
         metadata,
       };
       const events: MeterEvent[] = [];
       let state = meterDecider.initialState;
-      for (const command of [
-        { ...register, data: { ...register.data, kind: 'single-phase' as const } },
-        {
-          type: 'AssignMeter' as const,
-          data: { propertyId: m.propertyId, gatewayId: m.gatewayId },
-          metadata,
-        },
-      ]) {
+      for (const command of [register, assign]) {
         const decided = meterDecider.decide(command, state);
         if (decided instanceof Error) throw decided;
         for (const e of decided) {
@@ -135,7 +136,13 @@ export async function fleetRole(): Promise<void> {
   const perMeter = Math.ceil(plan.rate * plan.seconds * 1.1) + 1;
   for (const m of fleet.meters) m.presign(perMeter);
   fleet.connect(plan.connectJitterMs ?? 5000);
+  const progress = setInterval(
+    () =>
+      process.stderr.write(`fleet: ${fleet.connectedCount()}/${plan.meters.length} connected\n`),
+    10_000,
+  );
   await fleet.waitConnected();
+  clearInterval(progress);
   process.send!({ type: 'ready' });
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
   const cpu0 = process.cpuUsage();
