@@ -6,11 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { startBillRun } from '../../src/commands/billing.ts';
-import {
-  billRunDecider,
-  billRunStream,
-  type BillRunState,
-} from '../../src/domain/billrun/index.ts';
+import { foldBillRun, billRunStream, type BillRunState } from '../../src/domain/billrun/index.ts';
 import { publicKeyOf } from '../../src/iot/crypto/ecdsa.ts';
 import { runGateway } from '../../src/iot/gateway/run-gateway.ts';
 import type { ReadingVerifier } from '../../src/iot/verify/types.ts';
@@ -93,8 +89,7 @@ export async function startRun(world: BillingWorld, meters: Fixture[], deadlineI
 }
 
 export async function runState(world: BillingWorld, runId: string): Promise<BillRunState> {
-  const events = await world.store.readStream(billRunStream(runId));
-  return events.reduce((s, e) => billRunDecider.evolve(s, e as never), billRunDecider.initialState);
+  return foldBillRun(await world.store.readStream(billRunStream(runId)));
 }
 
 export { createBillingWorld };

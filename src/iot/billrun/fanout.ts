@@ -137,9 +137,12 @@ export class BillRunFanOut {
         // The follower owns this state (the writer decides on copies): update in place.
         run.state = applyBillRunEvent(run.state, e as unknown as BillRunEvent);
         run.revision = e.revision;
+        // A large run lists its meters over several events: follow the later ones too.
+        if (e.type === 'BillRunMetersListed') this.followMeters(run);
       } else {
         // A gap: the writer and the log disagree; read the run again.
         Object.assign(run, foldRun(runId, await this.opts.store.readStream(e.stream)));
+        this.followMeters(run);
       }
       if (run.state.status === 'completed') this.untrack(run);
     }
@@ -150,14 +153,20 @@ export class BillRunFanOut {
     const run: Followed = { ...tracked, requestId: requestIdFor(tracked.runId), asked: new Set() };
     this.runs.set(run.runId, run);
     this.byRequest.set(run.requestId, run);
-    for (const meterId of Object.keys(tracked.state.meters)) {
+    this.followMeters(run);
+    this.scheduleClose(run);
+  }
+
+  /** Maps each meter of the run to it and asks the connected ones not asked yet. */
+  private followMeters(run: Followed): void {
+    if (run.state.status !== 'open') return;
+    for (const meterId of Object.keys(run.state.meters)) {
       const runs = this.runsOfMeter.get(meterId) ?? new Set();
+      if (runs.has(run)) continue;
       runs.add(run);
       this.runsOfMeter.set(meterId, runs);
-    }
-    this.scheduleClose(run);
-    for (const meterId of Object.keys(tracked.state.meters))
       if (this.connected.has(meterId)) this.ask(run, meterId);
+    }
   }
 
   private untrack(run: Followed): void {
