@@ -5,7 +5,10 @@
 // checkpointer (signed Merkle checkpoints) and, when GATEWAY_ID names a
 // registered gateway, the meter gateway on the same HTTP server; the demo
 // data set and its simulated meters unless `--no-demo` (src/cli/demo.ts);
-// then serves the API. On SIGINT/SIGTERM everything closes in reverse order.
+// then serves the API, with /ready checking the read db, Redis and read-model
+// lag, and /metrics when configured (src/ops). On SIGINT/SIGTERM the gateway
+// drains first, then everything closes in reverse order, within
+// SHUTDOWN_TIMEOUT_MS.
 
 import { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
