@@ -6,7 +6,7 @@
 // the live copy exactly at the live checkpoint.
 
 import { randomBytes } from 'node:crypto';
-import type { SqlDatabase } from '../db/sql.ts';
+import type { SqlDatabase, SqlExecutor } from '../db/sql.ts';
 import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
 import { applyEvents, handles, useSchema } from './apply.ts';
 import { runScript } from './schema.ts';
@@ -23,6 +23,18 @@ export interface ScratchReadModels {
    * the number of events read.
    */
   advance(projections: Projection[], upTo: string | null): Promise<number>;
+  /**
+   * Inside the caller's transaction (which may hold the read model's lock),
+   * applies those of `events` after its scratch position, up to and including
+   * `upTo`, to one read model. The caller read `events` beforehand and
+   * passes every event up to `upTo`.
+   */
+  advanceWithin(
+    tx: SqlExecutor,
+    projection: Projection,
+    events: RecordedEvent[],
+    upTo: string,
+  ): Promise<void>;
   /** Drops the scratch schema. */
   drop(): Promise<void>;
 }
@@ -95,10 +107,31 @@ export async function createScratchReadModels(options: ScratchOptions): Promise<
     return read;
   };
 
+  const advanceWithin = async (
+    tx: SqlExecutor,
+    projection: Projection,
+    events: RecordedEvent[],
+    upTo: string,
+  ): Promise<void> => {
+    const from = positions.get(projection.name) ?? null;
+    const fresh = events.filter(
+      (e) =>
+        handles(projection, e.type) &&
+        (from === null || store.comparePositions(e.position, from) > 0) &&
+        store.comparePositions(e.position, upTo) <= 0,
+    );
+    if (fresh.length > 0) {
+      await useSchema(tx, schema);
+      await applyEvents(tx, projection, fresh);
+    }
+    positions.set(projection.name, upTo);
+  };
+
   return {
     schema,
     positionOf: (name) => positions.get(name) ?? null,
     advance,
+    advanceWithin,
     drop: async () => {
       await readDb.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     },

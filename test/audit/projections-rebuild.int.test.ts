@@ -2,7 +2,8 @@
 // Postgres with the live projection runners going: it passes as the runners
 // built the read models (also while events keep arriving), finds a row edited
 // or deleted in `read.*` and names the read model, table and key, and says it
-// was skipped when no read-model database is given.
+// was skipped when no read-model database is given. (On the embedded PGlite
+// store: test/audit/run-audit.int.test.ts.)
 
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,11 +1,14 @@
 // The audit runner on an embedded PGlite store: checks plug in as modules, a
 // check that throws is a failed check (not a crashed audit), and the summary
-// shortens long failure lists.
+// shortens long failure lists; the read-model check with live runners on the
+// same PGlite database as the store.
 
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditCheck } from '../../src/audit/check.ts';
+import { projectionsRebuildCheck } from '../../src/audit/checks/projections-rebuild.ts';
 import { formatAuditReport, runAudit } from '../../src/audit/run-audit.ts';
+import { allProjections, startProjections } from '../../src/projections/index.ts';
 import { createPgliteTestStore, type TestStore } from '../support/store.ts';
 
 let ts: TestStore;
@@ -79,5 +82,32 @@ describe('audit runner', () => {
     expect(report.checks.find((c) => c.id === 'checkpoints')?.notes).toContain(
       'no checkpoints yet',
     );
+  });
+});
+
+describe('audit check: projections rebuilt equal live, on the embedded store', () => {
+  it('passes with live runners on the same PGlite database, and finds an edited row', async () => {
+    const runners = await startProjections({ store: ts.store, readDb: ts.db });
+    try {
+      expect(await runners.waitFor((await ts.store.headPosition())!)).toBe(true);
+      const run = async () =>
+        (await runAudit({ store: ts.store, db: ts.db }, { checks: [projectionsRebuildCheck] }))
+          .checks[0]!;
+      const tables = allProjections.reduce((n, p) => n + p.tables.length, 0);
+      expect(await run()).toMatchObject({ ok: true, checked: tables, notes: [] });
+
+      await ts.db.query(
+        `UPDATE read.activity SET type = 'Other' WHERE stream = 'thing-1' AND revision = 2`,
+      );
+      expect((await run()).failures).toEqual([
+        {
+          stream: 'read.activity',
+          revision: -1,
+          reason: expect.stringContaining('first key ["thing-1",2]: columns type differ'),
+        },
+      ]);
+    } finally {
+      await runners.stop();
+    }
   });
 });

@@ -2,12 +2,12 @@
 // read models are rebuilt into a scratch schema (the handlers the live
 // runners use, `createScratchReadModels`), never swapped in, then compared
 // table by table, row by row, at the live checkpoint: under the read model's
-// lock (its live runner waits between batches) the scratch copy must be at the
-// same position, else it is advanced and the comparison retried. Works with
+// lock (its live runner waits between batches) the scratch copy is brought to
+// the live checkpoint, from events read just before, and compared. Works with
 // the server running or stopped; needs the read-model database.
 
 import type { SqlDatabase } from '../../db/sql.ts';
-import type { EventStore } from '../../eventstore/port.ts';
+import type { EventStore, RecordedEvent } from '../../eventstore/port.ts';
 import { lockProjection } from '../../projections/apply.ts';
 import { allProjections } from '../../projections/index.ts';
 import {
@@ -31,12 +31,22 @@ type Compared =
   | { kind: 'moved-back' }
   | { kind: 'absent' };
 
-/** Compares one read model with its scratch copy if both are at the same position. */
+/** Events read ahead of a read model's scratch copy, to close the gap under its lock. */
+const LOOKAHEAD = 5000;
+
+/**
+ * Compares one read model with its scratch copy at the live checkpoint. Under
+ * the read model's lock the live checkpoint stands still; if it is ahead of
+ * the scratch copy, `ahead` (events read just before, outside the lock: a
+ * store read inside it could wait on the same embedded database) brings the
+ * copy there first, when it reaches that far.
+ */
 async function compareAtCheckpoint(
   readDb: SqlDatabase,
   store: EventStore,
   scratch: ScratchReadModels,
   projection: Projection,
+  ahead: RecordedEvent[],
 ): Promise<Compared> {
   return readDb.transaction(async (tx): Promise<Compared> => {
     await lockProjection(tx, projection.name);
@@ -44,9 +54,14 @@ async function compareAtCheckpoint(
     if (!checkpoint) return { kind: 'absent' };
     const live = checkpoint.position;
     const ours = scratch.positionOf(projection.name);
-    const same =
-      live === ours || (live !== null && ours !== null && store.comparePositions(live, ours) === 0);
-    if (!same) return { kind: 'moved', position: live };
+    const cmp = (a: string | null, b: string | null) =>
+      a === b ? 0 : a === null ? -1 : b === null ? 1 : store.comparePositions(a, b);
+    if (cmp(live, ours) < 0) return { kind: 'moved-back' };
+    if (cmp(live, ours) > 0) {
+      const reach = ahead.at(-1)?.position ?? null;
+      if (cmp(live, reach) > 0) return { kind: 'moved', position: live };
+      await scratch.advanceWithin(tx, projection, ahead, live!);
+    }
     const failures: AuditFailure[] = [];
     for (const table of projection.tables) {
       const diff = await diffTable(tx, table, READ_SCHEMA, scratch.schema);
@@ -72,14 +87,13 @@ async function compareReadModel(
   let target = (await readCheckpoint(readDb, projection.name))?.position ?? null;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     await scratch.advance([projection], target);
-    const result = await compareAtCheckpoint(readDb, store, scratch, projection);
+    const from = scratch.positionOf(projection.name);
+    const ahead = await store.readAll({
+      ...(from === null ? {} : { after: from }),
+      limit: LOOKAHEAD,
+    });
+    const result = await compareAtCheckpoint(readDb, store, scratch, projection, ahead);
     if (result.kind !== 'moved') return result;
-    // Behind the scratch copy: a rebuild swapped in a copy that is still catching up.
-    const ours = scratch.positionOf(projection.name);
-    const back =
-      ours !== null &&
-      (result.position === null || store.comparePositions(result.position, ours) < 0);
-    if (back) return { kind: 'moved-back' };
     target = result.position;
   }
   return { kind: 'moved', position: target };
