@@ -105,6 +105,8 @@ export async function startBenchWeb(
   await projections.caughtUp;
   const prefix = `bench:${randomBytes(6).toString('hex')}:`;
   const kv = redisKeyValueStore(REDIS_URL, prefix);
+  // BENCH_AUTOPIPELINING=0 turns the client's auto-pipelining off, to compare.
+  if (process.env.BENCH_AUTOPIPELINING === '0') kv.redis.options.enableAutoPipelining = false;
   const notifier = createNotifier(
     { smtpUrl: undefined, smtpFrom: 'x <x@example.in>', smsUrl: undefined, smsToken: undefined },
     kv,
