@@ -42,7 +42,7 @@ const appWith = async (checks: ReadinessCheck[]): Promise<FastifyInstance> => {
   const app = await buildApp({
     store: db.store,
     logLevel: 'silent',
-    health: { checks, timeoutMs: 1_000 },
+    health: { checks, timeoutMs: 5_000 },
   });
   closeLater.push(() => app.close());
   return app;
@@ -69,7 +69,8 @@ describe('/ready', () => {
     closeLater.push(() => redis.quit());
     const projections = await startProjections({ store: db.store, readDb: db.db });
     closeLater.push(() => projections.stop());
-    await projections.caughtUp;
+    const head = await db.store.headPosition();
+    expect(await projections.waitFor(head!, { timeoutMs: 10_000 })).toBe(true);
     const lag = projectionLagSource({
       store: db.store,
       readDb: db.db,
