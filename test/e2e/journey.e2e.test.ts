@@ -24,6 +24,13 @@ import {
   type Ledger,
   type Person,
 } from './harness.ts';
+import {
+  auditProgressSeen,
+  markPage,
+  pageKept,
+  pixelsOfColour,
+  recordAuditProgress,
+} from './probes.ts';
 
 const gatewayKey = utils.randomSecretKey();
 const meterKey = utils.randomSecretKey();
@@ -372,15 +379,7 @@ describe('utility journey in Chromium', () => {
     const canvas = section.locator('canvas');
     await canvas.waitFor();
     // The bars are Chart.js's fill colour (#0b5cad): count the canvas pixels painted with it.
-    const barPixels = await canvas.evaluate((element: HTMLCanvasElement) => {
-      const { data } = element.getContext('2d')!.getImageData(0, 0, element.width, element.height);
-      let count = 0;
-      for (let i = 0; i < data.length; i += 4)
-        if (data[i] === 11 && data[i + 1] === 92 && data[i + 2] === 173 && data[i + 3] === 255)
-          count++;
-      return count;
-    });
-    expect(barPixels).toBeGreaterThan(50);
+    expect(await pixelsOfColour(canvas, [11, 92, 173])).toBeGreaterThan(50);
     // The same figures as a table, for screen readers: some day used energy.
     const figures = await section.locator('details td.num').allTextContents();
     expect(figures.some((f) => /[1-9]/.test(f))).toBe(true);
@@ -413,27 +412,12 @@ describe('utility journey in Chromium', () => {
     await admin.getByTestId('events').getByText('PropertyApproved').first().waitFor();
     await admin.getByRole('link', { name: 'Audit', exact: true }).first().click();
     // The run may be quick: record every check's progress bar as the page shows it.
-    await admin.evaluate(() => {
-      const seen = new Map<string, Set<string>>();
-      Object.assign(window, { auditProgressSeen: seen });
-      new MutationObserver(() => {
-        for (const el of document.querySelectorAll<HTMLElement>('[data-check]')) {
-          const label = el.querySelector('label')?.textContent?.trim() ?? '';
-          const states = seen.get(label) ?? new Set<string>();
-          states.add(el.dataset.state ?? '');
-          seen.set(label, states);
-        }
-      }).observe(document.body, { subtree: true, childList: true, attributes: true });
-    });
+    await recordAuditProgress(admin);
     await admin.getByRole('button', { name: 'Run verification' }).click();
     const report = admin.getByTestId('audit-report');
     await report.waitFor({ timeout: 30_000 });
-    const progress = await admin.evaluate(() =>
-      [
-        ...(window as unknown as { auditProgressSeen: Map<string, Set<string>> }).auditProgressSeen,
-      ].map(([label, states]) => [label, [...states]] as const),
-    );
-    expect(progress.some(([label]) => label.startsWith('hash chains intact'))).toBe(true);
+    const progress = Object.keys(await auditProgressSeen(admin));
+    expect(progress.some((label) => label.startsWith('hash chains intact'))).toBe(true);
     expect(progress.length).toBeGreaterThan(3);
     await screenshot(admin, 'audit-report');
     expect(await report.getByRole('heading', { level: 3 }).count()).toBeGreaterThan(3);
@@ -443,7 +427,7 @@ describe('utility journey in Chromium', () => {
   it('the admin records a counter payment by UPI and the open property page shows the credit live', async () => {
     // The owner's property page stays open from the payment above; a marker shows it is never reloaded.
     await owner.getByTestId('payments').waitFor();
-    await owner.evaluate(() => Object.assign(window, { notReloaded: true }));
+    await markPage(owner);
     const { rows } = await ledger.opened.db.query<{ id: string }>(
       `SELECT property_id AS id FROM read.properties LIMIT 1`,
     );
@@ -462,6 +446,6 @@ describe('utility journey in Chromium', () => {
 
     // The customer live feed reports the payment and the page reloads its payments section.
     await owner.getByTestId('balance').getByText('In credit').waitFor();
-    expect(await owner.evaluate(() => 'notReloaded' in window)).toBe(true);
+    expect(await pageKept(owner)).toBe(true);
   });
 });
