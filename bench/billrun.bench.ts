@@ -34,6 +34,12 @@ import { createTestDatabase } from '../test/support/postgres.ts';
 const METERS = Number(process.env.BILLRUN_METERS ?? 20_000);
 const RUN_SIZE = Number(process.env.RUN_SIZE ?? METERS);
 const DEADLINE_S = Number(process.env.DEADLINE_S ?? 10);
+/**
+ * Each meter's first connection waits a random 0..CONNECT_JITTER_MS. Handshakes
+ * arriving faster than a gateway completes them queue past the 10 s handshake
+ * timeout, fail and come back with backoff (up to 60 s): spread them out.
+ */
+const CONNECT_JITTER_MS = Number(process.env.CONNECT_JITTER_MS ?? 60_000);
 /** Each gateway closes a run a random 0..CLOSE_JITTER_MS past its deadline. */
 const CLOSE_JITTER_MS = Number(process.env.CLOSE_JITTER_MS ?? 1000);
 /** Stop waiting for completion after this long and report how far the runs got. */
@@ -183,7 +189,7 @@ async function childRole(role: string): Promise<void> {
       startWh: 0,
       lastSeq: 0,
     })),
-    connectJitterMs: 10_000,
+    connectJitterMs: CONNECT_JITTER_MS,
   });
   // How far the handshakes got, every 5 s, until all are up.
   const t0 = performance.now();
@@ -316,6 +322,7 @@ async function main(): Promise<void> {
         skipped: totals.skipped,
         deadlineSeconds: DEADLINE_S,
         closeJitterMs: CLOSE_JITTER_MS,
+        connectJitterMs: CONNECT_JITTER_MS,
         startRunsSeconds: Number(startedS.toFixed(1)),
         readsAnswered: done.reduce((n, d) => n + (d.answered as number), 0),
         generatorCpuSeconds: Number(
