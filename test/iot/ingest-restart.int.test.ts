@@ -58,8 +58,14 @@ it('loses no acked reading and stores none twice across a gateway restart', asyn
   );
   const acked = new Map(METERS.map((id) => [id, new Set<number>()]));
 
-  // A slow flush keeps readings queued when the first gateway goes down.
-  const first = await startTestGateway(db.store, verifier, { flushIntervalMs: 40, maxBatch: 7 });
+  // A slow flush keeps readings queued when the first gateway goes down, and
+  // no drain wait: sockets close with pipelined readings still uncommitted,
+  // which shutdown then writes without acking (as after a lost connection).
+  const first = await startTestGateway(db.store, verifier, {
+    flushIntervalMs: 40,
+    maxBatch: 7,
+    drainTimeoutMs: 0,
+  });
   const running = await Promise.all(
     METERS.map((id) => sendUnacked(first.url!, id, readings.get(id)!, acked.get(id)!)),
   );
