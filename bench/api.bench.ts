@@ -13,8 +13,6 @@
 
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -24,6 +22,7 @@ import { addProperty, approveProperty } from '../src/commands/properties.ts';
 import { openTicket } from '../src/commands/tickets.ts';
 import { meterDecider, meterStream } from '../src/domain/meter/index.ts';
 import { log, meta, openBenchLedger, startBenchWeb } from './support/ledger.ts';
+import { startProfile } from './support/profile.ts';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 200);
 const READINGS = Number(process.env.BENCH_READINGS ?? 48);
@@ -33,8 +32,6 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const KEY_A = '031b84c5567b126440995d3ed5aaba0565d71e1834604819ff9c17f5e9d5dd078f';
 const KEY_B = '024d4b6cd1361032ca9bd2aeb9d900aa4d45d9ead80ac9423374c451a7254d0766';
-// BENCH_PROFILE=<file.cpuprofile>: a CPU profile of the server process while it is loaded.
-const PROFILE = process.env.BENCH_PROFILE;
 
 interface Target {
   cookie: string;
@@ -183,12 +180,7 @@ async function main() {
     const child = fork(fileURLToPath(import.meta.url), ['load'], {
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
-    const profiler = PROFILE ? new Session() : null;
-    if (profiler) {
-      profiler.connect();
-      await profiler.post('Profiler.enable');
-      await profiler.post('Profiler.start');
-    }
+    const stopProfile = await startProfile(log);
     const cpu0 = process.cpuUsage();
     const result = await new Promise<LoadResult>((resolve, reject) => {
       child.once('message', (message) => resolve(message as LoadResult));
@@ -200,12 +192,7 @@ async function main() {
       child.send(plan);
     });
     const cpu = process.cpuUsage(cpu0);
-    if (profiler) {
-      const { profile } = await profiler.post('Profiler.stop');
-      await writeFile(PROFILE!, JSON.stringify(profile));
-      profiler.disconnect();
-      log(`CPU profile of the server written to ${PROFILE}`);
-    }
+    await stopProfile();
     const served = result.warmupRequests + result.fixed.requests + result.max.requests;
     // CPU the server process spent per request, all phases: steadier than latency on a shared machine.
     const serverCpuMsPerReq = Number(((cpu.user + cpu.system) / 1000 / served).toFixed(3));

@@ -37,6 +37,7 @@ import {
   type FleetReport,
 } from './support/fleet.ts';
 import { log, meta, openBenchLedger, startBenchWeb, type BenchLedger } from './support/ledger.ts';
+import { startProfile } from './support/profile.ts';
 import {
   usersRole,
   type PortalUser,
@@ -201,12 +202,21 @@ async function main(): Promise<void> {
           `${METER_RATE} readings/s per meter and ${USERS} users (mean think ${THINK_MS} ms) on ${web.url}`,
       );
       const usersPlan: UsersPlan = { url: web.url, users, seconds: SECONDS, thinkMs: THINK_MS };
+      const stopProfile = await startProfile(log);
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
       fleet.send({ type: 'go' });
       people.send(usersPlan);
       const [fleetDone, usersDone] = await Promise.all([
         fleet.next('report'),
         people.next('report'),
       ]);
+      const cpu = process.cpuUsage(cpu0);
+      // This process (web app, gateway, read models) in % of one core over the window.
+      const serverCpuPct = Math.round(
+        ((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100,
+      );
+      await stopProfile();
       const meterReport = fleetDone.report!;
       const userReport = usersDone.report!;
       const load1 = Number(loadavg()[0]!.toFixed(1));
@@ -236,6 +246,7 @@ async function main(): Promise<void> {
           apiErrors: userReport.errors,
           paymentsCompleted: userReport.paymentsCompleted,
           paymentsStored: stored?.payments ?? 0,
+          serverCpuPct,
           seconds: SECONDS,
           loadAvg1: load1,
         }) + '\n',
