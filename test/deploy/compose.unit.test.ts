@@ -201,7 +201,7 @@ describe('docker-compose.yml', () => {
       const port = flag(service, '--port');
       expect(flag(service, '--host'), name).toBe('0.0.0.0');
       expect(service.ports?.[0]?.split(':').at(-1), name).toBe(port);
-      expect(JSON.stringify(service.healthcheck?.test), name).toContain(`:${port}/iot/v1`);
+      expect(JSON.stringify(service.healthcheck?.test), name).toContain(`:${port}/health`);
       // The key file is a mounted secret, never an environment variable or an image layer.
       const secret = flag(service, '--key-file')!.replace('/run/secrets/', '');
       expect(service.secrets, name).toContain(secret);
