@@ -52,6 +52,8 @@ const SECONDS = Number(process.env.LOAD_SECONDS ?? 30);
 const METER_RATE = Number(process.env.LOAD_METER_RATE ?? 0.2);
 /** Mean pause between one user's pages (ms). */
 const THINK_MS = Number(process.env.LOAD_THINK_MS ?? 500);
+/** Each meter's first connection waits a random 0..this (ms): spreads the handshakes. */
+const CONNECT_JITTER_MS = Number(process.env.LOAD_CONNECT_JITTER_MS ?? 5000);
 const LABEL = 'load';
 const AREA = { state: 'MH', city: 'Pune', pincode: '411001' };
 const CLOSING_WH = 120_000;
@@ -193,6 +195,7 @@ async function main(): Promise<void> {
       if (!gateway.url) throw new Error('the gateway is not listening');
       const fleetPlan: FleetPlan = {
         ...{ url: gateway.url, label: LABEL, meters, rate: METER_RATE, seconds: SECONDS },
+        connectJitterMs: CONNECT_JITTER_MS,
       };
       fleet.send(fleetPlan);
       log(`gateway ${gateway.url}: connecting ${METERS} meters`);
