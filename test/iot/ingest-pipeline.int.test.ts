@@ -4,7 +4,7 @@
 // reading whose commit failed keeps its place ahead of the meter's later
 // readings, and one refused after its retry takes the later readings queued
 // behind it down too, so nothing is ever stored ahead of a reading the meter
-// must send again.
+// must send again; a resend meeting its first copy in one batch is acked.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { meterStream } from '../../src/domain/meter/index.ts';
@@ -29,7 +29,7 @@ import { WsMeter } from './ws-meter.ts';
 let db: PostgresTestStore;
 beforeAll(async () => {
   db = await createPostgresTestStore();
-  for (const id of ['PIPE', 'RETRY', 'DOWN']) await installMeter(db.store, id);
+  for (const id of ['PIPE', 'RETRY', 'DOWN', 'TWICE']) await installMeter(db.store, id);
 });
 afterAll(() => db.close());
 
@@ -117,6 +117,20 @@ describe('the group-commit sink keeps a meter in order when commits fail', () =>
     release(0);
     expect(await Promise.all([first, second])).toEqual([{ ok: true }, { ok: true }]);
     expect((await readingsIn(db.store, 'RETRY')).map((r) => r.seq)).toEqual([1, 2]);
+  });
+
+  it('acks a resend that meets its first copy in one group commit, storing it once', async () => {
+    const sink = new StoreReadingSink({ store: db.store, gatewayId: 'gw-1', flushIntervalMs: 5 });
+    // The meter reconnected and resent seq 1 while the first copy was still queued.
+    const first = readingOf('TWICE', 1);
+    const signature = signHash(readingHash(first), testKey('TWICE'));
+    const results = await Promise.all([
+      sink.accept(first, signature),
+      sink.accept(first, signature),
+      accept(sink, 'TWICE', 2),
+    ]);
+    expect(results).toEqual([{ ok: true }, { ok: true }, { ok: true }]);
+    expect((await readingsIn(db.store, 'TWICE')).map((r) => r.seq)).toEqual([1, 2]);
   });
 
   it('refuses a reading whose retry failed too, and every later reading queued behind it', async () => {

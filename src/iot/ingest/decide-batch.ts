@@ -50,9 +50,22 @@ export function decideBatch(
 ): BatchPlan {
   const plan: BatchPlan = { events: [], stored: [] };
   let state = entry.state;
+  // Readings this plan stores, by seq: a resend of one of them in the same
+  // batch (the meter reconnected while the first copy was still queued) gets
+  // the first copy's answer, not REPLAYED_SEQ.
+  const storing = new Map<number, QueuedReading>();
   for (const item of items) {
     const { reading, signature, runId } = item;
     const lastSeq = state.status === 'none' ? null : state.lastSeq;
+    const twin = storing.get(reading.seq);
+    if (twin && twin.signature === signature) {
+      const answerBoth = twin.resolve;
+      twin.resolve = (result) => {
+        answerBoth(result);
+        item.resolve(result);
+      };
+      continue;
+    }
     const earlier = entry.recent.get(reading.seq);
     // A resend of a reading stored before its ack was lost: answer as the first time.
     if (lastSeq !== null && reading.seq <= lastSeq && earlier?.signature === signature) {
@@ -90,6 +103,7 @@ export function decideBatch(
       if (event.type === 'TamperAlarmRaised')
         item.outcome = { ok: false, code: 'REGISTER_BACKWARDS' };
       plan.stored.push(item);
+      storing.set(reading.seq, item);
     }
   }
   return plan;
