@@ -57,20 +57,26 @@ export function postgresDatabase(connectionString: string, poolSize = 10): SqlDa
       let stopped = false;
       let retryMs = LISTEN_RETRY_MIN_MS;
       let retry: NodeJS.Timeout | undefined;
-      let current: pg.PoolClient | undefined;
+      let current: { client: pg.PoolClient; release(destroy: boolean): void } | undefined;
       // One dedicated connection; when the server drops it, discard it and LISTEN
       // again on a new one (retrying with backoff while the server is away).
       // Notifications sent meanwhile are lost: listeners also poll.
       const connect = async (): Promise<void> => {
         const client = await pool.connect();
-        let dead = false;
-        // Stays attached after the release: a dead client may emit more than one error.
-        const onError = () => {
-          if (dead) return;
-          dead = true;
+        let released = false;
+        const release = (destroy: boolean) => {
+          if (released) return;
+          released = true;
           client.off('notification', listener);
-          client.release(true);
-          if (current === client) current = undefined;
+          client.release(destroy || undefined);
+          // A destroyed client keeps the handler: it may emit more than one error.
+          if (!destroy) client.off('error', onError);
+        };
+        const onError = () => {
+          const wasListening = current?.client === client;
+          release(true);
+          if (!wasListening) return; // a failed LISTEN: connect() rejects and reconnect retries
+          current = undefined;
           if (!stopped) retry = setTimeout(reconnect, retryMs);
         };
         client.on('error', onError);
@@ -78,14 +84,12 @@ export function postgresDatabase(connectionString: string, poolSize = 10): SqlDa
         try {
           await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
         } catch (error) {
-          if (!dead) {
-            dead = true;
-            client.off('notification', listener);
-            client.release(true);
-          }
+          release(true);
           throw error;
         }
-        current = client;
+        if (released) throw new Error('LISTEN connection lost');
+        if (stopped) return release(false);
+        current = { client, release };
         retryMs = LISTEN_RETRY_MIN_MS;
       };
       const reconnect = () => {
@@ -99,12 +103,11 @@ export function postgresDatabase(connectionString: string, poolSize = 10): SqlDa
       return async () => {
         stopped = true;
         clearTimeout(retry);
-        const client = current;
+        const listening = current;
         current = undefined;
-        if (!client) return;
-        client.off('notification', listener);
-        await client.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => {});
-        client.release();
+        if (!listening) return;
+        await listening.client.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => {});
+        listening.release(false);
       };
     },
     close: () => pool.end(),

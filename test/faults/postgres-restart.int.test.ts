@@ -97,10 +97,14 @@ it.skipIf(BIN === null)(
     fleet.connect(200);
     const sending = keepSending(fleet, 40);
     const statuses: number[] = [];
+    let stopListening: (() => Promise<void>) | undefined;
     try {
       await fleet.waitConnected();
       await until('100 readings acked', () => acks.total >= 100, 15_000);
 
+      // A LISTEN of this process's own pool, to see it come back after the crash.
+      const heard: string[] = [];
+      stopListening = await db.listen('fault_probe', (payload) => heard.push(payload));
       t = Date.now();
       await postgres!.stop('immediate');
       mark('pgStopMs', t);
@@ -131,6 +135,17 @@ it.skipIf(BIN === null)(
         100,
       );
       mark('readyAgainMs', t);
+      t = Date.now();
+      await until(
+        'the LISTEN connection to come back',
+        async () => {
+          await db.query("SELECT pg_notify('fault_probe', 'after')").catch(() => undefined);
+          return heard.includes('after');
+        },
+        10_000,
+        200,
+      );
+      mark('listenBackMs', t);
       const ackedAtRecovery = acks.total;
       t = Date.now();
       await until(
@@ -157,6 +172,7 @@ it.skipIf(BIN === null)(
     } finally {
       sending.stop();
       await fleet.stop();
+      await stopListening?.();
     }
     expect(statuses).toContain(503);
     expect(rejects).toEqual([]);
