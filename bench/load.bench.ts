@@ -22,6 +22,7 @@ import { handleCommand } from '../src/commands/handle-command.ts';
 import { registerGateway, registerMeter } from '../src/commands/inventory.ts';
 import { addProperty, approveProperty } from '../src/commands/properties.ts';
 import { publishTariffVersion } from '../src/commands/tariffs.ts';
+import { postgresDatabase } from '../src/db/postgres.ts';
 import { meterDecider, meterStream } from '../src/domain/meter/index.ts';
 import type { TariffVersion } from '../src/domain/tariff/index.ts';
 import { runGateway } from '../src/iot/gateway/run-gateway.ts';
@@ -54,6 +55,8 @@ const METER_RATE = Number(process.env.LOAD_METER_RATE ?? 0.2);
 const THINK_MS = Number(process.env.LOAD_THINK_MS ?? 500);
 /** Each meter's first connection waits a random 0..this (ms): spreads the handshakes. */
 const CONNECT_JITTER_MS = Number(process.env.LOAD_CONNECT_JITTER_MS ?? 5000);
+/** LOAD_API_POOL=<n>: the API reads through a pool of n connections of its own, not the store's. */
+const API_POOL = Number(process.env.LOAD_API_POOL ?? 0);
 const LABEL = 'load';
 const AREA = { state: 'MH', city: 'Pune', pincode: '411001' };
 const CLOSING_WH = 120_000;
@@ -169,13 +172,17 @@ async function main(): Promise<void> {
   const ledger = await openBenchLedger('bench_load', 20);
   const script = fileURLToPath(import.meta.url);
   const children: BenchChild<unknown>[] = [];
+  const closers: (() => Promise<void>)[] = [];
   try {
     const gatewayId = randomUUID();
     const customers = await seed(ledger, gatewayId);
+    const apiDb = API_POOL > 0 ? postgresDatabase(ledger.url, API_POOL) : undefined;
+    if (apiDb) closers.push(() => apiDb.close());
     const web = await startBenchWeb(ledger, {
       // One users process is one client address: the per-address limit would measure itself.
       rateLimits: { global: 100_000_000, auth: 30 },
       testPayments: true,
+      ...(apiDb ? { apiDb } : {}),
     });
     const gateway = await runGateway(
       { gatewayId, gatewayPrivateKey: benchGatewayKey(LABEL), billRuns: false },
@@ -250,6 +257,7 @@ async function main(): Promise<void> {
           paymentsCompleted: userReport.paymentsCompleted,
           paymentsStored: stored?.payments ?? 0,
           serverCpuPct,
+          apiPool: API_POOL > 0 ? API_POOL : 'shared (20)',
           seconds: SECONDS,
           loadAvg1: load1,
         }) + '\n',
@@ -260,6 +268,7 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const child of children) child.kill();
+    for (const close of closers) await close();
     await ledger.close();
   }
 }

@@ -37,6 +37,8 @@ export const meta = (actor: string): CommandMetadata => ({
 });
 
 export interface BenchLedger {
+  /** The database's connection string, for a second pool. */
+  url: string;
   db: SqlDatabase;
   store: EventStore;
   vault: PersonalDataVault;
@@ -56,6 +58,7 @@ export async function openBenchLedger(name: string, poolSize = 10): Promise<Benc
   const vault = await openAesVault({ db, masterKey: randomBytes(32) });
   const accounts = { store, vault, lookupKey: randomBytes(32) };
   return {
+    url: database.url,
     db,
     store,
     vault,
@@ -98,7 +101,13 @@ export interface BenchWeb {
  */
 export async function startBenchWeb(
   ledger: BenchLedger,
-  options: { rateLimits: RateLimits; testPayments?: boolean; publicUrl?: string },
+  options: {
+    rateLimits: RateLimits;
+    testPayments?: boolean;
+    publicUrl?: string;
+    /** A pool of the API's own for its reads; by default it shares the store's, as `ledger serve` does. */
+    apiDb?: SqlDatabase;
+  },
 ): Promise<BenchWeb & { url: string }> {
   const { store, db, vault, accounts } = ledger;
   const projections = await startProjections({ store, readDb: db });
@@ -126,7 +135,7 @@ export async function startBenchWeb(
       publicUrl,
       rateLimits: options.rateLimits,
     },
-    api: { readDb: db, waitFor: projections.waitFor, payments },
+    api: { readDb: options.apiDb ?? db, waitFor: projections.waitFor, payments },
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
