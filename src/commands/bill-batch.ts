@@ -1,12 +1,13 @@
 // Billing many answered meters of one close with few round trips: for each
-// chunk, every meter's streams are read concurrently (bill, billing history,
-// property, closing reading, receivable), its bill, receivable charge and
-// history entry are decided in memory by their own deciders, and the whole
-// chunk is written in one `appendMany` (three streams per meter, each at the
-// revision it was decided on). The events and their ids are exactly those
+// chunk, every meter's streams are read concurrently (billing history,
+// property, meter stream, receivable), its bill, receivable charge and
+// history entry are decided in memory by their own deciders, and the chunk
+// is written in two `appendMany` calls: the bills (each expecting no stream),
+// then the charges and history entries of the bills that call created (each
+// at the revision it was decided on). The events and their ids are exactly those
 // the one-meter path (`billAnswer`) writes, so a meter whose append conflicts
-// (a concurrent close, a payment landing meanwhile) or that already has its
-// bill simply goes through `billAnswer`, which settles it idempotently.
+// (a concurrent close, a payment landing meanwhile, a bill already issued)
+// simply goes through `billAnswer`, which settles it idempotently.
 //
 // This path writes the receivable charge itself, through the receivable
 // decider on the same store, as `storeBillingPorts().chargeBill` does.
@@ -15,6 +16,7 @@ import {
   billDecider,
   billStream,
   findReading,
+  firstReadingIn,
   lastBilledReading,
   periodEnd,
   type IssueBill,
@@ -40,8 +42,10 @@ import { sub, type BillingDeps } from './billing-shared.ts';
 import { eventIdFor } from './handle-command.ts';
 import { mapLimit } from './map-limit.ts';
 
-/** Meters per `appendMany`: three streams each. */
+/** Meters per round of appends. */
 const CHUNK = 200;
+/** A meter stream this short is read from its start (answer and first reading at once). */
+const FIRST_READING_WINDOW = 100;
 
 type Prepared =
   | { kind: 'ready'; bill: IssuedBill; appends: StreamAppend[] }
@@ -63,18 +67,27 @@ export async function billAnsweredMeters(
     const prepared = await mapLimit(chunk, concurrency, (m) =>
       prepare(deps.store, tariffs, m, metadata),
     );
+    // Bills first: only a meter whose bill this append created may have its
+    // charge and history written from the bill decided here.
     const ready = prepared.flatMap((p, i) => (p.kind === 'ready' ? [{ p, i }] : []));
-    const outcomes = await deps.store.appendMany(ready.flatMap(({ p }) => p.appends));
+    const issued = await appendAll(
+      deps.store,
+      ready.map(({ p }) => p.appends[0]!),
+    );
+    const billed = ready.filter((_, k) => issued[k]!.ok);
+    const followUps = await appendAll(
+      deps.store,
+      billed.flatMap(({ p }) => p.appends.slice(1)),
+    );
     const written = new Map<number, boolean>();
-    ready.forEach(({ i }, k) =>
+    billed.forEach(({ i }, k) =>
       written.set(
         i,
-        outcomes.slice(k * 3, k * 3 + 3).every((o) => o.ok),
+        followUps.slice(k * 2, k * 2 + 2).every((o) => o.ok),
       ),
     );
     const settled = await mapLimit(chunk, concurrency, async (m, i) => {
       const p = prepared[i]!;
-      if (p.kind === 'skip') return p.reason;
       if (p.kind === 'ready' && written.get(i)) {
         if (p.bill.missedPeriods > 0)
           await deps.ports.unflagProperty(
@@ -83,6 +96,8 @@ export async function billAnsweredMeters(
           );
         return p.bill;
       }
+      // Everything else, skips included, takes the one-meter path: it looks
+      // for a bill already issued (by a retried close) before saying why not.
       return billAnswer(deps, tariffs, m, metadata);
     });
     results.push(...settled);
@@ -97,14 +112,23 @@ async function prepare(
   metadata: CommandMetadata,
 ): Promise<Prepared> {
   const { runId, meterId, propertyId, period, readingEventId, readingRevision } = at;
-  const [billed, historyEvents, propertyEvents, answer, receivableEvents] = await Promise.all([
-    store.readStream(billStream(propertyId, period)),
+  // No look for an existing bill: the bill's append expects no stream, so a
+  // bill issued already fails that append and the meter goes the one-meter way.
+  // A short meter stream is read from its start, which also yields the first
+  // reading (the opening of a meter never billed) without another read.
+  const fromStart = readingRevision < FIRST_READING_WINDOW;
+  const [historyEvents, propertyEvents, meterEvents, receivableEvents] = await Promise.all([
     store.readStream(meterBillingStream(meterId)),
     store.readStream(propertyStream(propertyId)),
-    store.readStream(meterStream(meterId), { fromRevision: readingRevision, limit: 1 }),
+    store.readStream(
+      meterStream(meterId),
+      fromStart
+        ? { fromRevision: 0, limit: readingRevision + 1 }
+        : { fromRevision: readingRevision, limit: 1 },
+    ),
     store.readStream(receivableStream(propertyId)),
   ]);
-  if (billed.length > 0) return { kind: 'single' };
+  const answer = fromStart ? meterEvents.slice(readingRevision) : meterEvents;
   const history = fold(meterBillingDecider, historyEvents);
   if (history.lastPeriod !== null && history.lastPeriod >= period) return { kind: 'single' };
   const property = fold(propertyDecider, propertyEvents);
@@ -122,7 +146,7 @@ async function prepare(
     };
   const opening = history.lastBilled
     ? lastBilledReading(history.lastBilled)
-    : ((await firstReading(store, meterId)) ?? closing);
+    : ((fromStart ? firstReadingIn(meterEvents) : await firstReading(store, meterId)) ?? closing);
   const receivable = fold(receivableDecider, receivableEvents);
   const issue: IssueBill = {
     type: 'IssueBill',
@@ -186,6 +210,9 @@ const fold = <S, E>(
   decider: Pick<Decider<never, E, S>, 'evolve' | 'initialState'>,
   events: RecordedEvent[],
 ) => events.reduce((s, e) => decider.evolve(s, e as unknown as E), decider.initialState);
+
+const appendAll = (store: EventStore, appends: StreamAppend[]) =>
+  appends.length === 0 ? Promise.resolve([]) : store.appendMany(appends);
 
 /** An append of a command's events, with the ids and metadata `handleCommand` gives them. */
 function append(
