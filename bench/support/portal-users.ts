@@ -60,7 +60,8 @@ export async function usersRole(): Promise<void> {
   const plan = await new Promise<UsersPlan>((resolve) =>
     process.once('message', (m) => resolve(m as UsersPlan)),
   );
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  // A connection per user at most, as each user's browser would have its own.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: plan.users.length });
   const base = new URL(plan.url);
   const browse: number[] = [];
   const pay: number[] = [];
