@@ -12,6 +12,7 @@ import pino from 'pino';
 import { redisKeyValueStore } from '../../src/auth/kv.ts';
 import type { RateLimits } from '../../src/web/security.ts';
 import { registerAccount } from '../../src/commands/accounts.ts';
+import type { LogLevel } from '../../src/config.ts';
 import { postgresDatabase } from '../../src/db/postgres.ts';
 import type { SqlDatabase } from '../../src/db/sql.ts';
 import { BOOTSTRAP_ACTOR, type Role } from '../../src/domain/account/index.ts';
@@ -127,7 +128,7 @@ export async function startBenchWeb(
   const app = await buildApp({
     store,
     // `ledger serve`'s default level: a line per request, written to /dev/null.
-    logLevel: (process.env.BENCH_LOG_LEVEL ?? 'info') as 'info',
+    logLevel: (process.env.BENCH_LOG_LEVEL ?? 'info') as LogLevel,
     logStream: pino.destination('/dev/null'),
     auth: {
       ...{ vault, lookupKey: accounts.lookupKey, kv, redis: kv.redis, notifier },
