@@ -214,7 +214,7 @@ async function main() {
         connections: CONNECTIONS,
         serverCpuMsPerReq,
         logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
-        autoPipelining: process.env.BENCH_AUTOPIPELINING !== '0',
+        autoPipelining: process.env.BENCH_AUTOPIPELINING === '1',
         loadAvg1: Number(load1),
       }) + '\n',
     );

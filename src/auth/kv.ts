@@ -27,14 +27,7 @@ export interface KeyValueStore {
 
 /** Redis adapter. `prefix` namespaces every key, so tests and deployments can share a server. */
 export function redisKeyValueStore(url: string, prefix = 'ml:'): KeyValueStore & { redis: Redis } {
-  const redis = new Redis(url, {
-    keyPrefix: prefix,
-    lazyConnect: false,
-    maxRetriesPerRequest: 2,
-    // Commands issued in the same tick by concurrent requests (session reads, rate-limit
-    // counters) share one write and one round trip instead of a syscall each.
-    enableAutoPipelining: true,
-  });
+  const redis = new Redis(url, { keyPrefix: prefix, lazyConnect: false, maxRetriesPerRequest: 2 });
   return {
     kind: 'redis',
     redis,
