@@ -118,9 +118,12 @@ describe('ledger CLI', () => {
   });
 
   it('serves /health and /ready, and shuts down cleanly on SIGTERM', async () => {
+    // A database of its own: the other tests' hand-made events are not domain
+    // events, and a read model that cannot apply them keeps /ready at 503.
+    const served = await createTestDatabase('cli_serve');
     const server = spawn(process.execPath, [LEDGER, 'serve'], {
       cwd: workDir,
-      env: environment({ DATABASE_URL: database.url, PORT: '0', LOG_LEVEL: 'info' }),
+      env: environment({ DATABASE_URL: served.url, PORT: '0', LOG_LEVEL: 'info' }),
     });
     const output = collect(server);
     const exited = new Promise<number | null>((resolve) => server.on('exit', resolve));
@@ -131,14 +134,20 @@ describe('ledger CLI', () => {
       const health = await fetch(`${url}/health`);
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({ status: 'ok' });
-      const ready = await fetch(`${url}/ready`);
-      expect(await ready.json()).toMatchObject({ status: 'ready', store: 'postgres' });
+      // Ready once the read models have caught up with the log (503 until then).
+      const ready = await waitFor(async () => {
+        const response = await fetch(`${url}/ready`);
+        return response.status === 200 ? ((await response.json()) as object) : undefined;
+      });
+      expect(ready).toMatchObject({ status: 'ready', store: 'postgres' });
 
       server.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(output.stdout).toContain('"msg":"shutdown complete"');
     } finally {
       server.kill('SIGKILL');
+      await exited;
+      await served.drop();
     }
   });
 
@@ -165,10 +174,13 @@ function collect(child: ReturnType<typeof spawn>) {
   return output;
 }
 
-async function waitFor<T>(probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error('timed out waiting for the server');
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -21,7 +21,9 @@ import { WsMeter } from '../iot/ws-meter.ts';
 import { createPostgresTestStore, type PostgresTestStore } from '../support/store.ts';
 
 const METERS = ['DR-1', 'DR-2', 'DR-3', 'DR-4', 'DR-5'];
-const PER_METER = 30;
+// Enough that the meters are still sending when the first acks arrive, even on a
+// loaded machine (the gateway takes up to 8 readings per meter in at once).
+const PER_METER = 200;
 
 let db: PostgresTestStore;
 let commitsStarted = 0;
