@@ -4,7 +4,7 @@
 // signing and verification) so one process can drive thousands of meters
 // without becoming the bottleneck of the gateway it loads.
 
-import { isValidPublicKey, nobleVerifyHash } from '../src/iot/crypto/ecdsa.ts';
+import { nobleVerifyHash } from '../src/iot/crypto/ecdsa.ts';
 import { Opener, Sealer } from '../src/iot/crypto/aead-session.ts';
 import {
   deriveSessionKeys,
@@ -61,7 +61,7 @@ export class FleetSession {
           'BAD_GATEWAY_SIGNATURE',
           'hello not signed by the pinned gateway key',
         );
-      if (!isValidPublicKey(hello.ephemeralPublicKey))
+      if (!nodeBackend.isValidPublicKey(hello.ephemeralPublicKey))
         throw new ProtocolError('MALFORMED_FRAME', 'gateway ephemeral key is not a point');
       const ephemeral = nodeBackend.randomPrivateKey();
       const ephemeralPublicKey = nodeBackend.publicKeyOf(ephemeral);

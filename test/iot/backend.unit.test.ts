@@ -39,6 +39,30 @@ describe('crypto backends', () => {
     expect(nodeBackend.ecdhX(priv, peer)).toEqual(x);
   });
 
+  it('agree on which bytes are a public key: points, not off-curve x, bad prefixes or lengths', () => {
+    fc.assert(
+      fc.property(key32, fc.uint8Array({ minLength: 0, maxLength: 66 }), (a, junk) => {
+        const pub = nobleBackend.publicKeyOf(a);
+        expect(nodeBackend.isValidPublicKey(pub)).toBe(true);
+        for (const candidate of [junk, Uint8Array.of(0x02, ...junk.subarray(0, 32))])
+          expect(nodeBackend.isValidPublicKey(candidate)).toBe(
+            nobleBackend.isValidPublicKey(candidate),
+          );
+      }),
+      { numRuns: 200 },
+    );
+    const pub = nobleBackend.publicKeyOf(sha256(new TextEncoder().encode('k')));
+    for (const bad of [
+      Uint8Array.of(0x05, ...pub.subarray(1)),
+      new Uint8Array(33),
+      pub.subarray(1),
+    ])
+      expect([nodeBackend.isValidPublicKey(bad), nobleBackend.isValidPublicKey(bad)]).toEqual([
+        false,
+        false,
+      ]);
+  });
+
   it('seal identically and open each other’s frames, refusing tampering', () => {
     fc.assert(
       fc.property(

@@ -4,7 +4,7 @@
 // handshakes and frames per second. Both must produce identical bytes.
 
 import { gcm } from '@noble/ciphers/aes.js';
-import { ecdhX, publicKeyOf, randomPrivateKey, signHash } from './ecdsa.ts';
+import { ecdhX, isValidPublicKey, publicKeyOf, randomPrivateKey, signHash } from './ecdsa.ts';
 
 /** AES-256-GCM with a 16-byte tag appended to the ciphertext. */
 export interface Aead {
@@ -23,6 +23,8 @@ export interface CryptoBackend {
   signHash(hash32: Uint8Array, privateKey: Uint8Array): Uint8Array;
   /** The 32-byte x-coordinate of privateKey × publicKey. */
   ecdhX(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
+  /** Whether the bytes are a valid SEC1 encoding of a point on the curve. */
+  isValidPublicKey(publicKey: Uint8Array): boolean;
 }
 
 export const nobleAead: Aead = {
@@ -37,4 +39,5 @@ export const nobleBackend: CryptoBackend = {
   publicKeyOf,
   signHash,
   ecdhX,
+  isValidPublicKey,
 };

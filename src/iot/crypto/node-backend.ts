@@ -13,6 +13,7 @@ import { nobleBackend, type Aead, type CryptoBackend } from './backend.ts';
 interface NativeSecp256k1 {
   ecdsaSign(msg32: Uint8Array, privateKey: Uint8Array): { signature: Uint8Array };
   publicKeyCreate(privateKey: Uint8Array, compressed: boolean): Uint8Array;
+  publicKeyVerify(publicKey: Uint8Array): boolean;
   ecdh(
     publicKey: Uint8Array,
     privateKey: Uint8Array,
@@ -82,4 +83,9 @@ export const nodeBackend: CryptoBackend = {
   ecdhX: native
     ? (privateKey, publicKey) => nativeEcdhX(native, privateKey, publicKey)
     : (privateKey, publicKey) => new Uint8Array(ecdhWith(privateKey).computeSecret(publicKey)),
+  // @noble's check decompresses the point in BigInt arithmetic: 0.2 ms, more than the ECDH.
+  isValidPublicKey: native
+    ? (publicKey) =>
+        (publicKey.length === 33 || publicKey.length === 65) && native.publicKeyVerify(publicKey)
+    : nobleBackend.isValidPublicKey,
 };

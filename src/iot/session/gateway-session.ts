@@ -9,7 +9,6 @@
 import { randomBytes } from '@noble/hashes/utils.js';
 import { Opener, Sealer } from '../crypto/aead-session.ts';
 import type { CryptoBackend } from '../crypto/backend.ts';
-import { isValidPublicKey } from '../crypto/ecdsa.ts';
 import { nodeBackend } from '../crypto/node-backend.ts';
 import { deriveSessionKeys, helloSigningHash, transcriptHash } from '../crypto/handshake.ts';
 import { decodeReading, readingHash, type Reading } from '../protocol/canonical.ts';
@@ -183,7 +182,7 @@ export class GatewaySession {
       signature: auth.signature,
     });
     if (!ok) throw new ProtocolError('BAD_SIGNATURE', 'auth signature does not verify');
-    if (!isValidPublicKey(auth.ephemeralPublicKey)) {
+    if (!this.crypto.isValidPublicKey(auth.ephemeralPublicKey)) {
       throw new ProtocolError('MALFORMED_FRAME', 'ephemeral key is not a curve point');
     }
     const keys = deriveSessionKeys(
