@@ -3,7 +3,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../src/iot/protocol/bytes.ts';
+import { ByteReader, ByteWriter, toHex } from '../../src/iot/protocol/bytes.ts';
 import { decodeReading, encodeReading, type Reading } from '../../src/iot/protocol/canonical.ts';
 import { Limits } from '../../src/iot/protocol/constants.ts';
 import { ProtocolError } from '../../src/iot/protocol/errors.ts';
@@ -134,5 +134,35 @@ describe('frames', () => {
       expect(decodeMessageBody(messageFrameType(m), encodeMessageBody(m))).toEqual(m);
     }
     expect(codeOf(() => decodeMessageBody(0x12, new Uint8Array(9)))).toBe('MALFORMED_FRAME');
+  });
+});
+
+describe('u64 fields', () => {
+  const bytesOf = (n: number | bigint) => new ByteWriter().u64(n).finish();
+  const bigEndian = (v: bigint) => {
+    const out = new Uint8Array(8);
+    new DataView(out.buffer).setBigUint64(0, v);
+    return out;
+  };
+
+  it('writes numbers and bigints as the same big-endian bytes, and reads them back', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), (n) => {
+        expect(bytesOf(n)).toEqual(bigEndian(BigInt(n)));
+        expect(bytesOf(BigInt(n))).toEqual(bigEndian(BigInt(n)));
+        expect(new ByteReader(bytesOf(n)).u64()).toBe(n);
+      }),
+      { numRuns: 500 },
+    );
+    expect(bytesOf(2n ** 64n - 1n)).toEqual(new Uint8Array(8).fill(0xff));
+  });
+
+  it('refuses to write negatives or 2^64, and to read above 2^53-1 as a number', () => {
+    expect(() => bytesOf(-1)).toThrow(RangeError);
+    expect(() => bytesOf(2n ** 64n)).toThrow(RangeError);
+    expect(() => bytesOf(1.5)).toThrow(RangeError);
+    expect(new ByteReader(bigEndian(2n ** 53n - 1n)).u64()).toBe(Number.MAX_SAFE_INTEGER);
+    expect(() => new ByteReader(bigEndian(2n ** 53n)).u64()).toThrow(ProtocolError);
+    expect(new ByteReader(bigEndian(2n ** 53n)).u64Big()).toBe(2n ** 53n);
   });
 });

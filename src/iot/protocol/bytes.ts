@@ -4,6 +4,8 @@
 
 import { ProtocolError } from './errors.ts';
 
+const U64_LIMIT = 1n << 64n;
+
 const utf8 = new TextEncoder();
 // ignoreBOM keeps a leading U+FEFF in the string, so decoding then encoding gives the same bytes.
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -24,10 +26,17 @@ export class ByteWriter {
 
   /** Non-negative safe integers only: the protocol never needs more than 2^53. */
   u64(n: number | bigint): this {
-    const v = BigInt(n);
-    if (v < 0n || v >= 1n << 64n) throw new RangeError(`u64 out of range: ${v}`);
     const out = new Uint8Array(8);
-    new DataView(out.buffer).setBigUint64(0, v);
+    const view = new DataView(out.buffer);
+    if (typeof n === 'number' && Number.isSafeInteger(n) && n >= 0) {
+      // Hot path (every seq, register, time and nonce): two u32 halves, no BigInt.
+      view.setUint32(0, Math.floor(n / 0x1_0000_0000));
+      view.setUint32(4, n >>> 0);
+      return this.raw(out);
+    }
+    const v = BigInt(n);
+    if (v < 0n || v >= U64_LIMIT) throw new RangeError(`u64 out of range: ${v}`);
+    view.setBigUint64(0, v);
     return this.raw(out);
   }
 
@@ -81,11 +90,11 @@ export class ByteReader {
   /** Rejects values above Number.MAX_SAFE_INTEGER rather than losing precision. */
   u64(what = 'u64'): number {
     const b = this.take(8, what);
-    const v = new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) {
-      throw new ProtocolError('MALFORMED_FRAME', `${what} above 2^53-1`);
-    }
-    return Number(v);
+    const view = new DataView(b.buffer, b.byteOffset, 8);
+    const high = view.getUint32(0);
+    // 2^53-1 is 0x001FFFFF_FFFFFFFF: any higher word above 0x1FFFFF is out of range.
+    if (high > 0x1f_ffff) throw new ProtocolError('MALFORMED_FRAME', `${what} above 2^53-1`);
+    return high * 0x1_0000_0000 + view.getUint32(4);
   }
 
   u64Big(what = 'u64'): bigint {
