@@ -6,6 +6,8 @@
 // and the users are two more processes. Each user owns an approved property
 // whose meter is one of the fleet's, with one bill issued through a bill run,
 // and pays it once in the window through the built-in test payment provider.
+// LOAD_GATEWAY_PROCESS=1 runs the gateway in a process of its own, as
+// docker-compose.yml deploys it, instead of in the web app's process.
 // Progress on stderr; the last stdout line is JSON.
 
 import { randomUUID } from 'node:crypto';
@@ -25,7 +27,8 @@ import { publishTariffVersion } from '../src/commands/tariffs.ts';
 import { postgresDatabase } from '../src/db/postgres.ts';
 import { meterDecider, meterStream } from '../src/domain/meter/index.ts';
 import type { TariffVersion } from '../src/domain/tariff/index.ts';
-import { runGateway } from '../src/iot/gateway/run-gateway.ts';
+import { openPostgresEventStore } from '../src/eventstore/postgres/index.ts';
+import { runGateway, type RunningGateway } from '../src/iot/gateway/run-gateway.ts';
 import {
   benchGatewayKey,
   BenchChild,
@@ -57,6 +60,8 @@ const THINK_MS = Number(process.env.LOAD_THINK_MS ?? 500);
 const CONNECT_JITTER_MS = Number(process.env.LOAD_CONNECT_JITTER_MS ?? 5000);
 /** LOAD_API_POOL=<n>: the API reads through a pool of n connections of its own, not the store's. */
 const API_POOL = Number(process.env.LOAD_API_POOL ?? 0);
+/** LOAD_GATEWAY_PROCESS=1: the gateway runs in a child process with its own store connections. */
+const GATEWAY_PROCESS = process.env.LOAD_GATEWAY_PROCESS === '1';
 const LABEL = 'load';
 const AREA = { state: 'MH', city: 'Pune', pincode: '411001' };
 const CLOSING_WH = 120_000;
@@ -184,10 +189,9 @@ async function main(): Promise<void> {
       testPayments: true,
       ...(apiDb ? { apiDb } : {}),
     });
-    const gateway = await runGateway(
-      { gatewayId, gatewayPrivateKey: benchGatewayKey(LABEL), billRuns: false },
-      { store: ledger.store },
-    );
+    const gateway = GATEWAY_PROCESS
+      ? await gatewayChild(script, ledger.url, gatewayId, children)
+      : await inProcessGateway(ledger, gatewayId);
     try {
       const users: PortalUser[] = [];
       for (const c of customers) users.push({ cookie: await web.signIn(c.accountId), ...c });
@@ -199,7 +203,6 @@ async function main(): Promise<void> {
       const fleet = new BenchChild<FleetReport>(script, '--fleet');
       const people = new BenchChild<UsersReport>(script, '--users');
       children.push(fleet, people);
-      if (!gateway.url) throw new Error('the gateway is not listening');
       const fleetPlan: FleetPlan = {
         ...{ url: gateway.url, label: LABEL, meters, rate: METER_RATE, seconds: SECONDS },
         connectJitterMs: CONNECT_JITTER_MS,
@@ -208,7 +211,7 @@ async function main(): Promise<void> {
       log(`gateway ${gateway.url}: connecting ${METERS} meters`);
       await fleet.next('ready');
       log(
-        `${gateway.server.connectedMeters().length} meters connected; ${SECONDS} s of ` +
+        `${METERS} meters connected (${GATEWAY_PROCESS ? 'own' : 'web'} process); ${SECONDS} s of ` +
           `${METER_RATE} readings/s per meter and ${USERS} users (mean think ${THINK_MS} ms) on ${web.url}`,
       );
       const usersPlan: UsersPlan = { url: web.url, users, seconds: SECONDS, thinkMs: THINK_MS };
@@ -258,6 +261,7 @@ async function main(): Promise<void> {
           paymentsStored: stored?.payments ?? 0,
           serverCpuPct,
           apiPool: API_POOL > 0 ? API_POOL : 'shared (20)',
+          gatewayProcess: GATEWAY_PROCESS ? 'own' : 'web',
           seconds: SECONDS,
           loadAvg1: load1,
         }) + '\n',
@@ -273,8 +277,66 @@ async function main(): Promise<void> {
   }
 }
 
+interface BenchGateway {
+  url: string;
+  close(): Promise<void>;
+}
+
+async function inProcessGateway(ledger: BenchLedger, gatewayId: string): Promise<BenchGateway> {
+  const gateway: RunningGateway = await runGateway(
+    { gatewayId, gatewayPrivateKey: benchGatewayKey(LABEL), billRuns: false },
+    { store: ledger.store },
+  );
+  if (!gateway.url) throw new Error('the gateway is not listening');
+  return { url: gateway.url, close: () => gateway.close() };
+}
+
+/** The gateway in a child process (`--gateway`), as `ledger gateway` runs beside `ledger serve`. */
+async function gatewayChild(
+  script: string,
+  databaseUrl: string,
+  gatewayId: string,
+  children: BenchChild<unknown>[],
+): Promise<BenchGateway> {
+  const child = new BenchChild<{ url: string }>(script, '--gateway');
+  children.push(child as BenchChild<unknown>);
+  child.send({ databaseUrl, gatewayId });
+  const { report } = await child.next('ready');
+  return {
+    url: report!.url,
+    close: async () => {
+      child.send({ type: 'stop' });
+      await child.next('stopped');
+    },
+  };
+}
+
+async function gatewayRole(): Promise<void> {
+  const plan = await new Promise<{ databaseUrl: string; gatewayId: string }>((resolve) =>
+    process.once('message', resolve),
+  );
+  const db = postgresDatabase(plan.databaseUrl, 10);
+  const gateway = await runGateway(
+    { gatewayId: plan.gatewayId, gatewayPrivateKey: benchGatewayKey(LABEL), billRuns: false },
+    { store: openPostgresEventStore(db) },
+  );
+  process.on('message', (message: { type?: string }) => {
+    if (message.type !== 'stop') return;
+    void gateway
+      .close()
+      .then(() => db.close())
+      .finally(() => process.send!({ type: 'stopped' }, () => process.exit(0)));
+  });
+  process.send!({ type: 'ready', report: { url: gateway.url } });
+}
+
 const role = process.argv[2];
-const run = role === '--fleet' ? fleetRole : role === '--users' ? usersRole : main;
+const roles: Record<string, () => Promise<void>> = {
+  '--fleet': fleetRole,
+  '--users': usersRole,
+  '--gateway': gatewayRole,
+};
+const run = (role && roles[role]) || main;
 run().catch((error: unknown) => {
   log(`bench:load ${role ?? ''} failed: ${error instanceof Error ? error.stack : String(error)}`);
   process.exit(1);
