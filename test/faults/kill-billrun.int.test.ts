@@ -26,6 +26,7 @@ import { seedFaultWorld, type FaultWorld } from '../support/fault-world.ts';
 import { freePort, startLedgerServe, type LedgerProcess } from '../support/ledger-process.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { AckLog, auditFailures, liveAndRebuilt, rowCounts, until } from './fault-checks.ts';
+import { phaseTimer } from './phase-timer.ts';
 
 const ONLINE = 24;
 const OFFLINE = 3;
@@ -57,14 +58,7 @@ it('bills every meter of a run exactly once (or records it missed) across a SIGK
   const { store, db } = opened;
   const port = await freePort();
   const env = { DATABASE_URL: database.url, DATA_DIR: dir, ...world.serveEnv };
-  const timings: Record<string, number> = {};
-  const started = Date.now();
-  const mark = (phase: string, since: number) => {
-    timings[phase] = Date.now() - since;
-    process.stderr.write(
-      `kill-billrun: ${phase} ${timings[phase]} ms (at ${Date.now() - started} ms)\n`,
-    );
-  };
+  const { timings, mark } = phaseTimer('kill-billrun');
   let t = Date.now();
   server = await startLedgerServe(port, env);
   mark('firstStartMs', t);

@@ -27,6 +27,7 @@ import {
   fleetState,
   rowCounts,
 } from './fault-checks.ts';
+import { phaseTimer } from './phase-timer.ts';
 
 const METERS = 8;
 let database: TestDatabase;
@@ -52,15 +53,7 @@ afterAll(async () => {
 it('stores every reading once across a SIGKILL of the server, acked ones included', async () => {
   const port = await freePort();
   const env = { DATABASE_URL: database.url, DATA_DIR: dir, ...world.serveEnv };
-  const timings: Record<string, number> = {};
-  const started = Date.now();
-  // Each phase's duration, also logged as it ends so a timeout shows where it stood.
-  const mark = (phase: string, since: number) => {
-    timings[phase] = Date.now() - since;
-    process.stderr.write(
-      `kill-ingest: ${phase} ${timings[phase]} ms (at ${Date.now() - started} ms)\n`,
-    );
-  };
+  const { timings, mark } = phaseTimer('kill-ingest');
   let t = Date.now();
   server = await startLedgerServe(port, env);
   mark('firstStartMs', t);

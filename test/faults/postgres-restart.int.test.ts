@@ -32,6 +32,7 @@ import {
   storedSeqs,
   until,
 } from './fault-checks.ts';
+import { phaseTimer } from './phase-timer.ts';
 
 const METERS = 8;
 const BIN = findPostgresBin();
@@ -70,14 +71,7 @@ it.skipIf(BIN === null)(
     const { store, db } = opened!;
     const port = await freePort();
     const env = { DATABASE_URL: postgres!.url, DATA_DIR: dir!, ...world.serveEnv };
-    const timings: Record<string, number> = {};
-    const started = Date.now();
-    const mark = (phase: string, since: number) => {
-      timings[phase] = Date.now() - since;
-      process.stderr.write(
-        `pg-restart: ${phase} ${timings[phase]} ms (at ${Date.now() - started} ms)\n`,
-      );
-    };
+    const { timings, mark } = phaseTimer('pg-restart');
     let t = Date.now();
     server = await startLedgerServe(port, env);
     mark('startMs', t);
