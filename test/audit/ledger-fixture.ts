@@ -41,7 +41,8 @@ export const LEDGER_KEY = ledgerKeyFromHex('55'.repeat(32));
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const GATEWAY_KEY = hex(publicKeyOf(Uint8Array.from(Buffer.from('66'.repeat(32), 'hex'))));
 
-const tariff: TariffVersion = {
+/** The residential tariff the audit and fault fixtures publish (telescopic, SGST 5%). */
+export const tariff: TariffVersion = {
   version: 1,
   effectiveFrom: '2025-12-01',
   mode: 'telescopic',

@@ -23,22 +23,10 @@ import { publicKeyOf, randomPrivateKey } from '../../src/iot/crypto/ecdsa.ts';
 import { openAesVault } from '../../src/privacy/aes-vault.ts';
 import { migratePrivacy } from '../../src/privacy/migrate.ts';
 import type { FleetMeterSpec } from '../../devices/fleet.ts';
+import { tariff as auditTariff } from '../audit/ledger-fixture.ts';
 
-const tariff: TariffVersion = {
-  version: 1,
-  effectiveFrom: '2025-04-01',
-  mode: 'telescopic',
-  slabs: [
-    { fromWh: 0, toWh: 100_000, ratePaisePerKwh: 500 },
-    { fromWh: 100_000, toWh: null, ratePaisePerKwh: 800 },
-  ],
-  fixedChargePaise: 5_000,
-  taxes: [{ name: 'SGST', basisPoints: 500, base: 'energy' }],
-  miscCharges: [],
-  lateFeePaise: 10_000,
-  missedReadingPenaltyPaise: 25_000,
-  dueDays: 15,
-};
+// The audit fixture's residential tariff, in force from an earlier date.
+const tariff: TariffVersion = { ...auditTariff, effectiveFrom: '2025-04-01' };
 
 const meta = (actor: string, now = new Date()): CommandMetadata => ({
   actor,
