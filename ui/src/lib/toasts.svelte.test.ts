@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { ApiError } from './api.ts';
+import { t } from './i18n/index.ts';
 import { Toasts } from './toasts.svelte.ts';
 
 /** Timers driven by the test: `fire()` runs every pending callback. */
@@ -60,5 +62,25 @@ describe('Toasts', () => {
     const toasts = new Toasts(manualTimers());
     toasts.dismiss(42);
     expect(toasts.items).toEqual([]);
+  });
+
+  it('attempt: toasts the success notice and answers true when the action resolves', async () => {
+    const toasts = new Toasts(manualTimers());
+    expect(await toasts.attempt(async () => 'ok', 'Role granted')).toBe(true);
+    expect(toasts.items).toMatchObject([{ kind: 'success', text: 'Role granted' }]);
+  });
+
+  it('attempt: toasts the API error and answers false when the action fails', async () => {
+    const toasts = new Toasts(manualTimers());
+    const refused = new ApiError({ status: 409, code: 'SOMETHING_NEW', detail: 'Meter is in use' });
+    expect(await toasts.attempt(() => Promise.reject(refused), 'never shown')).toBe(false);
+    expect(toasts.items).toMatchObject([{ kind: 'error', text: 'Meter is in use' }]);
+  });
+
+  it('attempt: a non-Error failure reads as the generic message, and no done means no success toast', async () => {
+    const toasts = new Toasts(manualTimers());
+    expect(await toasts.attempt(() => Promise.reject('boom'))).toBe(false);
+    expect(await toasts.attempt(async () => undefined)).toBe(true);
+    expect(toasts.items).toEqual([{ id: 1, kind: 'error', text: t('errors.generic') }]);
   });
 });

@@ -1,6 +1,8 @@
 // Short notices ("Payment recorded", "Could not save") shown in a live region
 // over the page. Errors stay until dismissed; others fade after a while.
 
+import { errorMessage } from './errors.ts';
+
 export type ToastKind = 'success' | 'error' | 'info';
 
 export interface Toast {
@@ -49,6 +51,21 @@ export class Toasts {
   success = (text: string) => this.show('success', text);
   error = (text: string) => this.show('error', text);
   info = (text: string) => this.show('info', text);
+
+  /**
+   * Runs what a button started, without a form to show its failure: the error
+   * becomes a toast, success shows `done` when given. True when it succeeded.
+   */
+  async attempt(action: () => Promise<unknown>, done?: string): Promise<boolean> {
+    try {
+      await action();
+    } catch (error) {
+      this.error(errorMessage(error));
+      return false;
+    }
+    if (done !== undefined) this.success(done);
+    return true;
+  }
 
   dismiss(id: number): void {
     const handle = this.#handles.get(id);
