@@ -8,6 +8,8 @@ export type EventStoreErrorCode =
   | 'EVENT_TOO_LARGE'
   | 'INVALID_EXPECTED_REVISION'
   | 'IDEMPOTENCY_CONFLICT'
+  /** Read options that are not non-negative integers. */
+  | 'INVALID_READ'
   /** A position string that this adapter did not produce. */
   | 'INVALID_POSITION';
 

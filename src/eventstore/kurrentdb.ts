@@ -39,9 +39,11 @@ import type {
   RecordedEvent,
   StreamAppend,
   StreamAppendOutcome,
+  StreamRead,
   SubscribeOptions,
   Subscription,
 } from './port.ts';
+import { validateStreamReads } from './stream-reads.ts';
 import { validateAppend, validateStreamName, type ValidEvent } from './validation.ts';
 
 // How many times an `any`/`stream_exists` append re-reads the tail after losing a
@@ -130,6 +132,12 @@ class KurrentDbEventStore implements EventStore {
         ...(options.limit === undefined ? {} : { maxCount: options.limit }),
       }),
     );
+  }
+
+  /** KurrentDB has no multi-stream read: the reads go concurrently over the client's one connection. */
+  async readStreams(reads: StreamRead[]): Promise<RecordedEvent[][]> {
+    validateStreamReads(reads);
+    return Promise.all(reads.map(({ stream, ...options }) => this.readStream(stream, options)));
   }
 
   async streamRevision(stream: string): Promise<number> {

@@ -56,6 +56,11 @@ export interface ReadStreamOptions {
   limit?: number;
 }
 
+/** One stream of a `readStreams` call, with the same options as `readStream`. */
+export interface StreamRead extends ReadStreamOptions {
+  stream: string;
+}
+
 export interface ReadAllOptions {
   /** Exclusive: events strictly after this position. Omit to start at the beginning. */
   after?: string;
@@ -98,6 +103,14 @@ export interface EventStore {
    */
   appendMany(appends: StreamAppend[]): Promise<StreamAppendOutcome[]>;
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /**
+   * Reads many streams in one round trip where the adapter can: one result per
+   * request, in request order, each exactly what `readStream` would return
+   * (a stream with no events, or an invalid name, reads as []). A stream may
+   * be requested more than once. A negative or fractional `fromRevision` or
+   * `limit` is refused with INVALID_READ before anything is read.
+   */
+  readStreams(reads: StreamRead[]): Promise<RecordedEvent[][]>;
   /** Revision of the stream's last event, or -1 when it has none. */
   streamRevision(stream: string): Promise<number>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;

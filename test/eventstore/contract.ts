@@ -7,6 +7,7 @@ import { appendContract } from './contract-append.ts';
 import { badInputContract } from './contract-bad-input.ts';
 import { type ContractFactory, useFixture } from './contract-fixtures.ts';
 import { integrityContract } from './contract-integrity.ts';
+import { readManyContract } from './contract-read-many.ts';
 import { subscribeContract } from './contract-subscribe.ts';
 
 export type { ContractFactory, ContractFixture } from './contract-fixtures.ts';
@@ -26,6 +27,7 @@ export function runEventStoreContract(
     // block opens its own, because it breaks the log on purpose.
     const fixture = useFixture(factory);
     describe('append and read', () => appendContract(fixture));
+    describe('reading many streams', () => readManyContract(fixture));
     describe('bad input', () => badInputContract(fixture));
     describe('subscriptions', () => subscribeContract(fixture));
     describe('integrity', () => integrityContract(useFixture(factory), canTamper));

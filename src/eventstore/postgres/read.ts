@@ -4,7 +4,7 @@
 // transaction commits late can never land behind a reader's checkpoint.
 
 import type { SqlExecutor } from '../../db/sql.ts';
-import type { JsonObject, RecordedEvent } from '../port.ts';
+import type { JsonObject, RecordedEvent, StreamRead } from '../port.ts';
 import { decodePosition } from './positions.ts';
 
 interface EventRow {
@@ -55,6 +55,36 @@ export async function readStreamRows(
     [stream, fromRevision, limit],
   );
   return rows.map(toEvent);
+}
+
+/**
+ * Many streams in one statement: each request's rows come from its own
+ * index range scan (LATERAL, with its own LIMIT), tagged with the request's
+ * ordinal, so a stream asked for twice, or with different ranges, reads right.
+ */
+export async function readStreamsRows(
+  db: SqlExecutor,
+  reads: readonly StreamRead[],
+): Promise<RecordedEvent[][]> {
+  const results: RecordedEvent[][] = reads.map(() => []);
+  if (reads.length === 0) return results;
+  const { rows } = await db.query<EventRow & { request: number }>(
+    `SELECT r.request::int AS request, e.* FROM
+       unnest($1::text[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS r(stream, from_revision, max_count, request)
+       CROSS JOIN LATERAL (
+         SELECT ${COLUMNS} FROM events
+         WHERE stream = r.stream AND revision >= r.from_revision
+         ORDER BY revision LIMIT r.max_count
+       ) e
+     ORDER BY r.request, e.revision`,
+    [
+      reads.map((r) => r.stream),
+      reads.map((r) => r.fromRevision ?? 0),
+      reads.map((r) => r.limit ?? null),
+    ],
+  );
+  for (const row of rows) results[row.request - 1]!.push(toEvent(row));
+  return results;
 }
 
 export async function readAllRows(

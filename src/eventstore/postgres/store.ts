@@ -27,7 +27,14 @@ import {
 import type { StreamHead } from './append-sql.ts';
 import { casAppend, HeadCache } from './fast-append.ts';
 import { comparePositions } from './positions.ts';
-import { headPositionRow, readAllRows, readStreamRows, streamRevisionRow } from './read.ts';
+import { validateStreamReads } from '../stream-reads.ts';
+import {
+  headPositionRow,
+  readAllRows,
+  readStreamRows,
+  readStreamsRows,
+  streamRevisionRow,
+} from './read.ts';
 
 export interface PostgresEventStoreOptions {
   /** Polling fallback for subscribers when no NOTIFY arrives (ms). */
@@ -149,6 +156,18 @@ export function openPostgresEventStore(
       if (limit === undefined && last)
         remember(stream, { revision: last.revision, lastHash: last.hash });
       return events;
+    },
+
+    async readStreams(reads) {
+      validateStreamReads(reads);
+      const results = await readStreamsRows(db, reads);
+      // As readStream: a stream read to its end tells the head of its next append.
+      reads.forEach(({ stream, limit }, i) => {
+        const last = results[i]![results[i]!.length - 1];
+        if (limit === undefined && last)
+          remember(stream, { revision: last.revision, lastHash: last.hash });
+      });
+      return results;
     },
 
     streamRevision: (stream) => streamRevisionRow(db, stream),
