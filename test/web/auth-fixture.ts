@@ -13,7 +13,8 @@ import { SMTPServer } from 'smtp-server';
 import { redisKeyValueStore, type KeyValueStore } from '../../src/auth/kv.ts';
 import { createPasswordHasher } from '../../src/auth/password.ts';
 import { createNotifier } from '../../src/notify/index.ts';
-import { buildApp, type AuthOptions } from '../../src/web/app.ts';
+import type { RateLimits } from '../../src/web/security.ts';
+import { buildApp, type AppOptions, type AuthOptions } from '../../src/web/app.ts';
 import { createAccountsFixture, type AccountsFixture } from '../commands/accounts-fixture.ts';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -82,6 +83,51 @@ export async function startSmsGateway(
   };
 }
 
+/** Redis under a random key prefix; close() also deletes every key left under it. */
+export function prefixedRedis(): { kv: KeyValueStore & { redis: Redis }; close(): Promise<void> } {
+  const prefix = `test:${randomBytes(6).toString('hex')}:`;
+  const kv = redisKeyValueStore(REDIS_URL, prefix);
+  return {
+    kv,
+    async close() {
+      await kv.close();
+      await deleteRedisKeys(prefix);
+    },
+  };
+}
+
+/** Deletes every key under `prefix`. */
+export async function deleteRedisKeys(prefix: string): Promise<void> {
+  // A plain client: ioredis applies keyPrefix to DEL but not to KEYS patterns.
+  const raw = new Redis(REDIS_URL);
+  const keys = await raw.keys(`${prefix}*`);
+  if (keys.length > 0) await raw.del(...keys);
+  await raw.quit();
+}
+
+/**
+ * Auth options for an app under test: the accounts fixture's vault and lookup
+ * key, a cheap password hasher, and global limits no test reaches by accident.
+ */
+export function testAuthOptions(
+  accounts: AccountsFixture,
+  kv: KeyValueStore & { redis: Redis },
+  notifier: AuthOptions['notifier'],
+  rateLimits: RateLimits = { global: 10_000, auth: 10_000 },
+): AuthOptions {
+  return {
+    vault: accounts.vault,
+    lookupKey: accounts.lookupKey,
+    kv,
+    redis: kv.redis,
+    notifier,
+    nodeEnv: 'test',
+    publicUrl: 'http://127.0.0.1:3000',
+    hasher: createPasswordHasher(12),
+    rateLimits,
+  };
+}
+
 export interface AuthHarness {
   app: FastifyInstance;
   accounts: AccountsFixture;
@@ -89,46 +135,35 @@ export interface AuthHarness {
   captured: Captured;
   /** Waits for the latest email to `to` and returns the link token in it. */
   tokenFor(to: string): Promise<string>;
-  /** Latest SMS code sent to a mobile. */
-  codeFor(mobile: string): Promise<string>;
+  /** Waits for more than `after` SMS to a mobile and returns the code in the latest. */
+  codeFor(mobile: string, after?: number): Promise<string>;
   emailsTo(to: string): string[];
   close(): Promise<void>;
 }
 
+/** The harness; `logging` sends the app's log lines somewhere other than nowhere. */
 export async function createAuthHarness(
-  overrides: Partial<AuthOptions> = {},
+  logging: Pick<AppOptions, 'logLevel' | 'logStream'> = { logLevel: 'silent' },
 ): Promise<AuthHarness> {
   const accounts = await createAccountsFixture();
   const captured: Captured = { emails: [], sms: [] };
   const smtp = await startSmtp(captured);
   const smsToken = randomBytes(8).toString('hex');
   const gateway = await startSmsGateway(captured, smsToken);
-  const prefix = `test:${randomBytes(6).toString('hex')}:`;
-  const kv = redisKeyValueStore(REDIS_URL, prefix);
+  const redis = prefixedRedis();
   const notifier = createNotifier(
     { smtpUrl: smtp.url, smtpFrom: 'ledger <no-reply@example.in>', smsUrl: gateway.url, smsToken },
-    kv,
+    redis.kv,
   );
   const app = await buildApp({
     store: accounts.store,
-    logLevel: 'silent',
+    ...logging,
     bodyLimit: 64 * 1024,
-    auth: {
-      vault: accounts.vault,
-      lookupKey: accounts.lookupKey,
-      kv,
-      redis: kv.redis,
-      notifier,
-      nodeEnv: 'test',
-      publicUrl: 'http://127.0.0.1:3000',
-      hasher: createPasswordHasher(12),
-      rateLimits: { global: 10_000, auth: 10_000 },
-      ...overrides,
-    },
+    auth: testAuthOptions(accounts, redis.kv, notifier),
   });
   await app.ready();
   const poll = async <T>(find: () => T | undefined, what: string): Promise<T> => {
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 200; i++) {
       const found = find();
       if (found !== undefined) return found;
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -139,7 +174,7 @@ export async function createAuthHarness(
   return {
     app,
     accounts,
-    kv,
+    kv: redis.kv,
     captured,
     emailsTo,
     tokenFor: (to) =>
@@ -147,20 +182,15 @@ export async function createAuthHarness(
         const raw = emailsTo(to).at(-1);
         return raw ? /#token=([A-Za-z0-9_-]{43})/.exec(raw)?.[1] : undefined;
       }, `email to ${to}`),
-    codeFor: (mobile) =>
+    codeFor: (mobile, after = 0) =>
       poll(() => {
-        const sms = captured.sms.filter((s) => s.to === mobile).at(-1);
-        return sms ? /\b(\d{6})\b/.exec(sms.text)?.[1] : undefined;
+        const sent = captured.sms.filter((s) => s.to === mobile);
+        return sent.length > after ? /\b(\d{6})\b/.exec(sent.at(-1)!.text)?.[1] : undefined;
       }, `sms to ${mobile}`),
     async close() {
       await app.close();
       await notifier.close();
-      await kv.close();
-      // A plain client: ioredis applies keyPrefix to DEL but not to KEYS patterns.
-      const raw = new Redis(REDIS_URL);
-      const keys = await raw.keys(`${prefix}*`);
-      if (keys.length > 0) await raw.del(...keys);
-      await raw.quit();
+      await redis.close();
       await smtp.close();
       await gateway.close();
       await accounts.close();

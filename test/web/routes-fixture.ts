@@ -6,10 +6,7 @@
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import { runAudit } from '../../src/audit/run-audit.ts';
-import { redisKeyValueStore } from '../../src/auth/kv.ts';
-import { createPasswordHasher } from '../../src/auth/password.ts';
 import { registerAccount } from '../../src/commands/accounts.ts';
 import {
   billMeter,
@@ -28,7 +25,7 @@ import { startProjections, type RunningProjections } from '../../src/projections
 import { buildApp } from '../../src/web/app.ts';
 import { createAccountsFixture, type AccountsFixture } from '../commands/accounts-fixture.ts';
 import { KEY_A, KEY_B } from '../commands/properties-support.ts';
-import { Browser, REDIS_URL } from './auth-fixture.ts';
+import { Browser, prefixedRedis, testAuthOptions } from './auth-fixture.ts';
 
 export { KEY_A, KEY_B };
 export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
@@ -73,8 +70,8 @@ export async function createRoutesHarness(): Promise<RoutesHarness> {
   const { store } = accounts;
   const readDb = accounts.testStore.db;
   const projections = await startProjections({ store, readDb });
-  const prefix = `test:${randomBytes(6).toString('hex')}:`;
-  const kv = redisKeyValueStore(REDIS_URL, prefix);
+  const redis = prefixedRedis();
+  const { kv } = redis;
   const notifier = createNotifier(
     { smtpUrl: undefined, smtpFrom: 'x <x@example.in>', smsUrl: undefined, smsToken: undefined },
     kv,
@@ -85,23 +82,14 @@ export async function createRoutesHarness(): Promise<RoutesHarness> {
     store,
     logLevel: 'silent',
     bodyLimit: 64 * 1024,
-    auth: {
-      vault: accounts.vault,
-      lookupKey: accounts.lookupKey,
-      kv,
-      redis: kv.redis,
-      notifier,
-      nodeEnv: 'test',
-      publicUrl,
-      hasher: createPasswordHasher(12),
-      rateLimits: { global: 100_000, auth: 10_000 },
-    },
+    auth: testAuthOptions(accounts, kv, notifier, { global: 100_000, auth: 10_000 }),
     api: {
       readDb,
       waitFor: projections.waitFor,
       payments: [payments],
       livePollMs: 100,
       runAudit: (options) => runAudit({ store, db: readDb }, options),
+      auditWorker: { databaseUrl: accounts.testStore.database.url },
     },
   });
   await app.ready();
@@ -185,11 +173,7 @@ export async function createRoutesHarness(): Promise<RoutesHarness> {
       await app.close();
       await projections.stop();
       await notifier.close();
-      await kv.close();
-      const raw = new Redis(REDIS_URL);
-      const keys = await raw.keys(`${prefix}*`);
-      if (keys.length > 0) await raw.del(...keys);
-      await raw.quit();
+      await redis.close();
       await accounts.close();
     },
   };

@@ -10,13 +10,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisKeyValueStore } from '../../src/auth/kv.ts';
 import { createSessionStore } from '../../src/auth/sessions.ts';
 import { postgresDatabase } from '../../src/db/postgres.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { REDIS_URL } from './auth-fixture.ts';
+import { deleteRedisKeys, REDIS_URL } from './auth-fixture.ts';
 
 const LEDGER = fileURLToPath(new URL('../../bin/ledger.js', import.meta.url));
 
@@ -30,10 +29,7 @@ describe('ledger serve (composed server)', () => {
     workDir = mkdtempSync(join(tmpdir(), 'ledger-serve-'));
   });
   afterAll(async () => {
-    const raw = new Redis(REDIS_URL);
-    const keys = await raw.keys(`${prefix}*`);
-    if (keys.length > 0) await raw.del(...keys);
-    await raw.quit();
+    await deleteRedisKeys(prefix);
     await database.drop();
     rmSync(workDir, { recursive: true, force: true });
   });
