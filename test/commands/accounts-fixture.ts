@@ -36,6 +36,10 @@ export async function createAccountsFixture(): Promise<AccountsFixture> {
 
 export const NOW = '2026-03-01T10:00:00.000Z';
 
+/** A well-formed argon2id hash, as the web layer would hand to setPassword. */
+export const PASSWORD_HASH =
+  '$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG';
+
 export const meta = (actor = 'anonymous', commandId: string = randomUUID()): CommandMetadata => ({
   now: NOW,
   commandId,

@@ -2,7 +2,7 @@
 // field in their stream reads as erased, the stored events are byte-for-byte
 // what they were, and every hash chain in the store still verifies.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   changePersonalData,
   createTenantDirectory,
@@ -18,24 +18,18 @@ import {
 import { accountStream } from '../../src/domain/account/index.ts';
 import { verifyStore, verifyStream } from '../../src/eventstore/integrity.ts';
 import type { SealedPersonalData } from '../../src/privacy/vault.ts';
+import { openedBeforeAll } from '../support/opened-before-all.ts';
 import {
   createAccountsFixture,
   expectCode,
   meta,
+  PASSWORD_HASH,
   registered,
   signUp,
-  type AccountsFixture,
 } from './accounts-fixture.ts';
 
-let fx: AccountsFixture;
-beforeAll(async () => {
-  fx = await createAccountsFixture();
-});
-afterAll(async () => {
-  await fx?.close();
-});
+const fx = openedBeforeAll(createAccountsFixture);
 
-const HASH = '$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG';
 const sealedIn = (data: Record<string, unknown>) => data.personal as SealedPersonalData;
 
 describe('forgetPerson', () => {
@@ -43,7 +37,7 @@ describe('forgetPerson', () => {
     const input = signUp();
     const { accountId } = await registerAccount(fx, input, meta());
     await verifyEmail(fx, { accountId }, meta(accountId));
-    await setPassword(fx, { accountId, passwordHash: HASH }, meta(accountId));
+    await setPassword(fx, { accountId, passwordHash: PASSWORD_HASH }, meta(accountId));
     const change = { accountId, name: 'Asha K', email: input.email, mobile: '9123456789' };
     await changePersonalData(fx, change, meta(accountId));
     const neighbour = await registered(fx);

@@ -3,7 +3,7 @@
 // authority checks, email changes, and the tenant directory.
 
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   actorRoles,
   changePassword,
@@ -26,25 +26,19 @@ import {
 } from '../../src/commands/accounts.ts';
 import { accountStream } from '../../src/domain/account/index.ts';
 import type { PersonalDataVault } from '../../src/privacy/vault.ts';
+import { openedBeforeAll } from '../support/opened-before-all.ts';
 import {
   createAccountsFixture,
   expectCode,
   meta,
+  PASSWORD_HASH,
   NOW,
   registered,
   signUp,
-  type AccountsFixture,
 } from './accounts-fixture.ts';
 
-let fx: AccountsFixture;
-beforeAll(async () => {
-  fx = await createAccountsFixture();
-});
-afterAll(async () => {
-  await fx?.close();
-});
+const fx = openedBeforeAll(createAccountsFixture);
 
-const HASH = '$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG';
 const HASH2 = '$argon2id$v=19$m=65536,t=3,p=4$b3RoZXJzYWx0$qLml5cbi8XcVPr8dkKmMyHzDFhLzLqQN';
 
 describe('registerAccount', () => {
@@ -178,7 +172,7 @@ describe('account lifecycle', () => {
       setPassword(fx, { accountId: id, passwordHash: 'hunter2' }, meta(id)),
       'INVALID_PASSWORD_HASH',
     );
-    await setPassword(fx, { accountId: id, passwordHash: HASH }, meta(id));
+    await setPassword(fx, { accountId: id, passwordHash: PASSWORD_HASH }, meta(id));
     await changePassword(fx, { accountId: id, passwordHash: HASH2 }, meta(id));
     expect(await loadAccount(fx.store, id)).toMatchObject({
       emailVerified: true,
@@ -278,7 +272,7 @@ describe('readProfile', () => {
   it('shows opened personal data with Aadhaar masked and no password hash', async () => {
     const input = signUp();
     const { accountId } = await registerAccount(fx, input, meta());
-    await setPassword(fx, { accountId, passwordHash: HASH }, meta(accountId));
+    await setPassword(fx, { accountId, passwordHash: PASSWORD_HASH }, meta(accountId));
     const profile = await readProfile(fx, accountId);
     expect(profile).toEqual({
       accountId,

@@ -2,7 +2,7 @@
 // (two registrations claiming one serial at once), idempotent retries, and the
 // reading rules end to end through the meter stream.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   disableMeter,
   loadMeter,
@@ -12,30 +12,10 @@ import {
   rotateMeterKey,
 } from '../../src/commands/inventory.ts';
 import { lastReading, meterSerialStream, meterStream } from '../../src/domain/meter/index.ts';
-import { DomainError } from '../../src/domain/shared/decider.ts';
-import {
-  KEY_A,
-  KEY_B,
-  NOW,
-  PUNE,
-  createHarness,
-  meta,
-  type Harness,
-} from './properties-support.ts';
+import { openedBeforeAll } from '../support/opened-before-all.ts';
+import { KEY_A, KEY_B, NOW, PUNE, codeOf, createHarness, meta } from './properties-support.ts';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
-
-const codeOf = (promise: Promise<unknown>) =>
-  promise.then(
-    () => 'no error',
-    (error: unknown) => (error instanceof DomainError ? error.code : String(error)),
-  );
+const h = openedBeforeAll(createHarness);
 
 describe('gateways and meters', () => {
   it('only staff register inventory', async () => {

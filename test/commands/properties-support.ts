@@ -7,7 +7,7 @@ import { createTenantDirectory, registerAccount } from '../../src/commands/accou
 import { registerGateway, registerMeter } from '../../src/commands/inventory.ts';
 import { addProperty, approveProperty, type PropertyDeps } from '../../src/commands/properties.ts';
 import { BOOTSTRAP_ACTOR, type Role } from '../../src/domain/account/index.ts';
-import type { CommandMetadata } from '../../src/domain/shared/decider.ts';
+import { DomainError, type CommandMetadata } from '../../src/domain/shared/decider.ts';
 import { openAesVault, type AesVault } from '../../src/privacy/aes-vault.ts';
 import { migratePrivacy } from '../../src/privacy/migrate.ts';
 import { createPostgresTestStore, type PostgresTestStore } from '../support/store.ts';
@@ -23,6 +23,13 @@ export const meta = (actor: string, now = NOW): CommandMetadata => ({
   commandId: randomUUID(),
   actor,
 });
+
+/** The domain error code a promise rejects with, or 'no error'. */
+export const codeOf = (promise: Promise<unknown>): Promise<string> =>
+  promise.then(
+    () => 'no error',
+    (error: unknown) => (error instanceof DomainError ? error.code : String(error)),
+  );
 
 export interface Harness {
   testStore: PostgresTestStore;

@@ -3,7 +3,7 @@
 // the approval is refused after the meter was claimed), tenancy through the
 // accounts' tenant directory, deactivation and a second missed reading.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadMeter, loadProperty, stepMetadata } from '../../src/commands/inventory.ts';
 import { assignMeter, disableGateway } from '../../src/commands/inventory.ts';
 import {
@@ -19,23 +19,12 @@ import {
 } from '../../src/commands/properties.ts';
 import { meterStream } from '../../src/domain/meter/index.ts';
 import { propertyStream } from '../../src/domain/property/index.ts';
-import { DomainError } from '../../src/domain/shared/decider.ts';
 import type { EventStore } from '../../src/eventstore/port.ts';
-import { createHarness, meta, type Harness } from './properties-support.ts';
+import { openedBeforeAll } from '../support/opened-before-all.ts';
+import { codeOf, createHarness, meta } from './properties-support.ts';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = openedBeforeAll(createHarness);
 
-const codeOf = (promise: Promise<unknown>) =>
-  promise.then(
-    () => 'no error',
-    (error: unknown) => (error instanceof DomainError ? error.code : String(error)),
-  );
 const types = async (store: EventStore, stream: string) =>
   (await store.readStream(stream)).map((e) => e.type);
 

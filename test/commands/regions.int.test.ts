@@ -1,24 +1,13 @@
 // Region services on real Postgres: staff maintain states and cities, anyone else is refused.
 
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addCity, addState, loadRegion } from '../../src/commands/regions.ts';
 import { cityForPincode } from '../../src/domain/region/index.ts';
-import {
-  createAccountsFixture,
-  expectCode,
-  meta,
-  registered,
-  type AccountsFixture,
-} from './accounts-fixture.ts';
+import { openedBeforeAll } from '../support/opened-before-all.ts';
+import { createAccountsFixture, expectCode, meta, registered } from './accounts-fixture.ts';
 
-let fx: AccountsFixture;
-beforeAll(async () => {
-  fx = await createAccountsFixture();
-});
-afterAll(async () => {
-  await fx?.close();
-});
+const fx = openedBeforeAll(createAccountsFixture);
 
 describe('region services', () => {
   it('an admin adds a state and its cities; duplicates are refused', async () => {
