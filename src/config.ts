@@ -114,6 +114,29 @@ const secretKey = (name: string) =>
       ),
   );
 
+/** Comma-separated keys, each as `secretKey`: the earlier keys a rotation still needs. */
+const secretKeyList = (name: string) =>
+  optional(
+    z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((key) => key.trim())
+          .filter((key) => key !== ''),
+      )
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(
+              /^[A-Za-z0-9+/_-]{43,}={0,2}$/,
+              `each key of ${name} must be at least 32 bytes, base64 or base64url`,
+            ),
+        ),
+      ),
+  );
+
 const webEnvironmentSchema = z.object({
   PUBLIC_URL: optional(urlWithScheme(['http', 'https'])),
   SMTP_FROM: z.preprocess(
@@ -123,7 +146,9 @@ const webEnvironmentSchema = z.object({
   SMS_URL: optional(urlWithScheme(['http', 'https'])),
   SMS_TOKEN: optional(z.string().min(1)),
   VAULT_MASTER_KEY: secretKey('VAULT_MASTER_KEY'),
+  VAULT_PREVIOUS_MASTER_KEYS: secretKeyList('VAULT_PREVIOUS_MASTER_KEYS'),
   LOOKUP_KEY: secretKey('LOOKUP_KEY'),
+  LOOKUP_PREVIOUS_KEYS: secretKeyList('LOOKUP_PREVIOUS_KEYS'),
   REDIS_PREFIX: z.preprocess(blankAsUnset, z.string().min(1).max(64).default('ml:')),
   NODE_ENV: z.preprocess(blankAsUnset, z.enum(NODE_ENVS).default('development')),
 });
@@ -138,8 +163,12 @@ export interface WebConfig {
   smsToken: string | undefined;
   /** 32 bytes wrapping every person's data key; required in production. */
   vaultMasterKey: Buffer | undefined;
+  /** Earlier master keys (32 bytes each) that still unwrap rows `ledger rotate-vault-key` has not re-wrapped. */
+  vaultPreviousMasterKeys: Buffer[];
   /** ≥ 32 bytes keying the email lookup HMAC; required in production. */
   lookupKey: Buffer | undefined;
+  /** Earlier lookup keys (≥ 32 bytes each): emails are still looked up and reserved under them. */
+  lookupPreviousKeys: Buffer[];
   redisPrefix: string;
 }
 
@@ -159,12 +188,16 @@ export function loadWebConfig(env: Record<string, string | undefined> = process.
     smsUrl: e.SMS_URL,
     smsToken: e.SMS_TOKEN,
     vaultMasterKey: key(e.VAULT_MASTER_KEY),
+    vaultPreviousMasterKeys: (e.VAULT_PREVIOUS_MASTER_KEYS ?? []).map((k) => key(k)!),
     lookupKey: key(e.LOOKUP_KEY),
+    lookupPreviousKeys: (e.LOOKUP_PREVIOUS_KEYS ?? []).map((k) => key(k)!),
     redisPrefix: e.REDIS_PREFIX,
   };
   const problems: string[] = [];
   if (web.vaultMasterKey && web.vaultMasterKey.length !== 32)
     problems.push('VAULT_MASTER_KEY: must decode to exactly 32 bytes');
+  if (web.vaultPreviousMasterKeys.some((k) => k.length !== 32))
+    problems.push('VAULT_PREVIOUS_MASTER_KEYS: each key must decode to exactly 32 bytes');
   if (e.NODE_ENV === 'production') {
     // Outside production the keys live in DATA_DIR (src/web/secrets.ts); in production they must be managed.
     if (!web.vaultMasterKey) problems.push('VAULT_MASTER_KEY: required in production');

@@ -9,6 +9,7 @@ import { checkpointCommand } from './checkpoint.ts';
 import { gatewayCommand } from './gateway.ts';
 import { migrateCommand } from './migrate.ts';
 import { rebuildCommand } from './rebuild.ts';
+import { rotateVaultKeyCommand } from './rotate-vault-key.ts';
 import { proofCommand } from './proof.ts';
 import { provisionMeterCommand } from './provision-meter.ts';
 import { serveCommand } from './serve.ts';
@@ -24,6 +25,7 @@ const COMMANDS: (() => Command)[] = [
   checkpointCommand,
   proofCommand,
   rebuildCommand,
+  rotateVaultKeyCommand,
   gatewayCommand,
   provisionMeterCommand,
 ];

@@ -1,33 +1,20 @@
 // The PersonalDataVault over AES-256-GCM (node:crypto). Each subject gets a
 // random 256-bit data key on first seal; keys live in privacy.subject_keys,
-// wrapped under a master key from configuration, so a database dump alone
-// reveals nothing. Forget clears the key (crypto-shredding); every process
+// wrapped under a master key from configuration (each row names which one:
+// master-keys.ts), so a database dump alone reveals nothing. Forget clears the key (crypto-shredding); every process
 // evicts it from its cache on the NOTIFY that forget sends, and cache entries
 // expire anyway so a missed notification cannot keep a key alive for long.
 
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { SqlDatabase } from '../db/sql.ts';
 import type { JsonObject } from '../eventstore/port.ts';
+import { decrypt, encrypt } from './gcm.ts';
+import { masterKeyring } from './master-keys.ts';
 import { sealedPersonalDataSchema } from './sealed.ts';
+import { VaultError } from './vault-error.ts';
 import type { PersonalDataVault, SealedPersonalData } from './vault.ts';
 
-export type VaultErrorCode =
-  | 'INVALID_MASTER_KEY'
-  | 'KEY_UNWRAP_FAILED'
-  | 'DECRYPTION_FAILED'
-  | 'MALFORMED_SEALED_DATA'
-  | 'UNKNOWN_SUBJECT'
-  | 'SUBJECT_FORGOTTEN';
-
-export class VaultError extends Error {
-  constructor(
-    readonly code: VaultErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'VaultError';
-  }
-}
+export { VaultError, type VaultErrorCode } from './vault-error.ts';
 
 export interface AesVault extends PersonalDataVault {
   /** Stops listening for other processes' forgets and wipes cached keys. */
@@ -36,43 +23,24 @@ export interface AesVault extends PersonalDataVault {
 
 export interface AesVaultOptions {
   db: SqlDatabase;
-  /** 32 bytes from configuration; wraps every subject key. */
+  /** 32 bytes from configuration; wraps every new subject key. */
   masterKey: Uint8Array;
+  /** Earlier master keys, 32 bytes each: they still unwrap rows not yet re-wrapped. */
+  previousMasterKeys?: readonly Uint8Array[];
   /** How long an unwrapped key may stay in memory; default one minute. */
   cacheTtlMs?: number;
 }
 
 const FORGET_CHANNEL = 'privacy_forget';
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
-// Binding the subject into the associated data stops a ciphertext (or a wrapped
-// key row) being passed off as another subject's.
+// Binding the subject into the associated data stops a ciphertext being passed off as another subject's.
 const dataAad = (subject: string) => Buffer.from(`meterledger/personal-data/v1\0${subject}`);
-const keyAad = (subject: string) => Buffer.from(`meterledger/subject-key/v1\0${subject}`);
 
-function encrypt(key: Uint8Array, plain: Buffer, aad: Buffer): { iv: Buffer; ct: Buffer } {
-  const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(aad);
-  const ct = Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
-  return { iv, ct };
-}
-
-/** Throws on a wrong key or any tampering: GCM never hands back unauthenticated bytes. */
-function decrypt(key: Uint8Array, iv: Buffer, ctAndTag: Buffer, aad: Buffer): Buffer {
-  if (iv.length !== IV_BYTES || ctAndTag.length < TAG_BYTES) throw new Error('truncated');
-  const decipher = createDecipheriv('aes-256-gcm', key, iv).setAAD(aad);
-  decipher.setAuthTag(ctAndTag.subarray(ctAndTag.length - TAG_BYTES));
-  return Buffer.concat([decipher.update(ctAndTag.subarray(0, -TAG_BYTES)), decipher.final()]);
-}
-
-type KeyRow = { wrapped_key: Uint8Array | null };
+type KeyRow = { wrapped_key: Uint8Array | null; key_id: string | null };
 type CachedKey = { key: Buffer; expiresAt: number };
 
 export async function openAesVault(options: AesVaultOptions): Promise<AesVault> {
   const { db } = options;
-  if (options.masterKey.length !== 32)
-    throw new VaultError('INVALID_MASTER_KEY', 'the master key must be exactly 32 bytes');
-  const masterKey = Buffer.from(options.masterKey);
+  const keyring = masterKeyring(options.masterKey, options.previousMasterKeys);
   const ttl = options.cacheTtlMs ?? 60_000;
   const cache = new Map<string, CachedKey>();
   // Bumped by every forget; a key read from the database before a forget that
@@ -86,23 +54,6 @@ export async function openAesVault(options: AesVaultOptions): Promise<AesVault> 
   };
   const unlisten = await db.listen(FORGET_CHANNEL, evict);
 
-  const unwrap = (subject: string, wrapped: Uint8Array): Buffer => {
-    const bytes = Buffer.from(wrapped);
-    try {
-      return decrypt(
-        masterKey,
-        bytes.subarray(0, IV_BYTES),
-        bytes.subarray(IV_BYTES),
-        keyAad(subject),
-      );
-    } catch {
-      throw new VaultError(
-        'KEY_UNWRAP_FAILED',
-        `cannot unwrap the key of ${subject}: wrong master key or altered row`,
-      );
-    }
-  };
-
   /** The subject's key; null if forgotten; undefined if the subject has no row. */
   async function loadKey(subject: string): Promise<Buffer | null | undefined> {
     const hit = cache.get(subject);
@@ -113,13 +64,13 @@ export async function openAesVault(options: AesVaultOptions): Promise<AesVault> 
     }
     const epoch = forgetEpoch;
     const { rows } = await db.query<KeyRow>(
-      'SELECT wrapped_key FROM privacy.subject_keys WHERE subject = $1',
+      'SELECT wrapped_key, key_id FROM privacy.subject_keys WHERE subject = $1',
       [subject],
     );
     const row = rows[0];
     if (!row) return undefined;
     if (row.wrapped_key === null) return null;
-    const key = unwrap(subject, row.wrapped_key);
+    const key = keyring.unwrap(subject, row.wrapped_key, row.key_id);
     if (epoch === forgetEpoch) cache.set(subject, { key, expiresAt: Date.now() + ttl });
     return key;
   }
@@ -133,11 +84,11 @@ export async function openAesVault(options: AesVaultOptions): Promise<AesVault> 
       );
     if (existing) return existing;
     const key = randomBytes(32);
-    const { iv, ct } = encrypt(masterKey, key, keyAad(subject));
+    const { wrapped, keyId } = keyring.wrap(subject, key);
     // Two first seals at once: one insert wins and both use the winner's key.
     await db.query(
-      'INSERT INTO privacy.subject_keys (subject, wrapped_key) VALUES ($1, $2) ON CONFLICT (subject) DO NOTHING',
-      [subject, Buffer.concat([iv, ct])],
+      'INSERT INTO privacy.subject_keys (subject, wrapped_key, key_id) VALUES ($1, $2, $3) ON CONFLICT (subject) DO NOTHING',
+      [subject, wrapped, keyId],
     );
     key.fill(0);
     const stored = await loadKey(subject);
@@ -183,7 +134,7 @@ export async function openAesVault(options: AesVaultOptions): Promise<AesVault> 
       await db.query(
         `INSERT INTO privacy.subject_keys (subject, wrapped_key, forgotten_at) VALUES ($1, NULL, now())
          ON CONFLICT (subject) DO UPDATE
-         SET wrapped_key = NULL, forgotten_at = COALESCE(privacy.subject_keys.forgotten_at, now())`,
+         SET wrapped_key = NULL, key_id = NULL, forgotten_at = COALESCE(privacy.subject_keys.forgotten_at, now())`,
         [subject],
       );
       evict(subject);
@@ -193,7 +144,7 @@ export async function openAesVault(options: AesVaultOptions): Promise<AesVault> 
     async close() {
       await unlisten();
       for (const subject of [...cache.keys()]) evict(subject);
-      masterKey.fill(0);
+      keyring.wipe();
     },
   };
 }

@@ -1,7 +1,8 @@
 // The vault's own table, outside the event store: one row per subject holding
-// their data key wrapped under the master key. Forgetting a subject clears the
-// key and keeps the row as a tombstone, so "forgotten" (open gives null) stays
-// distinguishable from "never existed" (a bug or the wrong database).
+// their data key wrapped under a master key, and that key's id (master-keys.ts;
+// NULL on rows wrapped before ids were recorded). Forgetting a subject clears
+// key and id and keeps the row as a tombstone, so "forgotten" (open gives null)
+// stays distinguishable from "never existed" (a bug or the wrong database).
 
 import type { SqlDatabase } from '../db/sql.ts';
 
@@ -14,6 +15,13 @@ CREATE TABLE IF NOT EXISTS privacy.subject_keys (
   forgotten_at timestamptz,
   CONSTRAINT subject_keys_key_xor_forgotten CHECK ((wrapped_key IS NULL) = (forgotten_at IS NOT NULL))
 );
+ALTER TABLE privacy.subject_keys ADD COLUMN IF NOT EXISTS key_id text;
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'subject_keys_forgotten_no_key_id') THEN
+    ALTER TABLE privacy.subject_keys
+      ADD CONSTRAINT subject_keys_forgotten_no_key_id CHECK (wrapped_key IS NOT NULL OR key_id IS NULL);
+  END IF;
+END $$;
 `;
 
 /** Idempotent; safe to run from several processes at once. */

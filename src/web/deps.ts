@@ -50,17 +50,33 @@ async function devSecrets(dataDir: string): Promise<Secrets> {
   }
 }
 
+export interface ConfiguredKeys {
+  masterKey: Buffer;
+  previousMasterKeys: Buffer[];
+  lookupKey: Buffer;
+  previousLookupKeys: Buffer[];
+}
+
+/** The vault and lookup keys: from configuration, or outside production DATA_DIR/secrets.json. */
+export async function configuredKeys(config: Config, web: WebConfig): Promise<ConfiguredKeys> {
+  const needDev = !web.vaultMasterKey || !web.lookupKey;
+  const dev = needDev ? await devSecrets(config.dataDir) : null;
+  return {
+    masterKey: web.vaultMasterKey ?? Buffer.from(dev!.vaultMasterKey, 'base64'),
+    previousMasterKeys: web.vaultPreviousMasterKeys,
+    lookupKey: web.lookupKey ?? Buffer.from(dev!.lookupKey, 'base64'),
+    previousLookupKeys: web.lookupPreviousKeys,
+  };
+}
+
 export async function openAuthDeps(
   config: Config,
   web: WebConfig,
   db: SqlDatabase,
 ): Promise<OpenedAuthDeps> {
-  const needDev = !web.vaultMasterKey || !web.lookupKey;
-  const dev = needDev ? await devSecrets(config.dataDir) : null;
-  const masterKey = web.vaultMasterKey ?? Buffer.from(dev!.vaultMasterKey, 'base64');
-  const lookupKey = web.lookupKey ?? Buffer.from(dev!.lookupKey, 'base64');
+  const { masterKey, previousMasterKeys, lookupKey } = await configuredKeys(config, web);
   await migratePrivacy(db);
-  const vault = await openAesVault({ db, masterKey });
+  const vault = await openAesVault({ db, masterKey, previousMasterKeys });
 
   const pendingFile = join(config.dataDir, 'pending-keys.json');
   let kv: KeyValueStore;

@@ -56,7 +56,7 @@ describe('AES vault on Postgres', () => {
       expect(await deaf.open(sealed)).toEqual(person);
       // Forget behind the vault's back, as if the NOTIFY had been lost.
       await quiet.query(
-        'UPDATE privacy.subject_keys SET wrapped_key = NULL, forgotten_at = now() WHERE subject = $1',
+        'UPDATE privacy.subject_keys SET wrapped_key = NULL, key_id = NULL, forgotten_at = now() WHERE subject = $1',
         [subject],
       );
       expect(await deaf.open(sealed)).toBeNull();

@@ -77,7 +77,7 @@ describe('AES-256-GCM vault', () => {
     expect(rows[0]!.wrapped_key.length).toBe(12 + 32 + 16);
     const thief = await openAesVault({ db, masterKey: randomBytes(32) });
     try {
-      await expectVaultError(thief.open(sealed), 'KEY_UNWRAP_FAILED');
+      await expectVaultError(thief.open(sealed), 'MASTER_KEY_NOT_CONFIGURED');
     } finally {
       await thief.close();
     }
