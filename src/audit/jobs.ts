@@ -1,17 +1,37 @@
-// Verification as a background job: POST starts a run and answers at once;
-// the run's progress (per check: events replayed of the events counted at
-// start, then its finishing step) and its report are read back by id or
-// followed as they change. One run at a time: starting while one runs hands
-// back the running job. Jobs live in this process's memory (the last few
-// finished ones are kept), so they vanish on restart and each web process has
-// its own; the report itself is cheap to recompute.
+// Verification as a durable background job: POST starts a run and answers at
+// once; the run's progress (per check: events replayed of the events counted
+// at start, then its finishing step) and its report are read back by id or
+// followed as they change, from any web instance. Job state lives in
+// `audit.verification_jobs` (job-table.ts); the run itself goes to a runner
+// (job-runners.ts: a worker thread, or this loop for PGlite).
+//
+// One unfinished job at a time across instances (a unique index on the
+// unfinished row): starting while one runs anywhere hands back that job. A
+// job whose process stopped is marked interrupted: at once when this
+// instance closes, else once its runner has been silent for `silentAfterMs`
+// (checked when it is read, followed or another start is asked for). With
+// PGlite only this process can hold the database, so any job left unfinished
+// is interrupted when it opens.
 
 import { randomUUID } from 'node:crypto';
+import type { SqlDatabase } from '../db/sql.ts';
 import type { AuditCheck } from './check.ts';
 import { AUDIT_CHECKS } from './checks/index.ts';
-import type { AuditReport, RunAuditOptions } from './run-audit.ts';
+import { createJobFollowers, isFinished, type JobListener } from './job-followers.ts';
+import { applyReport, applySignal } from './job-run.ts';
+import type { JobRunner, RunningJob } from './job-runners.ts';
+import {
+  findJob,
+  findUnfinishedJob,
+  insertJob,
+  interruptSilentJobs,
+  INTERRUPTED_MESSAGE,
+  migrateAuditJobs,
+} from './job-table.ts';
+import { createJobWriter } from './job-writer.ts';
+import type { AuditReport } from './run-audit.ts';
 
-export type AuditJobStatus = 'counting' | 'running' | 'passed' | 'failed' | 'error';
+export type AuditJobStatus = 'counting' | 'running' | 'passed' | 'failed' | 'error' | 'interrupted';
 
 export interface CheckProgress {
   id: string;
@@ -26,188 +46,156 @@ export interface CheckProgress {
 
 export interface AuditJob {
   id: string;
+  /** Account id of who started it. */
+  startedBy: string;
   status: AuditJobStatus;
   startedAt: string;
   finishedAt: string | null;
   checks: CheckProgress[];
   report: AuditReport | null;
-  /** Why the run itself broke (not a failed check); never internals, see the log. */
+  /** Why the run itself broke or stopped (not a failed check); never internals, see the log. */
   error: string | null;
 }
 
-export type AuditRunner = (options: RunAuditOptions) => Promise<AuditReport>;
-export type JobListener = (job: AuditJob) => void;
+export type { JobListener };
 
 export interface AuditJobs {
-  /** Starts a job, or returns the running one with `started: false`. */
-  start(): { job: AuditJob; started: boolean };
-  get(id: string): AuditJob | null;
-  /** Calls `listener` with a copy of the job on each change; null for an unknown id. */
-  follow(id: string, listener: JobListener): (() => void) | null;
-  /** Resolves when no job is running (for shutdown). */
+  /** Starts a job, or returns the unfinished one (of any instance) with `started: false`. */
+  start(startedBy: string): Promise<{ job: AuditJob; started: boolean }>;
+  get(id: string): Promise<AuditJob | null>;
+  /** Calls `listener` with the job now and on each change; null for an unknown id. */
+  follow(id: string, listener: JobListener): Promise<(() => void) | null>;
+  /** Resolves when this instance runs no job. */
   idle(): Promise<void>;
+  /** Stops following; a job this instance runs is stopped and marked interrupted. */
+  close(): Promise<void>;
 }
 
 export interface AuditJobsOptions {
-  run: AuditRunner;
-  /** Counts the events in the log (the `total` of each check's progress). */
-  countEvents: () => Promise<number>;
-  checks?: readonly AuditCheck[];
-  /** Small pages keep each synchronous stretch of checking short (default 100 events). */
-  pageSize?: number;
-  /** Finished jobs kept for GET (default 10). */
-  keep?: number;
-  /** Least time between two progress notifications (default 100 ms). */
-  notifyEveryMs?: number;
+  /** Holds the job table (the read-model database). */
+  db: SqlDatabase;
+  runner: JobRunner;
+  /** Names of the checks the runner runs (default: every audit check). */
+  checks?: readonly Pick<AuditCheck, 'id' | 'title'>[];
+  /** Least time between two progress writes (default 200 ms). */
+  saveEveryMs?: number;
+  /** How often a running job says it is alive (default 2 s, at most a fifth of `silentAfterMs`). */
+  heartbeatMs?: number;
+  /** A job not heard of for this long is interrupted (default 15 s). */
+  silentAfterMs?: number;
+  /** How often followers re-read the job (default 1 s; NOTIFY brings changes sooner). */
+  pollMs?: number;
   onError?: (error: unknown) => void;
 }
 
-const finished = (job: AuditJob) =>
-  job.status === 'passed' || job.status === 'failed' || job.status === 'error';
+const ERROR_MESSAGE = 'The verification could not be completed.';
+const START_ATTEMPTS = 3;
 
-export function createAuditJobs(options: AuditJobsOptions): AuditJobs {
+export async function createAuditJobs(options: AuditJobsOptions): Promise<AuditJobs> {
+  const { db, runner } = options;
   const checks = options.checks ?? AUDIT_CHECKS;
-  const keep = options.keep ?? 10;
-  const notifyEveryMs = options.notifyEveryMs ?? 100;
-  const jobs = new Map<string, AuditJob>();
-  const listeners = new Map<string, Set<JobListener>>();
-  let current: { job: AuditJob; done: Promise<void> } | null = null;
+  const silentAfterMs = options.silentAfterMs ?? 15_000;
+  const onError = options.onError ?? (() => undefined);
+  await migrateAuditJobs(db);
+  if (db.kind === 'pglite') await interruptSilentJobs(db, 0);
 
-  const copy = (job: AuditJob): AuditJob => structuredClone(job);
-  let lastNotice = 0;
-  const notify = (job: AuditJob, force = false) => {
-    const now = Date.now();
-    if (!force && now - lastNotice < notifyEveryMs) return;
-    lastNotice = now;
-    for (const listener of listeners.get(job.id) ?? []) listener(copy(job));
-  };
+  const interruptSilent = () => interruptSilentJobs(db, silentAfterMs);
+  const followers = createJobFollowers(db, {
+    pollMs: options.pollMs ?? 1000,
+    beforePoll: interruptSilent,
+    onError,
+  });
+  let current: {
+    job: AuditJob;
+    run: RunningJob;
+    interrupt: () => void;
+    done: Promise<void>;
+  } | null = null;
 
-  const forget = () => {
-    const done = [...jobs.values()].filter(finished);
-    for (const job of done.slice(0, Math.max(0, done.length - keep))) {
-      jobs.delete(job.id);
-      listeners.delete(job.id);
-    }
-  };
-
-  // Each check is wrapped so the job sees when its finishing step starts and ends.
-  const watched = (job: AuditJob): AuditCheck[] =>
-    checks.map((check, i) => ({
-      id: check.id,
-      title: check.title,
-      start(context) {
-        const run = check.start(context);
-        return {
-          observe: (event) => run.observe(event),
-          async finish() {
-            const progress = job.checks[i]!;
-            progress.state = 'finishing';
-            notify(job, true);
-            const result = await run.finish();
-            progress.state = 'done';
-            progress.ok = result.failures.length === 0;
-            notify(job, true);
-            return result;
-          },
-        };
+  const launch = (job: AuditJob) => {
+    // Set when the run is stopped on purpose: this instance closing, or the row
+    // already marked interrupted by another instance (this one went silent).
+    const interrupt = () =>
+      Object.assign(job, { status: 'interrupted', error: INTERRUPTED_MESSAGE });
+    const writer = createJobWriter(db, job, {
+      saveEveryMs: options.saveEveryMs ?? 200,
+      heartbeatMs: options.heartbeatMs ?? Math.min(2000, silentAfterMs / 5),
+      onSaved: followers.publish,
+      onLost: () => {
+        if (job.status === 'interrupted') return;
+        interrupt();
+        void run.stop();
       },
-    }));
-
-  const execute = async (job: AuditJob): Promise<void> => {
-    try {
-      const total = await options.countEvents();
-      job.status = 'running';
-      for (const c of job.checks) Object.assign(c, { total, state: 'replaying' });
-      notify(job, true);
-      const report = await options.run({
-        checks: watched(job),
-        pageSize: options.pageSize ?? 100,
-        onProgress(replayed) {
-          for (const c of job.checks) {
-            c.done = replayed;
-            c.total = Math.max(c.total, replayed);
-          }
-          notify(job);
-        },
-      });
-      // The report is the truth: a check that crashed mid-replay fails there.
-      for (const c of job.checks) {
-        const reported = report.checks.find((r) => r.id === c.id);
-        Object.assign(c, { state: 'done', ok: reported?.ok ?? false });
+      onError,
+    });
+    const run = runner((signal) => {
+      applySignal(job, signal);
+      writer.changed(signal.type !== 'replayed');
+    });
+    const finish = async (): Promise<void> => {
+      try {
+        applyReport(job, await run.report);
+      } catch (error) {
+        if (job.status !== 'interrupted') {
+          onError(error);
+          Object.assign(job, { status: 'error', error: ERROR_MESSAGE });
+        }
       }
-      job.report = report;
-      job.status = report.ok ? 'passed' : 'failed';
-    } catch (error) {
-      options.onError?.(error);
-      job.status = 'error';
-      job.error = 'The verification could not be completed.';
-    } finally {
-      job.finishedAt = new Date().toISOString();
-      notify(job, true);
-      listeners.delete(job.id);
+      await writer.finish();
+    };
+    const done = finish().finally(() => {
       current = null;
-      forget();
-    }
+    });
+    current = { job, run, interrupt, done };
+  };
+
+  const unfinished = async (): Promise<AuditJob | null> => {
+    if (current) return current.job;
+    return (await findUnfinishedJob(db))?.job ?? null;
   };
 
   return {
-    start() {
-      if (current) return { job: copy(current.job), started: false };
-      const job: AuditJob = {
-        id: randomUUID(),
-        status: 'counting',
-        startedAt: new Date().toISOString(),
-        finishedAt: null,
-        checks: checks.map(({ id, title }) => ({
-          id,
-          title,
-          done: 0,
-          total: 0,
-          state: 'waiting',
-          ok: null,
-        })),
-        report: null,
-        error: null,
-      };
-      jobs.set(job.id, job);
-      // Started on the next turn, so the caller answers before any checking begins.
-      const done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => execute(job));
-      current = { job, done };
-      return { job: copy(job), started: true };
+    async start(startedBy) {
+      if (current) return { job: structuredClone(current.job), started: false };
+      await interruptSilent();
+      for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
+        const inserted = await insertJob(db, {
+          id: randomUUID(),
+          startedBy,
+          status: 'counting',
+          checks: checks.map(({ id, title }) => ({
+            ...{ id, title, done: 0, total: 0 },
+            ...{ state: 'waiting' as const, ok: null },
+          })),
+        });
+        if (inserted) {
+          launch(structuredClone(inserted.job));
+          return { job: inserted.job, started: true };
+        }
+        const running = await unfinished();
+        if (running) return { job: structuredClone(running), started: false };
+        // It finished between the two statements: try again.
+      }
+      throw new Error('could not start a verification: jobs kept finishing under the start');
     },
-    get(id) {
-      const job = jobs.get(id);
-      return job ? copy(job) : null;
+    async get(id) {
+      const stored = await findJob(db, id);
+      if (!stored || isFinished(stored.job)) return stored?.job ?? null;
+      const interrupted = await interruptSilentJobs(db, silentAfterMs, id);
+      return interrupted.length === 0 ? stored.job : ((await findJob(db, id))?.job ?? null);
     },
-    follow(id, listener) {
-      const job = jobs.get(id);
-      if (!job) return null;
-      listener(copy(job));
-      if (finished(job)) return () => undefined;
-      let set = listeners.get(id);
-      if (!set) listeners.set(id, (set = new Set()));
-      set.add(listener);
-      return () => void listeners.get(id)?.delete(listener);
-    },
+    follow: (id, listener) => followers.follow(id, listener),
     async idle() {
       await current?.done;
     },
+    async close() {
+      const running = current;
+      if (running) {
+        running.interrupt();
+        await running.run.stop();
+        await running.done;
+      }
+      await followers.close();
+    },
   };
-}
-
-/** Counts the log's events by paging through it (no store offers a count). */
-export async function countLogEvents(
-  readAll: (options: { after?: string; limit: number }) => Promise<{ position: string }[]>,
-  pageSize = 500,
-): Promise<number> {
-  let count = 0;
-  let after: string | undefined;
-  for (;;) {
-    const page = await readAll(
-      after === undefined ? { limit: pageSize } : { after, limit: pageSize },
-    );
-    count += page.length;
-    if (page.length < pageSize) return count;
-    after = page[page.length - 1]!.position;
-  }
 }

@@ -90,6 +90,10 @@ export function serveCommand(): Command {
             waitFor: projections.waitFor,
             payments,
             runAudit: (options) => runAudit({ store, db: readDb }, options),
+            // With Postgres, verification jobs run in a worker thread with connections of their own.
+            auditWorker: config.databaseUrl
+              ? { databaseUrl: config.databaseUrl, kurrentdbUrl: config.kurrentdbUrl }
+              : undefined,
           },
           metrics: { metrics, access: ops.metrics },
           health: {

@@ -191,6 +191,8 @@ export async function createAuditLedger() {
   return {
     store,
     db,
+    /** The fixture database, for a verification worker's own connections. */
+    databaseUrl: testStore.database.url,
     meterId,
     propertyId,
     bill,

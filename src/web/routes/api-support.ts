@@ -7,6 +7,7 @@
 
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import type { AuditWorkerSources } from '../../audit/job-runners.ts';
 import type { AuditReport, RunAuditOptions } from '../../audit/run-audit.ts';
 import type { SqlDatabase } from '../../db/sql.ts';
 import type { PaymentProvider } from '../../payments/port.ts';
@@ -26,6 +27,8 @@ export interface ApiOptions {
   payments: PaymentProvider[];
   /** Replays the log through the audit checks; absent, starting a verification is 503. */
   runAudit?: (options?: RunAuditOptions) => Promise<AuditReport>;
+  /** Where a verification worker thread opens its own connections (Postgres); absent, runAudit runs on this loop. */
+  auditWorker?: AuditWorkerSources;
   /** How often the live feed polls the read models (ms, default 2000). */
   livePollMs?: number;
   /** Longest read-your-writes wait before answering anyway (ms, default 3000). */

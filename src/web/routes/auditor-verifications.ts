@@ -1,14 +1,19 @@
 // Verification as a background job (src/audit/jobs.ts). POST starts one and
-// answers 202 with the job at once (or the job already running: one at a time
-// per process); GET .../:id gives its status and, once done, the report;
-// GET .../:id/events streams its progress as server-sent events (`progress`
-// on each change, then `done` with the report, then the stream ends).
-// Auditors and superusers only. Jobs live in this process's memory.
+// answers 202 with the job at once (or the job already running on any
+// instance: one at a time); GET .../:id gives its status and, once done, the
+// report; GET .../:id/events streams its progress as server-sent events
+// (`progress` on each change, then `done` with the report, then the stream
+// ends). Jobs are rows in the read-model database, so any instance answers
+// for a job another one runs. The run goes to a worker thread when
+// `api.auditWorker` says where it can connect (Postgres), else to this
+// process's loop through `api.runAudit` (PGlite). Auditors and superusers only.
 
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { countLogEvents, createAuditJobs, type AuditJob } from '../../audit/jobs.ts';
+import { countLogEvents } from '../../audit/job-run.ts';
+import { inProcessRunner, workerRunner, type JobRunner } from '../../audit/job-runners.ts';
+import { createAuditJobs, type AuditJob } from '../../audit/jobs.ts';
 import { requireRole } from '../auth-guard.ts';
 import { eventStreams } from '../live/sse.ts';
 import { ProblemError } from '../problem.ts';
@@ -34,7 +39,8 @@ const reportSchema = z.object({
 
 const jobSchema = z.object({
   id: z.string(),
-  status: z.enum(['counting', 'running', 'passed', 'failed', 'error']),
+  startedBy: z.string(),
+  status: z.enum(['counting', 'running', 'passed', 'failed', 'error', 'interrupted']),
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
   checks: z.array(
@@ -57,11 +63,11 @@ const jobParams = z.object({ id: z.string().max(100) });
 export async function verificationRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   let closing = false;
-  const run = app.api.runAudit;
-  const jobs = run
-    ? createAuditJobs({
-        run,
-        countEvents: () => countLogEvents((options) => app.store.readAll(options)),
+  const runner = jobRunner(app);
+  const jobs = runner
+    ? await createAuditJobs({
+        db: app.api.readDb,
+        runner,
         onError: (error) => {
           // A store closed under a running job at shutdown is expected.
           if (!closing) app.log.error({ err: error }, 'verification failed');
@@ -71,10 +77,11 @@ export async function verificationRoutes(root: FastifyInstance) {
   const openStream = eventStreams(app);
   app.addHook('preClose', async () => {
     closing = true;
+    await jobs?.close();
   });
 
-  const job = (id: string): AuditJob => {
-    const found = jobs?.get(id);
+  const job = async (id: string): Promise<AuditJob> => {
+    const found = await jobs?.get(id);
     if (!found) throw notFound('verification');
     return found;
   };
@@ -85,9 +92,9 @@ export async function verificationRoutes(root: FastifyInstance) {
       preValidation: auditor,
       schema: { tags: ['auditor'], response: { 202: jobSchema, ...problems } },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
       if (!jobs) throw new ProblemError(503, 'AUDIT_UNAVAILABLE', 'Verification is not available.');
-      const { job: started } = jobs.start();
+      const { job: started } = await jobs.start(request.actor!.accountId);
       return reply
         .status(202)
         .header('location', `/api/auditor/verifications/${started.id}`)
@@ -110,15 +117,27 @@ export async function verificationRoutes(root: FastifyInstance) {
       preValidation: auditor,
       schema: { tags: ['auditor'], params: jobParams, produces: ['text/event-stream'] },
     },
-    (request, reply) => {
-      const known = job(request.params.id);
+    async (request, reply) => {
+      const known = await job(request.params.id);
       const stream = openStream(request, reply);
-      const stop = jobs!.follow(known.id, (current) => {
+      const stop = await jobs!.follow(known.id, (current) => {
         const finished = current.finishedAt !== null;
         stream.send(finished ? 'done' : 'progress', current);
         if (finished) setImmediate(() => stream.end());
       });
       if (stop) stream.onClose(stop);
+      else stream.end();
     },
   );
+}
+
+/** A worker thread when the deployment says where it can connect; else this loop; else none. */
+function jobRunner(app: FastifyInstance): JobRunner | null {
+  const { auditWorker, runAudit, readDb } = app.api;
+  if (auditWorker) return workerRunner(auditWorker);
+  if (!runAudit) return null;
+  return inProcessRunner({
+    run: runAudit,
+    countEvents: () => countLogEvents({ store: app.store, db: readDb }),
+  });
 }

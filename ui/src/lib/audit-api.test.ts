@@ -22,6 +22,7 @@ function fakeSource() {
 
 const job = (over: Partial<VerificationJob> = {}): VerificationJob => ({
   id: 'j1',
+  startedBy: 'a1',
   status: 'running',
   startedAt: '2026-11-27T00:00:00.000Z',
   finishedAt: null,

@@ -71,7 +71,10 @@ export interface CheckProgress {
 
 export interface VerificationJob {
   id: string;
-  status: 'counting' | 'running' | 'passed' | 'failed' | 'error';
+  /** Account id of who started it. */
+  startedBy: string;
+  /** `interrupted`: the server running it stopped before it finished. */
+  status: 'counting' | 'running' | 'passed' | 'failed' | 'error' | 'interrupted';
   startedAt: string;
   finishedAt: string | null;
   checks: CheckProgress[];
