@@ -1,22 +1,144 @@
-// How long a running verification job holds the event loop: a ledger with
-// READINGS signed readings (real signatures, Postgres store) is verified as
-// a background job (src/audit/jobs.ts) while a 10 ms timer measures how late
-// it fires, as a request arriving meanwhile would wait. Run per page size
-// (50 to 1000 events; the job uses 100, runAudit alone 1000, for
-// comparison). The last stdout line is JSON.
+// What a running verification job costs the web process's event loop: a
+// ledger with READINGS signed readings (real signatures, Postgres store) is
+// verified as a job (src/audit/jobs.ts) while
+//   - monitorEventLoopDelay samples this thread's loop delay,
+//   - a client in a worker thread sends one request at a time (every 20 ms) to
+//     a small HTTP server on this thread that answers with one SQL query, as
+//     an API request arriving during the job would,
+//   - eventLoopUtilization says how busy this thread was.
+// Modes: `in-process` (the job on this loop in pages of 100: PGlite, and every
+// deployment before the worker) and `worker` (a worker thread with its own
+// connections: Postgres deployments). Each mode runs RUNS times. The last
+// stdout line is JSON.
 
 import { randomUUID } from 'node:crypto';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { createAuditJobs, countLogEvents, type AuditJob } from '../src/audit/jobs.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import { countLogEvents } from '../src/audit/job-run.ts';
+import { inProcessRunner, workerRunner, type JobRunner } from '../src/audit/job-runners.ts';
+import { createAuditJobs } from '../src/audit/jobs.ts';
 import { runAudit } from '../src/audit/run-audit.ts';
 import { meterStream } from '../src/domain/meter/index.ts';
 import { createAuditLedger, METER_SECRET, signReading } from '../test/audit/ledger-fixture.ts';
 
 const READINGS = Number(process.env.READINGS ?? 5000);
+const RUNS = Number(process.env.RUNS ?? 2);
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
+const ms = (ns: number) => Number((ns / 1e6).toFixed(1));
+const percentile = (sorted: number[], p: number) =>
+  sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+const latencies = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const round = (v: number) => Number(v.toFixed(1));
+  return {
+    requests: sorted.length,
+    p50Ms: round(percentile(sorted, 0.5)),
+    p99Ms: round(percentile(sorted, 0.99)),
+    maxMs: round(sorted.at(-1) ?? 0),
+  };
+};
+
+// The client: its own thread, so its timing is not delayed by the loop it measures.
+const CLIENT = `
+const { parentPort, workerData } = require('node:worker_threads');
+const times = [];
+let running = true;
+parentPort.on('message', () => { running = false; });
+(async () => {
+  while (running) {
+    const started = performance.now();
+    await (await fetch(workerData.url)).text();
+    times.push(performance.now() - started);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  parentPort.postMessage(times);
+})();
+`;
+
 const ledger = await createAuditLedger();
+const server = createServer((_request, response) => {
+  ledger.db.query('SELECT now() AS at').then(
+    ({ rows }) => response.end(JSON.stringify(rows[0])),
+    () => response.writeHead(500).end(),
+  );
+});
 try {
+  await appendReadings();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+
+  /** Runs `during` while the probe client and the loop monitors watch this thread. */
+  const watched = async <T>(during: () => Promise<T>) => {
+    const client = new Worker(CLIENT, { eval: true, workerData: { url } });
+    const delay = monitorEventLoopDelay({ resolution: 5 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    delay.enable();
+    const elu = performance.eventLoopUtilization();
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    const result = await during();
+    const seconds = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(cpu);
+    const busy = performance.eventLoopUtilization(elu).utilization;
+    delay.disable();
+    const times = new Promise<number[]>((resolve) => client.once('message', resolve));
+    client.postMessage('stop');
+    const api = latencies(await times);
+    await client.terminate();
+    return {
+      result,
+      seconds: Number(seconds.toFixed(2)),
+      loopDelayP99Ms: ms(delay.percentile(99)),
+      loopDelayMaxMs: ms(delay.max),
+      mainThreadBusy: Number(busy.toFixed(3)),
+      processCpuMs: Math.round((used.user + used.system) / 1000),
+      api,
+    };
+  };
+
+  const runners: Record<string, JobRunner> = {
+    'in-process': inProcessRunner({
+      run: (options) => runAudit({ store: ledger.store, db: ledger.db }, options),
+      countEvents: () => countLogEvents({ store: ledger.store, db: ledger.db }),
+    }),
+    worker: workerRunner({ databaseUrl: ledger.databaseUrl }),
+  };
+  const measure = async (mode: string) => {
+    const jobs = await createAuditJobs({ db: ledger.db, runner: runners[mode]! });
+    try {
+      const watchedRun = await watched(async () => {
+        const { job } = await jobs.start('bench');
+        await jobs.idle();
+        return (await jobs.get(job.id))!;
+      });
+      const final = watchedRun.result;
+      if (final.status !== 'passed')
+        throw new Error(`audit ${final.status}: ${JSON.stringify(final.report ?? final.error)}`);
+      const { result: _, ...figures } = watchedRun;
+      const row = { mode, events: final.report!.eventsReplayed, ...figures };
+      log(JSON.stringify(row));
+      return row;
+    } finally {
+      await jobs.close();
+    }
+  };
+
+  const idle = await watched(() => new Promise((resolve) => setTimeout(resolve, 3000)));
+  const { result: _, ...idleFigures } = idle;
+  log(`idle: ${JSON.stringify(idleFigures)}`);
+  const runs = [];
+  for (let i = 0; i < RUNS; i++)
+    for (const mode of Object.keys(runners)) runs.push(await measure(mode));
+  process.stdout.write(`${JSON.stringify({ readings: READINGS, idle: idleFigures, runs })}\n`);
+} finally {
+  server.close();
+  await ledger.close();
+}
+
+async function appendReadings() {
   const stream = meterStream(ledger.meterId);
   const existing = await ledger.store.readStream(stream);
   let seq = existing.filter((e) => e.type === 'ReadingRecorded').length;
@@ -39,60 +161,4 @@ try {
     });
     await ledger.store.append(stream, events);
   }
-
-  const measure = async (pageSize: number) => {
-    const jobs = createAuditJobs({
-      run: (options) => runAudit({ store: ledger.store }, options),
-      countEvents: () => countLogEvents((o) => ledger.store.readAll(o)),
-      pageSize,
-    });
-    const histogram = monitorEventLoopDelay({ resolution: 5 });
-    let worstLateMs = 0;
-    let expected = performance.now() + 10;
-    const timer = setInterval(() => {
-      const now = performance.now();
-      worstLateMs = Math.max(worstLateMs, now - expected);
-      expected = now + 10;
-    }, 10);
-    histogram.enable();
-    const started = performance.now();
-    const { job } = jobs.start();
-    await jobs.idle();
-    const seconds = (performance.now() - started) / 1000;
-    histogram.disable();
-    clearInterval(timer);
-    const final = jobs.get(job.id) as AuditJob;
-    if (final.status !== 'passed')
-      throw new Error(`audit ${final.status}: ${JSON.stringify(final.report)}`);
-    const result = {
-      pageSize,
-      events: final.report!.eventsReplayed,
-      seconds: Number(seconds.toFixed(2)),
-      loopDelayP99Ms: Number((histogram.percentile(99) / 1e6).toFixed(1)),
-      loopDelayMaxMs: Number((histogram.max / 1e6).toFixed(1)),
-      timerWorstLateMs: Number(worstLateMs.toFixed(1)),
-    };
-    log(JSON.stringify(result));
-    return result;
-  };
-  // The same timer with no job running: on a shared machine, what the scheduler alone costs.
-  const idle = async () => {
-    let worst = 0;
-    let expected = performance.now() + 10;
-    const timer = setInterval(() => {
-      const now = performance.now();
-      worst = Math.max(worst, now - expected);
-      expected = now + 10;
-    }, 10);
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    clearInterval(timer);
-    return Number(worst.toFixed(1));
-  };
-  const idleWorstLateMs = await idle();
-  log(`idle: timer at worst ${idleWorstLateMs} ms late`);
-  const runs = [];
-  for (const size of [50, 100, 200, 1000]) runs.push(await measure(size));
-  process.stdout.write(`${JSON.stringify({ readings: READINGS, idleWorstLateMs, runs })}\n`);
-} finally {
-  await ledger.close();
 }
