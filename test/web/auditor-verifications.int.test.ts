@@ -1,11 +1,16 @@
 // Verification as a background job over a real listening server (real
-// Postgres and Redis): POST answers 202 at once with a job id, a second POST
-// while it runs hands back the same job, the event stream carries per-check
-// progress and then the report, GET gives status and report; only auditors
-// (and superusers) may do any of it; an unknown id is a 404 problem.
+// Postgres and Redis; the job runs in a worker thread): POST answers 202 at
+// once with a job id, a second POST while it runs hands back the same job, the
+// event stream carries per-check progress and then the report, GET gives
+// status and report; a job another instance runs (or ran, and stopped) is
+// answered and streamed here too; only auditors (and superusers) may do any of
+// it; an unknown id is a 404 problem.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditJob } from '../../src/audit/jobs.ts';
+import { workerRunner } from '../../src/audit/job-runners.ts';
+import { createAuditJobs, type AuditJob } from '../../src/audit/jobs.ts';
+import { postgresDatabase } from '../../src/db/postgres.ts';
+import { hangingRunner } from '../audit/job-fixture.ts';
 import type { Browser } from './auth-fixture.ts';
 import { cookieOf, openSse, postOverHttp } from './live-support.ts';
 import { ADDRESS, createRoutesHarness, type RoutesHarness } from './routes-fixture.ts';
@@ -15,6 +20,7 @@ let customer: Browser;
 let admin: Browser;
 let url: string;
 let auditor: Browser;
+let auditorId: string;
 
 beforeAll(async () => {
   h = await createRoutesHarness();
@@ -25,6 +31,7 @@ beforeAll(async () => {
   const added = await customer.post('/api/properties', { kind: 'residential', address: ADDRESS });
   expect(added.statusCode).toBe(201);
   const account = await h.register('auditor');
+  auditorId = account.accountId;
   auditor = await h.signIn(account.accountId, ['auditor']);
   url = await h.app.listen({ port: 0, host: '127.0.0.1' });
 }, 60_000);
@@ -43,6 +50,20 @@ async function finished(id: string): Promise<AuditJob> {
   throw new Error('verification did not finish');
 }
 const cookie = (browser: Browser = auditor) => ({ cookie: cookieOf(browser) });
+const databaseUrl = () => h.accounts.testStore.database.url;
+
+/** Another web instance's jobs: its own pool on the same database. */
+async function otherInstance(runner: Parameters<typeof createAuditJobs>[0]['runner']) {
+  const db = postgresDatabase(databaseUrl(), 2);
+  const other = await createAuditJobs({ db, runner, pollMs: 100 });
+  return {
+    other,
+    async close() {
+      await other.close();
+      await db.close();
+    },
+  };
+}
 
 describe('auditor verifications as background jobs', () => {
   it('starts a job at once, streams per-check progress, then the report', async () => {
@@ -51,6 +72,7 @@ describe('auditor verifications as background jobs', () => {
     const job = (await started.json()) as AuditJob;
     expect(job.report).toBeNull();
     expect(job.finishedAt).toBeNull();
+    expect(job.startedBy).toBe(auditorId);
     expect(started.headers.get('location')).toBe(`${VERIFY}/${job.id}`);
     expect(job.checks.map((c) => c.id)).toContain('hash-chains');
 
@@ -116,6 +138,46 @@ describe('auditor verifications as background jobs', () => {
         expect(((await missing.json()) as { code: string }).code).toBe('NOT_FOUND');
       }
     }
+  });
+
+  it('answers for and streams a job another instance runs, and starts none while it runs', async () => {
+    const { other, close } = await otherInstance(workerRunner({ databaseUrl: databaseUrl() }));
+    try {
+      const { job } = await other.start('other-auditor');
+      const post = await postOverHttp(url, auditor, VERIFY);
+      expect(post.status).toBe(202);
+      expect(((await post.json()) as AuditJob).id).toBe(job.id);
+      const got = await fetch(`${url}${VERIFY}/${job.id}`, { headers: cookie() });
+      expect(got.status).toBe(200);
+      expect(((await got.json()) as AuditJob).startedBy).toBe('other-auditor');
+
+      const stream = await openSse(`${url}${VERIFY}/${job.id}/events`, cookieOf(auditor));
+      const done = (await stream.until((e) => e.event === 'done')).data as AuditJob;
+      await stream.ended;
+      expect(stream.events[0]!.event).toBe('progress');
+      expect(done.status).toBe('passed');
+      expect(done).toEqual(await other.get(job.id));
+    } finally {
+      await close();
+    }
+  });
+
+  it('a job whose instance stopped mid-run reads as interrupted, over GET and the stream', async () => {
+    const { other, close } = await otherInstance(hangingRunner());
+    const { job } = await other.start('other-auditor');
+    const stream = await openSse(`${url}${VERIFY}/${job.id}/events`, cookieOf(auditor));
+    await stream.until((e) => e.event === 'progress');
+    await close();
+    const done = (await stream.until((e) => e.event === 'done')).data as AuditJob;
+    await stream.ended;
+    expect(done).toMatchObject({
+      status: 'interrupted',
+      error: expect.stringContaining('interrupted'),
+    });
+    const got = (await (
+      await fetch(`${url}${VERIFY}/${job.id}`, { headers: cookie() })
+    ).json()) as AuditJob;
+    expect(got).toEqual(done);
   });
 
   // Last: it edits the log.
