@@ -7,6 +7,27 @@ import type { QueryResult, SqlDatabase, SqlExecutor } from './sql.ts';
 // (positions, paise totals) stay far below 2^53, so parse them as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
+/** Distinct statement texts prepared per pool; texts beyond it run unnamed (parsed each time). */
+const MAX_PREPARED_STATEMENTS = 1000;
+
+/**
+ * A name per distinct parameterised statement text. The portal's queries are
+ * a few dozen fixed texts run thousands of times; naming them spares Postgres
+ * the parse and plan and the client a message per query. Texts built at run
+ * time (table names of a rebuild's schema) are few, and the cap bounds them.
+ */
+function preparedStatementNames(): (text: string) => string | undefined {
+  const names = new Map<string, string>();
+  return (text) => {
+    let name = names.get(text);
+    if (name === undefined && names.size < MAX_PREPARED_STATEMENTS) {
+      name = `ml_${names.size}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+}
+
 const LISTEN_RETRY_MIN_MS = 250;
 const LISTEN_RETRY_MAX_MS = 5_000;
 
@@ -15,17 +36,21 @@ export function postgresDatabase(connectionString: string, poolSize = 10): SqlDa
   // An idle client's error (e.g. the server restarting) must not crash the process.
   pool.on('error', () => {});
 
+  const statementName = preparedStatementNames();
   const run = async <Row>(
     client: pg.Pool | pg.PoolClient,
     text: string,
     params?: unknown[],
   ): Promise<QueryResult<Row>> => {
-    const result = await client.query(text, params);
+    // With parameters, a named statement: each connection parses and plans it once.
+    const name = params && params.length > 0 ? statementName(text) : undefined;
+    const result = await client.query(name ? { name, text, values: params } : text, params);
     return { rows: result.rows as Row[], affectedRows: result.rowCount ?? 0 };
   };
 
   return {
     kind: 'postgres',
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     query: (text, params) => run(pool, text, params),
     async transaction(fn) {
       const client = await pool.connect();
