@@ -8,7 +8,7 @@
 
 import type { SqlDatabase, SqlExecutor } from '../db/sql.ts';
 import type { EventStore, RecordedEvent, Subscription } from '../eventstore/port.ts';
-import { applyEvents, lockProjection, useSchema } from './apply.ts';
+import { applyEvents, handles, lockProjection, useSchema } from './apply.ts';
 import { readCheckpoint } from './schema.ts';
 import { CHECKPOINT_CHANNEL, READ_SCHEMA, type Projection } from './types.ts';
 
@@ -65,6 +65,31 @@ export async function applyBatch(
   return position;
 }
 
+/**
+ * A batch with no event this read model handles changes none of its rows:
+ * only the checkpoint moves, in one statement instead of a transaction of
+ * seven round trips (under ingest, most read models see batch after batch of
+ * readings they ignore). It moves only from where this runner left it; true
+ * when it did. Otherwise (a rebuild moved the checkpoint meanwhile) the
+ * caller takes the locked path, which sorts that out.
+ */
+export async function skipBatch(
+  db: SqlExecutor,
+  projection: Projection,
+  events: RecordedEvent[],
+  expected: string | null,
+): Promise<boolean> {
+  if (events.some((e) => handles(projection, e.type))) return false;
+  const { rows } = await db.query(
+    `WITH moved AS (
+       UPDATE read.checkpoints SET position = $2, updated_at = now()
+       WHERE name = $1 AND position IS NOT DISTINCT FROM $3 RETURNING name)
+     SELECT pg_notify($4, name) FROM moved`,
+    [projection.name, events[events.length - 1]!.position, expected, CHECKPOINT_CHANNEL],
+  );
+  return rows.length === 1;
+}
+
 export async function startRunner(options: RunnerOptions): Promise<ProjectionRunner> {
   const { store, readDb, projection, batchSize = 1000, retryDelayMs = 1000 } = options;
   let stopped = false;
@@ -82,9 +107,9 @@ export async function startRunner(options: RunnerOptions): Promise<ProjectionRun
       batchSize,
       handler: async (events) => {
         const expected = position;
-        position = await readDb.transaction((tx) =>
-          applyBatch(tx, store, projection, events, expected),
-        );
+        position = (await skipBatch(readDb, projection, events, expected))
+          ? events[events.length - 1]!.position
+          : await readDb.transaction((tx) => applyBatch(tx, store, projection, events, expected));
         if (position !== null) options.onCommit?.(projection.name, position);
       },
       onError: (error) => {
