@@ -2,10 +2,17 @@
 // round trip. The server checks everything again; these mirror its rules
 // (mobile: 10 digits starting 6-9; password 8-128; codes 6 digits).
 
-import type { MessageKey } from './i18n/index.ts';
+import { t, type MessageKey } from './i18n/index.ts';
 import { parseRupees } from './money.ts';
+import type { Address } from './portal-api.ts';
 
 export type Errors<F extends string> = Partial<Record<F, MessageKey>>;
+
+/** The message for one field's error, for a Field's `error`; null when it has none. */
+export function messageFor<F extends string>(errors: Errors<F>, field: F): string | null {
+  const key = errors[field];
+  return key ? t(key) : null;
+}
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const MOBILE = /^[6-9]\d{9}$/;
@@ -43,18 +50,9 @@ export function validateSignup(f: SignupForm): Errors<keyof SignupForm> {
 
 export const hasErrors = (errors: Record<string, unknown>) => Object.keys(errors).length > 0;
 
-export interface AddressForm {
-  houseNo: string;
-  building: string;
-  street: string;
-  city: string;
-  state: string;
-  pincode: string;
-}
-
 /** House number, building or street: at least one says where on the street it is. */
-export function validateAddress(a: AddressForm): Errors<keyof AddressForm> {
-  const errors: Errors<keyof AddressForm> = {};
+export function validateAddress(a: Address): Errors<keyof Address> {
+  const errors: Errors<keyof Address> = {};
   if (!a.houseNo.trim() && !a.building.trim() && !a.street.trim())
     errors.street = 'validation.where';
   if (!a.city.trim()) errors.city = 'validation.required';
