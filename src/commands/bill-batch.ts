@@ -1,8 +1,9 @@
 // Billing many answered meters of one close with few round trips: for each
-// chunk, every meter's streams are read concurrently (billing history,
-// property, meter stream, receivable), its bill, receivable charge and
-// history entry are decided in memory by their own deciders, and the chunk
-// is written in two `appendMany` calls: the bills (each expecting no stream),
+// chunk, every meter's streams (billing history, property, meter stream,
+// receivable) are read in one `readStreams` call (the next chunk's while this
+// one is written), its bill, receivable charge and history entry are decided
+// in memory by their own deciders, and the chunk is written in two
+// `appendMany` calls: the bills (each expecting no stream),
 // then the charges and history entries of the bills that call created (each
 // at the revision it was decided on). The events and their ids are exactly those
 // the one-meter path (`billAnswer`) writes, so a meter whose append conflicts
@@ -36,14 +37,20 @@ import {
   type ChargeBill,
 } from '../domain/receivable/index.ts';
 import { DomainError, type CommandMetadata, type Decider } from '../domain/shared/decider.ts';
-import type { EventStore, NewEvent, RecordedEvent, StreamAppend } from '../eventstore/port.ts';
+import type {
+  EventStore,
+  NewEvent,
+  RecordedEvent,
+  StreamAppend,
+  StreamRead,
+} from '../eventstore/port.ts';
 import { billAnswer, firstReading, type AnsweredMeter, type PeriodTariffs } from './bill-meter.ts';
 import { sub, type BillingDeps } from './billing-shared.ts';
 import { eventIdFor } from './handle-command.ts';
 import { mapLimit } from './map-limit.ts';
 
-/** Meters per round of appends. */
-const CHUNK = 200;
+/** Meters per round: one `readStreams` call, then two `appendMany` calls. */
+const CHUNK = 1000;
 /** A meter stream this short is read from its start (answer and first reading at once). */
 const FIRST_READING_WINDOW = 100;
 
@@ -59,75 +66,122 @@ export async function billAnsweredMeters(
   tariffs: PeriodTariffs,
   meters: AnsweredMeter[],
   metadata: CommandMetadata,
-  concurrency: number,
+  options: {
+    concurrency: number;
+    /** Called with each chunk's results (in order, before the next chunk is written). */
+    onChunk?: (chunk: AnsweredMeter[], results: (IssuedBill | string)[]) => Promise<void>;
+  },
 ): Promise<(IssuedBill | string)[]> {
+  const chunks: AnsweredMeter[][] = [];
+  for (let from = 0; from < meters.length; from += CHUNK)
+    chunks.push(meters.slice(from, from + CHUNK));
+  const prepareChunk = (chunk: AnsweredMeter[]) => {
+    const prepared = prepareAll(deps.store, tariffs, chunk, metadata);
+    // Awaited below; until then a failure must not count as unhandled.
+    prepared.catch(() => undefined);
+    return prepared;
+  };
   const results: (IssuedBill | string)[] = [];
-  for (let from = 0; from < meters.length; from += CHUNK) {
-    const chunk = meters.slice(from, from + CHUNK);
-    const prepared = await mapLimit(chunk, concurrency, (m) =>
-      prepare(deps.store, tariffs, m, metadata),
-    );
-    // Bills first: only a meter whose bill this append created may have its
-    // charge and history written from the bill decided here.
-    const ready = prepared.flatMap((p, i) => (p.kind === 'ready' ? [{ p, i }] : []));
-    const issued = await appendAll(
-      deps.store,
-      ready.map(({ p }) => p.appends[0]!),
-    );
-    const billed = ready.filter((_, k) => issued[k]!.ok);
-    const followUps = await appendAll(
-      deps.store,
-      billed.flatMap(({ p }) => p.appends.slice(1)),
-    );
-    const written = new Map<number, boolean>();
-    billed.forEach(({ i }, k) =>
-      written.set(
-        i,
-        followUps.slice(k * 2, k * 2 + 2).every((o) => o.ok),
-      ),
-    );
-    const settled = await mapLimit(chunk, concurrency, async (m, i) => {
-      const p = prepared[i]!;
-      if (p.kind === 'ready' && written.get(i)) {
-        if (p.bill.missedPeriods > 0)
-          await deps.ports.unflagProperty(
-            { propertyId: m.propertyId, runId: m.runId },
-            sub(metadata, `unflag/${m.meterId}`),
-          );
-        return p.bill;
-      }
-      // Everything else, skips included, takes the one-meter path: it looks
-      // for a bill already issued (by a retried close) before saying why not.
-      return billAnswer(deps, tariffs, m, metadata);
-    });
+  // The next chunk's streams are read while this chunk is written: different
+  // meters and properties, so neither waits for the other.
+  let next = chunks.length > 0 ? prepareChunk(chunks[0]!) : null;
+  for (const [k, chunk] of chunks.entries()) {
+    const prepared = await next!;
+    next = k + 1 < chunks.length ? prepareChunk(chunks[k + 1]!) : null;
+    const settled = await writeChunk(deps, tariffs, chunk, prepared, metadata, options.concurrency);
+    await options.onChunk?.(chunk, settled);
     results.push(...settled);
   }
   return results;
 }
+
+async function writeChunk(
+  deps: BillingDeps,
+  tariffs: PeriodTariffs,
+  chunk: AnsweredMeter[],
+  prepared: Prepared[],
+  metadata: CommandMetadata,
+  concurrency: number,
+): Promise<(IssuedBill | string)[]> {
+  // Bills first: only a meter whose bill this append created may have its
+  // charge and history written from the bill decided here.
+  const ready = prepared.flatMap((p, i) => (p.kind === 'ready' ? [{ p, i }] : []));
+  const issued = await appendAll(
+    deps.store,
+    ready.map(({ p }) => p.appends[0]!),
+  );
+  const billed = ready.filter((_, k) => issued[k]!.ok);
+  const followUps = await appendAll(
+    deps.store,
+    billed.flatMap(({ p }) => p.appends.slice(1)),
+  );
+  const written = new Map<number, boolean>();
+  billed.forEach(({ i }, k) =>
+    written.set(
+      i,
+      followUps.slice(k * 2, k * 2 + 2).every((o) => o.ok),
+    ),
+  );
+  return mapLimit(chunk, concurrency, async (m, i) => {
+    const p = prepared[i]!;
+    if (p.kind === 'ready' && written.get(i)) {
+      if (p.bill.missedPeriods > 0)
+        await deps.ports.unflagProperty(
+          { propertyId: m.propertyId, runId: m.runId },
+          sub(metadata, `unflag/${m.meterId}`),
+        );
+      return p.bill;
+    }
+    // Everything else, skips included, takes the one-meter path: it looks
+    // for a bill already issued (by a retried close) before saying why not.
+    return billAnswer(deps, tariffs, m, metadata);
+  });
+}
+
+/** The four streams `prepare` decides one meter's bill from, as reads of one `readStreams` call. */
+function readsFor(at: AnsweredMeter): StreamRead[] {
+  const { meterId, propertyId, readingRevision } = at;
+  // No look for an existing bill: the bill's append expects no stream, so a
+  // bill issued already fails that append and the meter goes the one-meter way.
+  // A short meter stream is read from its start, which also yields the first
+  // reading (the opening of a meter never billed) without another read.
+  const fromStart = readingRevision < FIRST_READING_WINDOW;
+  return [
+    { stream: meterBillingStream(meterId) },
+    { stream: propertyStream(propertyId) },
+    fromStart
+      ? { stream: meterStream(meterId), fromRevision: 0, limit: readingRevision + 1 }
+      : { stream: meterStream(meterId), fromRevision: readingRevision, limit: 1 },
+    { stream: receivableStream(propertyId) },
+  ];
+}
+
+/** Reads every meter's streams in one `readStreams` call and decides each meter's appends. */
+async function prepareAll(
+  store: EventStore,
+  tariffs: PeriodTariffs,
+  meters: AnsweredMeter[],
+  metadata: CommandMetadata,
+): Promise<Prepared[]> {
+  const read = await store.readStreams(meters.flatMap(readsFor));
+  return Promise.all(
+    meters.map((m, i) =>
+      prepare(store, tariffs, m, metadata, read.slice(i * 4, i * 4 + 4) as StreamsOfMeter),
+    ),
+  );
+}
+
+type StreamsOfMeter = [RecordedEvent[], RecordedEvent[], RecordedEvent[], RecordedEvent[]];
 
 async function prepare(
   store: EventStore,
   tariffs: PeriodTariffs,
   at: AnsweredMeter,
   metadata: CommandMetadata,
+  [historyEvents, propertyEvents, meterEvents, receivableEvents]: StreamsOfMeter,
 ): Promise<Prepared> {
   const { runId, meterId, propertyId, period, readingEventId, readingRevision } = at;
-  // No look for an existing bill: the bill's append expects no stream, so a
-  // bill issued already fails that append and the meter goes the one-meter way.
-  // A short meter stream is read from its start, which also yields the first
-  // reading (the opening of a meter never billed) without another read.
   const fromStart = readingRevision < FIRST_READING_WINDOW;
-  const [historyEvents, propertyEvents, meterEvents, receivableEvents] = await Promise.all([
-    store.readStream(meterBillingStream(meterId)),
-    store.readStream(propertyStream(propertyId)),
-    store.readStream(
-      meterStream(meterId),
-      fromStart
-        ? { fromRevision: 0, limit: readingRevision + 1 }
-        : { fromRevision: readingRevision, limit: 1 },
-    ),
-    store.readStream(receivableStream(propertyId)),
-  ]);
   const answer = fromStart ? meterEvents.slice(readingRevision) : meterEvents;
   const history = fold(meterBillingDecider, historyEvents);
   if (history.lastPeriod !== null && history.lastPeriod >= period) return { kind: 'single' };

@@ -1,15 +1,18 @@
-// Closing a bill run at its deadline: record every unanswered meter as
-// missed, apply the miss rules, bill every answered meter not billed yet, and
-// record the outcomes on the run, which completes with its last meter.
+// Closing a bill run at its deadline (or before it, once every meter has
+// answered): record every unanswered meter as missed, apply the miss rules,
+// bill every answered meter not billed yet, and record the outcomes on the
+// run, which completes with its last meter.
 //
 // Built for runs of tens of thousands of meters: the run stream is read once
-// (and once more per write conflict), the tariff once per property kind,
-// meters are billed concurrently (each meter's own streams: bill, receivable,
-// billing history), and the run's `MeterBilled`/`MeterSkipped` facts are
-// appended in batches at the run's revision, decided by the run decider.
-// Every sub-command's id derives from the close's command id, so a retried
-// close, or two gateways closing the same run at once, settle where one
-// close would have: each meter billed once, nothing skipped for the race.
+// (then only what it gained, per write conflict), the tariff once per
+// property kind, meters are billed in chunks (bill-batch.ts: one multi-stream
+// read and two group commits per chunk), and each chunk's `MeterBilled`/
+// `MeterSkipped` facts are appended at the run's revision, decided by the run
+// decider. A closer may take a lease on the close (`CloseOptions.lease`), so
+// another gateway leaves the work to it while it lasts. Every sub-command's
+// id derives from the close's command id, so a retried close, or two closes
+// of the same run at once, settle where one close would have: each meter
+// billed once, nothing skipped for the race.
 
 import {
   billRunStream,
@@ -18,6 +21,7 @@ import {
   cloneBillRun,
   type BillRunCommand,
   type BillRunProgress,
+  type ClaimBillRunClose,
   type BillRunState,
 } from '../domain/billrun/index.ts';
 import { DomainError, type CommandMetadata } from '../domain/shared/decider.ts';
@@ -26,7 +30,7 @@ import type { EventStore, NewEvent } from '../eventstore/port.ts';
 import { meterBilled, onMeterBilling, PeriodTariffs, skipMeter } from './bill-meter.ts';
 import { billAnsweredMeters } from './bill-batch.ts';
 import { mapLimit } from './map-limit.ts';
-import { loadRunAt, onRun, sub, type BillingDeps, type MissInput } from './billing-shared.ts';
+import { loadRunAt, sub, type BillingDeps, type MissInput } from './billing-shared.ts';
 import { eventIdFor, foldStream } from './handle-command.ts';
 import { requireRole } from './tariffs.ts';
 import { meterBillingDecider, meterBillingStream } from '../domain/billing/meterbilling/index.ts';
@@ -49,7 +53,19 @@ export interface CloseResult {
 export interface CloseOptions {
   /** Meters billed (or their misses applied) at once; default 24. */
   concurrency?: number;
+  /**
+   * Take the close lease as this closer (e.g. the gateway id) before any
+   * work, and renew it as outcomes are recorded: while it holds, another
+   * closer's claim fails with CLOSE_LEASE_HELD instead of doubling the work.
+   * The same closer may claim again at once (a retry, a restarted gateway).
+   * Without it the close takes no lease (an admin's close), which is still
+   * correct: every step is idempotent.
+   */
+  lease?: { closer: string; leaseMs?: number; clock?: () => number };
 }
+
+/** How long a close lease lasts unless renewed; a closer renews at half of it. */
+export const DEFAULT_CLOSE_LEASE_MS = 30_000;
 
 /** Run facts per append: a batch stays well below the store's limits. */
 const RUN_BATCH = 1000;
@@ -74,9 +90,17 @@ export async function closeBillRun(
   const concurrency = options.concurrency ?? 24;
   if (!isSystemActor(metadata.actor))
     await requireRole(store, metadata.actor, ['superuser', 'admin']);
-  const closed = await onRun(store, runId, { type: 'CloseBillRun', data: {}, metadata });
-  const loaded = await loadRunAt(store, runId);
-  const run = loaded.state;
+  // The run is read once: the lease claim and the close (the misses) are
+  // decided on it and appended together; a refusal (DEADLINE_NOT_REACHED,
+  // CLOSE_LEASE_HELD, RUN_NOT_STARTED) is thrown before anything is written.
+  const lease = options.lease && closeLease(runId, options.lease, metadata);
+  const closing: BillRunCommand[] = [{ type: 'CloseBillRun', data: {}, metadata }];
+  if (lease) closing.unshift(lease.claim());
+  let recorded = await recordOnRun(store, runId, await loadRunAt(store, runId), closing, {
+    strict: true,
+  });
+  const closedAt = recorded.position;
+  const run = recorded.state;
   if (run.status === 'none') throw new Error(`run ${runId} vanished`);
   const { period } = run;
   const meters = Object.entries(run.meters);
@@ -101,19 +125,60 @@ export async function closeBillRun(
         ]
       : [],
   );
-  const bills = await billAnsweredMeters(deps, tariffs, answered, closeMeta, concurrency);
-  const outcomes = answered.map(({ meterId }, i): BillRunCommand => {
-    const bill = bills[i]!;
-    return typeof bill === 'string'
-      ? skipMeter(meterId, bill, closeMeta)
-      : meterBilled(meterId, bill.billId, closeMeta);
+  const refused: CloseResult['refused'] = [...recorded.refused];
+  // Each chunk's outcomes go on the run as soon as it is billed (the
+  // dashboard sees the close advance), with a renewal of the lease when due.
+  await billAnsweredMeters(deps, tariffs, answered, closeMeta, {
+    concurrency,
+    onChunk: async (chunk, bills) => {
+      const outcomes = chunk.map(({ meterId }, i): BillRunCommand => {
+        const bill = bills[i]!;
+        return typeof bill === 'string'
+          ? skipMeter(meterId, bill, closeMeta)
+          : meterBilled(meterId, bill.billId, closeMeta);
+      });
+      const renewal = lease?.renewalDue();
+      const commands = renewal ? [renewal, ...outcomes] : outcomes;
+      recorded = await recordOnRun(store, runId, recorded, commands, { strict: false });
+      refused.push(...recorded.refused);
+    },
   });
-  const recorded = await recordOnRun(store, runId, loaded, outcomes);
   return {
-    position: closed.position,
+    position: closedAt,
     missed,
     progress: billRunProgress(recorded.state),
-    refused: recorded.refused,
+    refused,
+  };
+}
+
+/** The close lease of one closer on one run: the claim, and renewals once half of it has passed. */
+function closeLease(
+  runId: string,
+  options: NonNullable<CloseOptions['lease']>,
+  metadata: CommandMetadata,
+) {
+  const { closer, leaseMs = DEFAULT_CLOSE_LEASE_MS, clock = Date.now } = options;
+  let claimedAt = 0;
+  const command = (now: number): ClaimBillRunClose => {
+    claimedAt = now;
+    return {
+      type: 'ClaimBillRunClose',
+      data: { closer, leaseMs },
+      // An id per claim: a claim repeated later is a new claim, not a retry.
+      metadata: {
+        now: new Date(now).toISOString(),
+        commandId: `${metadata.commandId}/lease/${runId}/${closer}/${now}`,
+        actor: metadata.actor,
+      },
+    };
+  };
+  return {
+    claim: () => command(clock()),
+    /** A renewal once half the lease has passed, else null. */
+    renewalDue(): ClaimBillRunClose | null {
+      const now = clock();
+      return now - claimedAt < leaseMs / 2 ? null : command(now);
+    },
   };
 }
 
@@ -160,53 +225,78 @@ const isConflict = (error: unknown): boolean =>
   isWrongExpectedRevision(error) ||
   (error instanceof EventStoreError && error.code === 'IDEMPOTENCY_CONFLICT');
 
+type Refused = { meterId: string; reason: string };
+
 /**
  * Decides `commands` against the run and appends the events in batches at
- * the run's revision; a conflict (another close writing) re-reads the run and
- * decides again, and the decider turns what is already recorded into no-ops.
- * Event ids derive from each command's id as `handleCommand` derives them.
+ * the run's revision; a conflict (another close writing) reads what the run
+ * gained and decides again, and the decider turns what is already recorded
+ * into no-ops. Event ids derive from each command's id as `handleCommand`
+ * derives them. `strict`: a refused command is thrown, nothing appended.
+ * A refused renewal of the lease is dropped: another closer took over after
+ * it expired, and both closes stay correct.
  */
 async function recordOnRun(
   store: EventStore,
   runId: string,
   loaded: { state: BillRunState; revision: number },
   commands: BillRunCommand[],
-): Promise<{ state: BillRunState; refused: { meterId: string; reason: string }[] }> {
+  { strict }: { strict: boolean },
+): Promise<{ state: BillRunState; revision: number; position: string | null; refused: Refused[] }> {
   let { state, revision } = loaded;
-  const refused: { meterId: string; reason: string }[] = [];
+  let position: string | null = null;
+  const refused: Refused[] = [];
   for (let from = 0; from < commands.length; from += RUN_BATCH) {
     const batch = commands.slice(from, from + RUN_BATCH);
     for (let attempt = 1; ; attempt++) {
-      const draft = cloneBillRun(state);
-      const decided = decideBatch(draft, batch);
-      if (decided.events.length === 0) {
-        refused.push(...decided.refused);
-        break;
+      const decided = decideBatch(cloneBillRun(state), batch);
+      if (strict && decided.errors[0]) throw decided.errors[0];
+      if (decided.events.length > 0) {
+        try {
+          const result = await store.append(billRunStream(runId), decided.events, {
+            expectedRevision: revision === -1 ? 'no_stream' : revision,
+          });
+          [revision, position] = [result.nextRevision, result.position];
+        } catch (error) {
+          if (!isConflict(error) || attempt >= MAX_ATTEMPTS) throw error;
+          ({ state, revision } = await catchUp(store, runId, { state, revision }));
+          continue;
+        }
       }
-      try {
-        const result = await store.append(billRunStream(runId), decided.events, {
-          expectedRevision: revision === -1 ? 'no_stream' : revision,
-        });
-        [state, revision] = [decided.state, result.nextRevision];
-        refused.push(...decided.refused);
-        break;
-      } catch (error) {
-        if (!isConflict(error) || attempt >= MAX_ATTEMPTS) throw error;
-        ({ state, revision } = await loadRunAt(store, runId));
-      }
+      state = decided.state;
+      refused.push(...decided.refused);
+      break;
     }
   }
-  return { state, refused };
+  return { state, revision, position, refused };
+}
+
+/** The run with the events appended since `at` (a copy: `at.state` stays as it was). */
+async function catchUp(
+  store: EventStore,
+  runId: string,
+  at: { state: BillRunState; revision: number },
+): Promise<{ state: BillRunState; revision: number }> {
+  const more = await store.readStream(billRunStream(runId), { fromRevision: at.revision + 1 });
+  if (more.length === 0) return at;
+  let state = cloneBillRun(at.state);
+  for (const event of more) state = billRunReplay.evolve(state, event as never);
+  return { state, revision: more[more.length - 1]!.revision };
 }
 
 function decideBatch(state: BillRunState, commands: BillRunCommand[]) {
   const events: NewEvent[] = [];
-  const refused: { meterId: string; reason: string }[] = [];
+  const refused: Refused[] = [];
+  const errors: DomainError[] = [];
   for (const command of commands) {
     const decided = billRunReplay.decide(command, state);
     if (decided instanceof Error) {
-      const meterId = 'meterId' in command.data ? command.data.meterId : '';
-      refused.push({ meterId, reason: `${decided.code}: ${decided.message}` });
+      errors.push(decided);
+      if ('meterId' in command.data)
+        refused.push({
+          meterId: command.data.meterId,
+          reason: `${decided.code}: ${decided.message}`,
+        });
       continue;
     }
     decided.forEach((event, index) => {
@@ -220,5 +310,5 @@ function decideBatch(state: BillRunState, commands: BillRunCommand[]) {
       });
     });
   }
-  return { events, state, refused };
+  return { events, state, refused, errors };
 }

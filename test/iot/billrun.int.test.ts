@@ -1,6 +1,8 @@
 // Bill runs through real gateways on real Postgres: answering, silent,
 // late-connecting and offline meters in one run on one gateway; then two
-// gateways sharing a run, one meter connected to both.
+// gateways sharing a run, one meter connected to both (one of them takes the
+// close's lease); and a run closed as soon as every meter answered, long
+// before its deadline.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billRunStream } from '../../src/domain/billrun/index.ts';
@@ -123,5 +125,26 @@ describe('bill-run fan-out', () => {
       billed: 3,
       missed: 1,
     });
+    // One gateway took the close (the other saw its lease, or was refused it).
+    expect(events.filter((e) => e.type === 'BillRunCloseClaimed')).toHaveLength(1);
+  });
+
+  it('closes a run as soon as every meter has answered, long before its deadline', async () => {
+    const [g1, g2] = [await startGateway('gw-c'), await startGateway('gw-d')];
+    const [one, two] = (await Promise.all([21, 22].map((n) => installKeyedMeter(world, n)))) as [
+      Fixture,
+      Fixture,
+    ];
+    await meterOn(g1, one);
+    await meterOn(g2, two);
+    const startedAt = Date.now();
+    const runId = await startRun(world, [one, two], 60_000);
+    await untilCompleted(runId);
+    expect(Date.now() - startedAt).toBeLessThan(15_000);
+    const events = await eventsOf(runId);
+    expect(events.filter((e) => e.type === 'MeterBilled')).toHaveLength(2);
+    expect(events.filter((e) => e.type === 'MeterReadingMissed')).toHaveLength(0);
+    expect(events.filter((e) => e.type === 'BillRunCloseClaimed')).toHaveLength(1);
+    expect(errors).toEqual([]);
   });
 });

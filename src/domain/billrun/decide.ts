@@ -6,7 +6,7 @@
 
 import { DomainError, type Command } from '../shared/decider.ts';
 import { periodPattern } from '../billing/events.ts';
-import { type BillRunEvent, type BillRunState, type RunMeter } from './events.ts';
+import { hasPendingMeters, type BillRunEvent, type BillRunState, type RunMeter } from './events.ts';
 
 type Meta = Command<string, object>['metadata'];
 
@@ -20,6 +20,8 @@ export type RecordMeterAnswer = Command<
   { meterId: string; readingEventId: string; readingRevision: number }
 >;
 export type CloseBillRun = Command<'CloseBillRun', Record<string, never>>;
+/** A closer (e.g. a gateway id) takes the close for `leaseMs`, or renews its own claim. */
+export type ClaimBillRunClose = Command<'ClaimBillRunClose', { closer: string; leaseMs: number }>;
 export type RecordMeterBilled = Command<'RecordMeterBilled', { meterId: string; billId: string }>;
 export type SkipMeter = Command<'SkipMeter', { meterId: string; reason: string }>;
 
@@ -28,6 +30,7 @@ export type BillRunCommand =
   | RequestMeterRead
   | RecordMeterAnswer
   | CloseBillRun
+  | ClaimBillRunClose
   | RecordMeterBilled
   | SkipMeter;
 
@@ -45,7 +48,9 @@ export type BillRunErrorCode =
   | 'METER_ALREADY_MISSED'
   | 'METER_NOT_ANSWERED'
   | 'METER_ALREADY_ENDED'
-  | 'REASON_REQUIRED';
+  | 'REASON_REQUIRED'
+  | 'INVALID_LEASE'
+  | 'CLOSE_LEASE_HELD';
 
 export type BillRunError = DomainError<BillRunErrorCode>;
 
@@ -55,6 +60,9 @@ export type BillRunError = DomainError<BillRunErrorCode>;
  * close folds it once and bills meters concurrently. Measured at 20,000.
  */
 export const MAX_METERS_PER_RUN = 50_000;
+
+/** The longest close lease: a closer that dies blocks others at most this long. */
+export const MAX_CLOSE_LEASE_MS = 10 * 60_000;
 
 /** Meters listed per event: 1,000 pairs of ids stay far below the store's 256 KiB per event. */
 export const METERS_PER_EVENT = 1000;
@@ -111,17 +119,41 @@ function chunks<T>(items: T[], size: number): T[][] {
   return out;
 }
 
-function close(state: Open, meta: Meta): BillRunEvent[] | BillRunError {
-  if (Date.parse(meta.now) < Date.parse(state.deadline))
+/** A run closes at its deadline, or before it once no meter is waiting for its answer. */
+function closable(state: Open, meta: Meta): BillRunError | null {
+  if (Date.parse(meta.now) < Date.parse(state.deadline) && hasPendingMeters(state))
     return err('DEADLINE_NOT_REACHED', `the run closes at ${state.deadline}`);
+  return null;
+}
+
+function close(state: Open, meta: Meta): BillRunEvent[] | BillRunError {
+  const refused = closable(state, meta);
+  if (refused) return refused;
   const missed: BillRunEvent[] = Object.entries(state.meters)
     .filter(([, m]) => m.status === 'pending')
     .map(([meterId]) => ({ type: 'MeterReadingMissed', data: { meterId, missedAt: meta.now } }));
   return withCompletion(state, missed, meta);
 }
 
+function claimClose(command: ClaimBillRunClose, state: Open): BillRunEvent[] | BillRunError {
+  if (state.status === 'completed') return [];
+  const { closer, leaseMs } = command.data;
+  const { now } = command.metadata;
+  if (typeof closer !== 'string' || closer.trim() === '')
+    return err('INVALID_LEASE', 'a close claim names its closer');
+  if (!Number.isSafeInteger(leaseMs) || leaseMs <= 0 || leaseMs > MAX_CLOSE_LEASE_MS)
+    return err('INVALID_LEASE', `a close lease lasts 1..${MAX_CLOSE_LEASE_MS} ms`);
+  const refused = closable(state, command.metadata);
+  if (refused) return refused;
+  const lease = state.closeLease;
+  if (lease && lease.closer !== closer && Date.parse(lease.expiresAt) > Date.parse(now))
+    return err('CLOSE_LEASE_HELD', `${lease.closer} holds the close until ${lease.expiresAt}`);
+  const expiresAt = new Date(Date.parse(now) + leaseMs).toISOString();
+  return [{ type: 'BillRunCloseClaimed', data: { closer, claimedAt: now, expiresAt } }];
+}
+
 function onMeter(
-  command: Exclude<BillRunCommand, StartBillRun | CloseBillRun>,
+  command: Exclude<BillRunCommand, StartBillRun | CloseBillRun | ClaimBillRunClose>,
   state: Open,
 ): BillRunEvent[] | BillRunError {
   const { meterId } = command.data;
@@ -183,5 +215,6 @@ export function decide(
   if (state.status === 'none') return err('RUN_NOT_STARTED', 'no such bill run');
   if (command.type === 'CloseBillRun')
     return state.status === 'completed' ? [] : close(state, command.metadata);
+  if (command.type === 'ClaimBillRunClose') return claimClose(command, state);
   return onMeter(command, state);
 }

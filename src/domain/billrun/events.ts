@@ -43,6 +43,15 @@ export const billRunEvents = defineEvents(
       answeredAt: z.string(),
     }),
     MeterReadingMissed: z.object({ meterId: z.string(), missedAt: z.string() }),
+    /**
+     * A closer (a gateway) holds the close until `expiresAt`: others leave the
+     * billing to it meanwhile. The holder renews it as it records outcomes.
+     */
+    BillRunCloseClaimed: z.object({
+      closer: z.string(),
+      claimedAt: z.string(),
+      expiresAt: z.string(),
+    }),
     MeterBilled: z.object({ meterId: z.string(), billId: z.string(), billedAt: z.string() }),
     MeterSkipped: z.object({ meterId: z.string(), reason: z.string(), skippedAt: z.string() }),
     BillRunCompleted: z.object({
@@ -88,6 +97,8 @@ export type BillRunState =
       meters: Record<string, MeterProgress>;
       /** Counts over `meters`, kept as events apply (see billRunProgress). */
       progress: BillRunProgress;
+      /** The last close claim; it binds others only until it expires. */
+      closeLease: { closer: string; expiresAt: string } | null;
     };
 
 export const initialState: BillRunState = { status: 'none' };
@@ -156,6 +167,7 @@ export function applyBillRunEvent(state: BillRunState, event: BillRunEvent): Bil
       deadline,
       meters: {},
       progress: emptyProgress(),
+      closeLease: null,
     };
     listMeters(started, meters);
     return started;
@@ -177,6 +189,9 @@ export function applyBillRunEvent(state: BillRunState, event: BillRunEvent): Bil
       return state;
     case 'MeterReadingMissed':
       updateMeter(state, event.data.meterId, { status: 'missed' });
+      return state;
+    case 'BillRunCloseClaimed':
+      state.closeLease = { closer: event.data.closer, expiresAt: event.data.expiresAt };
       return state;
     case 'MeterBilled':
       updateMeter(state, event.data.meterId, { status: 'billed', billId: event.data.billId });
@@ -210,6 +225,19 @@ export function foldBillRun(events: readonly unknown[]): BillRunState {
   let state: BillRunState = initialState;
   for (const event of events) state = applyBillRunEvent(state, event as BillRunEvent);
   return state;
+}
+
+/**
+ * Whether some meter of the run has neither answered nor ended. The counts
+ * rule most states out at once; the scan runs only when they say every meter
+ * may be done (a meter answered and later skipped counts twice in them).
+ */
+export function hasPendingMeters(state: BillRunState): boolean {
+  if (state.status === 'none') return false;
+  const { total, answered, missed, skipped } = state.progress;
+  if (answered + missed + skipped < total) return true;
+  for (const meterId in state.meters) if (state.meters[meterId]!.status === 'pending') return true;
+  return false;
 }
 
 /** Live counts for the dashboard; `answered` includes meters billed since. */

@@ -2,13 +2,23 @@
 // found at start, then every run started later, through a subscription from
 // the log's head), sends `read` to this gateway's connected meters of a run
 // and to meters of it that connect before its deadline (each meter once per
-// run per gateway), records the answers the sink stored, and at the deadline
-// closes the run through the billing service (misses, miss rules, billing).
-// Gateways sharing a run write through the decider, so repeats are no-ops.
+// run per gateway), records the answers the sink stored, and closes the run
+// through the billing service (misses, miss rules, billing) at the deadline,
+// or as soon as every meter has answered. Gateways sharing a run write
+// through the decider, so repeats are no-ops; the close goes to the gateway
+// that claims its lease first, and the others step in only if that lease
+// runs out (its holder died).
 
 import { v5 as uuidv5 } from 'uuid';
 import { BILLING_ACTOR, closeBillRun, type BillingDeps } from '../../commands/billing.ts';
-import { applyBillRunEvent, billRunStream, type BillRunEvent } from '../../domain/billrun/index.ts';
+import { DEFAULT_CLOSE_LEASE_MS } from '../../commands/close-bill-run.ts';
+import {
+  applyBillRunEvent,
+  billRunStream,
+  hasPendingMeters,
+  type BillRunEvent,
+} from '../../domain/billrun/index.ts';
+import { DomainError } from '../../domain/shared/decider.ts';
 import type { EventStore, RecordedEvent, Subscription } from '../../eventstore/port.ts';
 import type { GatewayServer } from '../gateway/server.ts';
 import type { StoredReading } from '../ingest/store-sink.ts';
@@ -24,7 +34,8 @@ const RUN_PREFIX = billRunStream('');
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const CLOSE_RETRY_MS = 5000;
 const DEADLINE_MARGIN_MS = 20;
-const CLOSE_STALL_MS = 30_000;
+/** Past a lease's expiry before trying to take it over. */
+const LEASE_MARGIN_MS = 100;
 /** The close's command id; the billing service derives its sub-steps' ids from it. */
 const closeCommandId = (runId: string): string => `billrun-close/${runId}`;
 
@@ -36,8 +47,14 @@ export interface BillRunFanOutOptions {
   clock?: () => number;
   /** How often newly connected meters are looked for (ms). */
   connectPollMs?: number;
-  /** Each gateway waits a random 0..closeJitterMs (default 5 s) past the deadline, so usually one closes. */
+  /**
+   * Each gateway waits a random 0..closeJitterMs (default 500 ms) past the
+   * deadline (or the last answer), so that the others usually see the first
+   * one's lease before trying to claim it.
+   */
   closeJitterMs?: number;
+  /** How long this gateway's claim on a close lasts unless renewed (default 30 s). */
+  closeLeaseMs?: number;
   /** Open runs at start; defaults to scanning the log for runs started and not completed. */
   openRuns?: () => Promise<string[]>;
   onError?: (error: unknown) => void;
@@ -48,8 +65,10 @@ interface Followed extends TrackedRun {
   /** Meters this gateway sent `read` for. */
   asked: Set<string>;
   timer?: NodeJS.Timeout;
-  /** When this gateway last saw a write of some gateway's close of this run. */
-  closeSeenAt?: number;
+  /** The close was brought forward because every meter has answered. */
+  closingEarly?: boolean;
+  /** This gateway's close of the run is under way. */
+  closing?: boolean;
 }
 
 export class BillRunFanOut {
@@ -130,8 +149,6 @@ export class BillRunFanOut {
         if (e.type === 'BillRunStarted') this.track(foldRun(runId, [e]));
         continue;
       }
-      if (String(e.metadata.commandId ?? '').startsWith(closeCommandId(runId)))
-        run.closeSeenAt = this.clock();
       if (e.revision <= run.revision) continue;
       if (e.revision === run.revision + 1) {
         // The follower owns this state (the writer decides on copies): update in place.
@@ -145,7 +162,18 @@ export class BillRunFanOut {
         this.followMeters(run);
       }
       if (run.state.status === 'completed') this.untrack(run);
+      else this.closeWhenAllAnswered(run);
     }
+  }
+
+  /** No meter left to wait for: close now instead of at the deadline. */
+  private closeWhenAllAnswered(run: Followed): void {
+    if (run.closingEarly || run.closing || run.state.status !== 'open') return;
+    // Past the deadline the close is due anyway (its misses end the pending meters).
+    if (this.clock() >= Date.parse(run.state.deadline) || hasPendingMeters(run.state)) return;
+    run.closingEarly = true;
+    clearTimeout(run.timer);
+    this.scheduleClose(run, this.clock());
   }
 
   private track(tracked: TrackedRun): void {
@@ -155,6 +183,7 @@ export class BillRunFanOut {
     this.byRequest.set(run.requestId, run);
     this.followMeters(run);
     this.scheduleClose(run);
+    this.closeWhenAllAnswered(run);
   }
 
   /** Maps each meter of the run to it and asks the connected ones not asked yet. */
@@ -200,20 +229,28 @@ export class BillRunFanOut {
     });
   }
 
-  private scheduleClose(run: Followed): void {
+  /** Closes the run a random 0..closeJitterMs after `at` (default: its deadline). */
+  private scheduleClose(run: Followed, at?: number): void {
     if (run.state.status !== 'open') return;
-    const jitter = Math.random() * (this.opts.closeJitterMs ?? 5000);
+    const jitter = Math.random() * (this.opts.closeJitterMs ?? 500);
     // Timers may fire a millisecond early; the decider refuses a close before the deadline.
-    const wait = Date.parse(run.state.deadline) - this.clock() + DEADLINE_MARGIN_MS + jitter;
+    const from = at ?? Date.parse(run.state.deadline) + DEADLINE_MARGIN_MS;
+    const wait = from - this.clock() + jitter;
     run.timer = setTimeout(
       () => {
         if (this.stopped) return;
-        if (wait > MAX_TIMER_MS) return this.scheduleClose(run);
+        if (wait > MAX_TIMER_MS) return this.scheduleClose(run, at);
         const closing = this.closeRun(run).catch((error: unknown) => {
-          this.onError(error);
-          // Try again (another gateway may also succeed meanwhile; the decider settles it).
-          if (!this.stopped && this.runs.has(run.runId))
-            run.timer = setTimeout(() => this.scheduleClose(run), CLOSE_RETRY_MS);
+          // Another gateway holds the close: look again when its lease runs out
+          // (it renews while it works; the run completing ends the wait).
+          const held = error instanceof DomainError && error.code === 'CLOSE_LEASE_HELD';
+          if (!held) this.onError(error);
+          if (this.stopped || !this.runs.has(run.runId)) return;
+          // Otherwise try again (another gateway may also succeed meanwhile; the decider settles it).
+          this.retryClose(
+            run,
+            held ? this.leaseExpiry(run) + LEASE_MARGIN_MS : this.clock() + CLOSE_RETRY_MS,
+          );
         });
         this.closing.add(closing);
         void closing.finally(() => this.closing.delete(closing));
@@ -222,20 +259,41 @@ export class BillRunFanOut {
     );
   }
 
+  private retryClose(run: Followed, at: number): void {
+    clearTimeout(run.timer);
+    run.timer = setTimeout(() => this.scheduleClose(run, at), Math.max(0, at - this.clock()));
+  }
+
+  /** When the lease this gateway knows of ends (a full lease from now if it has not seen it yet). */
+  private leaseExpiry(run: Followed): number {
+    const lease = run.state.status === 'none' ? null : run.state.closeLease;
+    const known = lease ? Date.parse(lease.expiresAt) : 0;
+    return known > this.clock() ? known : this.clock() + this.leaseMs();
+  }
+
+  private leaseMs(): number {
+    return this.opts.closeLeaseMs ?? DEFAULT_CLOSE_LEASE_MS;
+  }
+
   private async closeRun(run: Followed): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || run.closing) return;
     await this.writer.drain();
-    if (run.state.status !== 'open' || !this.runs.has(run.runId)) return;
-    // Another gateway is closing (billing takes a while): look again later, and
-    // take over only if its close stalls. Two closes at once would be correct
-    // but double the billing work.
-    if (run.closeSeenAt !== undefined && this.clock() - run.closeSeenAt < CLOSE_STALL_MS) {
-      run.timer = setTimeout(() => void this.closeRun(run).catch(this.onError), CLOSE_STALL_MS);
-      return;
-    }
-    // One command id for every gateway: whichever closes second finds it applied.
+    if (run.state.status !== 'open' || !this.runs.has(run.runId) || run.closing) return;
+    const { gatewayId } = this.opts;
+    // A lease another gateway holds, as this gateway follows the run: no need to ask.
+    const lease = run.state.closeLease;
+    if (lease && lease.closer !== gatewayId && Date.parse(lease.expiresAt) > this.clock())
+      return this.retryClose(run, Date.parse(lease.expiresAt) + LEASE_MARGIN_MS);
+    // One command id for every gateway: sub-steps derive the same ids wherever they run.
     const now = new Date(this.clock()).toISOString();
     const metadata = { now, commandId: closeCommandId(run.runId), actor: BILLING_ACTOR };
-    await closeBillRun(this.opts.billing, { runId: run.runId }, metadata);
+    run.closing = true;
+    try {
+      await closeBillRun(this.opts.billing, { runId: run.runId }, metadata, {
+        lease: { closer: gatewayId, leaseMs: this.leaseMs(), clock: this.clock },
+      });
+    } finally {
+      run.closing = false;
+    }
   }
 }

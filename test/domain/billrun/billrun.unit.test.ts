@@ -3,6 +3,7 @@ import {
   billRunDecider,
   billRunProgress,
   billRunStream,
+  MAX_CLOSE_LEASE_MS,
   MAX_METERS_PER_RUN,
   type BillRunCommand,
   type BillRunEvent,
@@ -115,6 +116,63 @@ describe('bill run: CloseBillRun', () => {
     given(billRunDecider, allEnded)
       .when(cmd('CloseBillRun', {}, after))
       .then([]);
+  });
+  it('closes before the deadline once every meter has answered or ended', () => {
+    const allAnswered = [started, answered('m1'), answered('m2'), answered('m3')];
+    given(billRunDecider, allAnswered).when(cmd('CloseBillRun', {})).then([]);
+    // A meter answered and then skipped counts in both tallies: still one pending meter.
+    given(billRunDecider, [started, answered('m1'), skipped('m1'), answered('m2')])
+      .when(cmd('CloseBillRun', {}))
+      .thenFails('DEADLINE_NOT_REACHED');
+    given(billRunDecider, [started, answered('m1'), skipped('m1'), answered('m2'), skipped('m3')])
+      .when(cmd('CloseBillRun', {}))
+      .then([]);
+  });
+});
+
+describe('bill run: ClaimBillRunClose', () => {
+  const claim = (closer: string, now = after, leaseMs = 30_000) =>
+    cmd('ClaimBillRunClose', { closer, leaseMs }, now);
+  const claimed = (closer: string, claimedAt: string, expiresAt: string): BillRunEvent => ({
+    type: 'BillRunCloseClaimed',
+    data: { closer, claimedAt, expiresAt },
+  });
+  const at = (seconds: number) => new Date(Date.parse(after) + seconds * 1000).toISOString();
+  const heldByA = [started, claimed('gw-a', after, at(30))];
+
+  it('gives the close to the first closer until its lease expires', () => {
+    given(billRunDecider, [started])
+      .when(claim('gw-a'))
+      .then([claimed('gw-a', after, at(30))]);
+    given(billRunDecider, heldByA)
+      .when(claim('gw-b', at(10)))
+      .thenFails('CLOSE_LEASE_HELD');
+    given(billRunDecider, heldByA)
+      .when(claim('gw-b', at(30)))
+      .then([claimed('gw-b', at(30), at(60))]);
+  });
+  it('lets the holder claim again (a renewal, a retry, a restart) at any time', () => {
+    given(billRunDecider, heldByA)
+      .when(claim('gw-a', at(10)))
+      .then([claimed('gw-a', at(10), at(40))]);
+  });
+  it('follows the deadline rule of the close, and is a no-op on a completed run', () => {
+    given(billRunDecider, [started]).when(claim('gw-a', before)).thenFails('DEADLINE_NOT_REACHED');
+    given(billRunDecider, [started, answered('m1'), answered('m2'), answered('m3')])
+      .when(claim('gw-a', before))
+      .then([claimed('gw-a', before, new Date(Date.parse(before) + 30_000).toISOString())]);
+    given(billRunDecider, allEnded).when(claim('gw-a')).then([]);
+    given(billRunDecider).when(claim('gw-a')).thenFails('RUN_NOT_STARTED');
+  });
+  it.each([
+    ['no closer', ' ', 30_000],
+    ['a lease of 0 ms', 'gw-a', 0],
+    ['a fractional lease', 'gw-a', 1.5],
+    ['a lease over the maximum', 'gw-a', MAX_CLOSE_LEASE_MS + 1],
+  ])('rejects %s with INVALID_LEASE', (_label, closer, leaseMs) => {
+    given(billRunDecider, [started])
+      .when(claim(closer, after, leaseMs))
+      .thenFails('INVALID_LEASE');
   });
 });
 
