@@ -99,17 +99,31 @@ try {
     };
   };
 
+  // When the run first reports (events counted): for the worker, its start-up.
+  let firstSignalAt = 0;
+  const timed =
+    (runner: JobRunner): JobRunner =>
+    (signal) =>
+      runner((s) => {
+        if (firstSignalAt === 0) firstSignalAt = performance.now();
+        signal(s);
+      });
   const runners: Record<string, JobRunner> = {
-    'in-process': inProcessRunner({
-      run: (options) => runAudit({ store: ledger.store, db: ledger.db }, options),
-      countEvents: () => countLogEvents({ store: ledger.store, db: ledger.db }),
-    }),
-    worker: workerRunner({ databaseUrl: ledger.databaseUrl }),
+    'in-process': timed(
+      inProcessRunner({
+        run: (options) => runAudit({ store: ledger.store, db: ledger.db }, options),
+        countEvents: () => countLogEvents({ store: ledger.store, db: ledger.db }),
+      }),
+    ),
+    worker: timed(workerRunner({ databaseUrl: ledger.databaseUrl })),
   };
   const measure = async (mode: string) => {
     const jobs = await createAuditJobs({ db: ledger.db, runner: runners[mode]! });
     try {
+      firstSignalAt = 0;
+      let startedAt = 0;
       const watchedRun = await watched(async () => {
+        startedAt = performance.now();
         const { job } = await jobs.start('bench');
         await jobs.idle();
         return (await jobs.get(job.id))!;
@@ -118,7 +132,8 @@ try {
       if (final.status !== 'passed')
         throw new Error(`audit ${final.status}: ${JSON.stringify(final.report ?? final.error)}`);
       const { result: _, ...figures } = watchedRun;
-      const row = { mode, events: final.report!.eventsReplayed, ...figures };
+      const firstProgressMs = Math.round(firstSignalAt - startedAt);
+      const row = { mode, events: final.report!.eventsReplayed, firstProgressMs, ...figures };
       log(JSON.stringify(row));
       return row;
     } finally {
