@@ -23,22 +23,8 @@ beforeAll(async () => {
     'property-p1',
     ev.propertyAdded('p1', A1, '2026-01-05T00:00:00.000Z'),
     ev.propertyApproved('g1', 'm1', '2026-01-07T00:00:00.000Z'),
-    ev.event(
-      'TenantInvited',
-      {
-        invitationId: 'i1',
-        tenantId: A2,
-        invitedBy: A1,
-        invitedAt: '2026-01-08T00:00:00.000Z',
-        expiresAt: '2026-01-15T00:00:00.000Z',
-      },
-      '2026-01-08T00:00:00.000Z',
-    ),
-    ev.event(
-      'TenantInvitationAccepted',
-      { invitationId: 'i1', tenantId: A2, acceptedAt: '2026-01-09T00:00:00.000Z' },
-      '2026-01-09T00:00:00.000Z',
-    ),
+    ev.tenantInvited('i1', A2, A1, '2026-01-08T00:00:00.000Z', '2026-01-15T00:00:00.000Z'),
+    ev.tenantAccepted('i1', A2, '2026-01-09T00:00:00.000Z'),
   );
 });
 

@@ -78,17 +78,7 @@ describe('properties, inventory and readings', () => {
     await given(
       'property-p1',
       ev.propertyApproved('g1', 'm1', '2026-01-07T00:00:00.000Z'),
-      ev.event(
-        'TenantInvited',
-        {
-          invitationId: 'i1',
-          tenantId: A2,
-          invitedBy: A1,
-          invitedAt: '2026-01-08T00:00:00.000Z',
-          expiresAt: '2026-01-15T00:00:00.000Z',
-        },
-        '2026-01-08T00:00:00.000Z',
-      ),
+      ev.tenantInvited('i1', A2, A1, '2026-01-08T00:00:00.000Z', '2026-01-15T00:00:00.000Z'),
     );
     expect((await pendingApprovals(h.t.db)).map((p) => p.propertyId)).toEqual(['p2']);
     expect(await getProperty(h.t.db, 'p1')).toMatchObject({
@@ -98,14 +88,7 @@ describe('properties, inventory and readings', () => {
       tenantId: null,
       openInvitation: { invitationId: 'i1', tenantId: A2 },
     });
-    await given(
-      'property-p1',
-      ev.event(
-        'TenantInvitationAccepted',
-        { invitationId: 'i1', tenantId: A2, acceptedAt: '2026-01-09T00:00:00.000Z' },
-        '2026-01-09T00:00:00.000Z',
-      ),
-    );
+    await given('property-p1', ev.tenantAccepted('i1', A2, '2026-01-09T00:00:00.000Z'));
     expect(await getProperty(h.t.db, 'p1')).toMatchObject({ tenantId: A2, openInvitation: null });
     expect((await propertiesOf(h.t.db, A2)).map((p) => p.propertyId)).toEqual(['p1']);
 
