@@ -1,9 +1,9 @@
 // A small but real ledger for the audit tests, written through the services
 // exactly as the system writes it: a superuser and a customer, a gateway, a
-// meter with a real secp256k1 key signing its readings' canonical bytes, a
-// tariff, a property approved with that meter, a bill run that bills it, a
-// payment, and a signed checkpoint before the payment. Plus raw-SQL helpers
-// to tamper with it and to undo the tampering between tests.
+// meter with a real secp256k1 key signing its readings' canonical bytes, the
+// residential tariff, a property approved with that meter, a bill run that
+// bills it, a payment, and a signed checkpoint before the payment. Plus
+// raw-SQL helpers to tamper with it and to undo the tampering between tests.
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createCheckpoint } from '../../src/audit/checkpoint.ts';
@@ -25,13 +25,13 @@ import { BOOTSTRAP_ACTOR } from '../../src/domain/account/index.ts';
 import { billStream, type IssuedBill } from '../../src/domain/billing/index.ts';
 import { meterStream } from '../../src/domain/meter/index.ts';
 import type { CommandMetadata } from '../../src/domain/shared/decider.ts';
-import type { TariffVersion } from '../../src/domain/tariff/index.ts';
 import { eventHash, GENESIS_HASH } from '../../src/eventstore/integrity.ts';
 import type { JsonObject } from '../../src/eventstore/port.ts';
 import { publicKeyOf, signHash } from '../../src/iot/crypto/ecdsa.ts';
 import { readingHash } from '../../src/iot/protocol/canonical.ts';
 import { openAesVault } from '../../src/privacy/aes-vault.ts';
 import { migratePrivacy } from '../../src/privacy/migrate.ts';
+import { RESIDENTIAL_TARIFF } from '../support/residential-tariff.ts';
 import { createPostgresTestStore } from '../support/store.ts';
 import { waitForWholeLog } from './wait.ts';
 
@@ -40,23 +40,6 @@ export const FORGER_SECRET = Uint8Array.from(Buffer.from('44'.repeat(32), 'hex')
 export const LEDGER_KEY = ledgerKeyFromHex('55'.repeat(32));
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const GATEWAY_KEY = hex(publicKeyOf(Uint8Array.from(Buffer.from('66'.repeat(32), 'hex'))));
-
-/** The residential tariff the audit and fault fixtures publish (telescopic, SGST 5%). */
-export const tariff: TariffVersion = {
-  version: 1,
-  effectiveFrom: '2025-12-01',
-  mode: 'telescopic',
-  slabs: [
-    { fromWh: 0, toWh: 100_000, ratePaisePerKwh: 500 },
-    { fromWh: 100_000, toWh: null, ratePaisePerKwh: 800 },
-  ],
-  fixedChargePaise: 5_000,
-  taxes: [{ name: 'SGST', basisPoints: 500, base: 'energy' }],
-  miscCharges: [],
-  lateFeePaise: 10_000,
-  missedReadingPenaltyPaise: 25_000,
-  dueDays: 15,
-};
 
 const meta = (actor: string, now: string): CommandMetadata => ({
   actor,
@@ -102,7 +85,7 @@ export async function createAuditLedger() {
   const setup = '2025-12-20T00:00:00Z';
   await publishTariffVersion(
     { store },
-    { kind: 'residential', terms: tariff },
+    { kind: 'residential', terms: RESIDENTIAL_TARIFF },
     meta(superuser, '2025-11-15T00:00:00Z'),
   );
   await registerGateway(

@@ -19,6 +19,7 @@ import type { CommandMetadata } from '../../src/domain/shared/decider.ts';
 import { tariffDecider, tariffStream, type TariffVersion } from '../../src/domain/tariff/index.ts';
 import { isWrongExpectedRevision } from '../../src/eventstore/errors.ts';
 import type { EventStore } from '../../src/eventstore/port.ts';
+import { RESIDENTIAL_TARIFF } from '../support/residential-tariff.ts';
 import { createPostgresTestStore, type PostgresTestStore } from '../support/store.ts';
 
 let testStore: PostgresTestStore;
@@ -163,21 +164,8 @@ describe('receivable services', () => {
 
 // Fixtures
 
-const tariff: TariffVersion = {
-  version: 1,
-  effectiveFrom: '2026-01-01',
-  mode: 'telescopic',
-  slabs: [
-    { fromWh: 0, toWh: 100_000, ratePaisePerKwh: 300 },
-    { fromWh: 100_000, toWh: null, ratePaisePerKwh: 650 },
-  ],
-  fixedChargePaise: 50_00,
-  taxes: [],
-  miscCharges: [],
-  lateFeePaise: 75_00,
-  missedReadingPenaltyPaise: 200_00,
-  dueDays: 15,
-};
+// In force from 2026-01-01: on 2025-12-31 there is none.
+const tariff: TariffVersion = { ...RESIDENTIAL_TARIFF, effectiveFrom: '2026-01-01' };
 
 function meta(actor = 'system:billing'): CommandMetadata {
   return { now: '2026-04-01T10:00:00.000Z', commandId: randomUUID(), actor };

@@ -23,10 +23,10 @@ import { publicKeyOf, randomPrivateKey } from '../../src/iot/crypto/ecdsa.ts';
 import { openAesVault } from '../../src/privacy/aes-vault.ts';
 import { migratePrivacy } from '../../src/privacy/migrate.ts';
 import type { FleetMeterSpec } from '../../devices/fleet.ts';
-import { tariff as auditTariff } from '../audit/ledger-fixture.ts';
+import { RESIDENTIAL_TARIFF } from './residential-tariff.ts';
 
-// The audit fixture's residential tariff, in force from an earlier date.
-const tariff: TariffVersion = { ...auditTariff, effectiveFrom: '2025-04-01' };
+// The shared residential tariff, back-dated further than the other worlds publish it.
+const tariff: TariffVersion = { ...RESIDENTIAL_TARIFF, effectiveFrom: '2025-04-01' };
 
 const meta = (actor: string, now = new Date()): CommandMetadata => ({
   actor,

@@ -6,13 +6,13 @@
 // Each GET right after a POST sees the write (read-your-writes).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RESIDENTIAL_TARIFF } from '../support/residential-tariff.ts';
 import type { Browser } from './auth-fixture.ts';
 import {
   ADDRESS,
   createRoutesHarness,
   KEY_A,
   KEY_B,
-  TARIFF,
   type RoutesHarness,
 } from './routes-fixture.ts';
 
@@ -163,14 +163,14 @@ describe('customer flows over HTTP', () => {
 
   it('a superuser publishes a tariff (bad terms listed as problems), previews and starts a bill run', async () => {
     const bad = await superuser.post('/api/admin/tariffs/residential', {
-      ...TARIFF,
+      ...RESIDENTIAL_TARIFF,
       slabs: 'none',
       dueDays: 'soon',
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.json<{ errors: unknown[] }>().errors.length).toBeGreaterThanOrEqual(2);
     const rules = await superuser.post('/api/admin/tariffs/residential', {
-      ...TARIFF,
+      ...RESIDENTIAL_TARIFF,
       effectiveFrom: '2026-02-30',
       slabs: [{ fromWh: 0, toWh: 100_000, ratePaisePerKwh: 500 }],
     });
@@ -182,14 +182,14 @@ describe('customer flows over HTTP', () => {
         { path: 'body/slabs', message: expect.stringContaining('open-ended') },
       ],
     });
-    const refused = await admin.post('/api/admin/tariffs/residential', TARIFF);
+    const refused = await admin.post('/api/admin/tariffs/residential', RESIDENTIAL_TARIFF);
     expect(refused.statusCode).toBe(403);
-    const published = await superuser.post('/api/admin/tariffs/residential', TARIFF);
+    const published = await superuser.post('/api/admin/tariffs/residential', RESIDENTIAL_TARIFF);
     expect(published.statusCode).toBe(201);
     const versions = await admin.get('/api/admin/tariffs/residential');
-    expect(versions.json()).toEqual([TARIFF]);
+    expect(versions.json()).toEqual([RESIDENTIAL_TARIFF]);
     const preview = await admin.post('/api/admin/tariffs/residential/preview', { kwh: 150 });
-    // 100 kWh at ₹5 + 50 at ₹8 = ₹900 energy; duty 5% = ₹45; fixed ₹50.
+    // 100 kWh at ₹5 + 50 at ₹8 = ₹900 energy; SGST 5% = ₹45; fixed ₹50.
     expect(preview.json()).toMatchObject({ totalPaise: 90_000 + 4_500 + 5_000 });
 
     const run = await admin.post('/api/admin/bill-runs', { period });

@@ -18,33 +18,17 @@ import { handleCommand } from '../../src/commands/handle-command.ts';
 import { publishTariffVersion } from '../../src/commands/tariffs.ts';
 import { BOOTSTRAP_ACTOR, type Role } from '../../src/domain/account/index.ts';
 import { meterDecider, meterStream } from '../../src/domain/meter/index.ts';
-import type { TariffVersion } from '../../src/domain/tariff/index.ts';
 import { createNotifier } from '../../src/notify/index.ts';
 import { createTestPaymentProvider } from '../../src/payments/test-provider.ts';
 import { startProjections, type RunningProjections } from '../../src/projections/index.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { createAccountsFixture, type AccountsFixture } from '../commands/accounts-fixture.ts';
 import { KEY_A, KEY_B } from '../commands/properties-support.ts';
+import { RESIDENTIAL_TARIFF } from '../support/residential-tariff.ts';
 import { Browser, prefixedRedis, testAuthOptions } from './auth-fixture.ts';
 
 export { KEY_A, KEY_B };
 export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
-
-export const TARIFF: TariffVersion = {
-  version: 1,
-  effectiveFrom: '2025-01-01',
-  mode: 'telescopic',
-  slabs: [
-    { fromWh: 0, toWh: 100_000, ratePaisePerKwh: 500 },
-    { fromWh: 100_000, toWh: null, ratePaisePerKwh: 800 },
-  ],
-  fixedChargePaise: 5000,
-  taxes: [{ name: 'Electricity duty', basisPoints: 500, base: 'energy' }],
-  miscCharges: [],
-  lateFeePaise: 2500,
-  missedReadingPenaltyPaise: 10000,
-  dueDays: 15,
-};
 
 export interface RoutesHarness {
   app: FastifyInstance;
@@ -184,7 +168,7 @@ export async function createRoutesHarness(): Promise<RoutesHarness> {
 export async function publishTariff(h: RoutesHarness, superuser: string): Promise<void> {
   await publishTariffVersion(
     h.accounts,
-    { kind: 'residential', terms: TARIFF },
+    { kind: 'residential', terms: RESIDENTIAL_TARIFF },
     { now: new Date().toISOString(), commandId: randomUUID(), actor: superuser },
   );
 }

@@ -5,16 +5,16 @@
 import { describe, expect, it } from 'vitest';
 import type { TariffVersion } from '../../src/domain/tariff/events.ts';
 import { tariffProblems } from '../../src/web/routes/tariff-problems.ts';
-import { TARIFF } from './routes-fixture.ts';
+import { RESIDENTIAL_TARIFF } from '../support/residential-tariff.ts';
 
 describe('tariff problems', () => {
   it('finds none in valid terms', () => {
-    expect(tariffProblems(TARIFF)).toEqual([]);
+    expect(tariffProblems(RESIDENTIAL_TARIFF)).toEqual([]);
   });
 
   it('reports one broken part at its path with the domain code', () => {
     const overlapping: TariffVersion = {
-      ...TARIFF,
+      ...RESIDENTIAL_TARIFF,
       slabs: [
         { fromWh: 0, toWh: 100_000, ratePaisePerKwh: 500 },
         { fromWh: 50_000, toWh: null, ratePaisePerKwh: 800 },
@@ -27,7 +27,7 @@ describe('tariff problems', () => {
 
   it('reports every broken part together', () => {
     const broken: TariffVersion = {
-      ...TARIFF,
+      ...RESIDENTIAL_TARIFF,
       effectiveFrom: '2026-02-30',
       dueDays: 0,
       slabs: [{ fromWh: 10, toWh: null, ratePaisePerKwh: 500 }],
@@ -43,7 +43,7 @@ describe('tariff problems', () => {
 
   it('points charge-name problems at the misc charges', () => {
     const duplicate: TariffVersion = {
-      ...TARIFF,
+      ...RESIDENTIAL_TARIFF,
       miscCharges: [
         { name: 'Meter rent', amountPaise: 100 },
         { name: 'Meter rent', amountPaise: 200 },

@@ -7,8 +7,8 @@ import {
   type BillEvent,
   type IssueBill,
 } from '../../../src/domain/billing/index.ts';
-import type { TariffVersion } from '../../../src/domain/tariff/index.ts';
 import { given } from '../../support/decider-spec.ts';
+import { prototypeTariff } from './prototype-tariff.ts';
 
 describe('bill decider: IssueBill', () => {
   it('issues the bill priced by calculateBill, with its inputs recorded', () => {
@@ -30,9 +30,10 @@ describe('bill decider: IssueBill', () => {
       closingWh: 1_500_000,
       units: 500_000,
       tariffKind: 'residential',
-      tariffVersion: 1,
+      tariffVersion: 3,
       arrearsPaise: 10_000,
       missedPeriods: 1,
+      // The prototype's sample bill, a missed-reading penalty and the arrears.
       totalPaise: 634_500 + 20_000 + 10_000,
       chargesPaise: 634_500 + 20_000,
       issuedAt: now,
@@ -42,7 +43,7 @@ describe('bill decider: IssueBill', () => {
     const recomputed = calculateBill({
       opening: { eventId: 'r-1', registerWh: bill.openingWh, readAt: bill.openingReadAt },
       closing: { eventId: 'r-2', registerWh: bill.closingWh, readAt: bill.closingReadAt },
-      tariff,
+      tariff: prototypeTariff,
       arrearsPaise: bill.arrearsPaise,
       missedPeriods: bill.missedPeriods,
       issuedAt: bill.issuedAt,
@@ -75,22 +76,6 @@ describe('bill decider: IssueBill', () => {
 
 const now = '2026-02-01T06:00:00.000Z';
 
-const tariff: TariffVersion = {
-  version: 1,
-  effectiveFrom: '2025-04-01',
-  mode: 'volume',
-  slabs: [
-    { fromWh: 0, toWh: 100_000, ratePaisePerKwh: 500 },
-    { fromWh: 100_000, toWh: null, ratePaisePerKwh: 1200 },
-  ],
-  fixedChargePaise: 0,
-  taxes: [{ name: 'SGST', basisPoints: 500, base: 'energy' }],
-  miscCharges: [{ name: 'RENT', amountPaise: 4500 }],
-  lateFeePaise: 5000,
-  missedReadingPenaltyPaise: 20_000,
-  dueDays: 14,
-};
-
 function issue(change: Partial<IssueBill['data']> = {}): IssueBill {
   return {
     type: 'IssueBill',
@@ -103,7 +88,7 @@ function issue(change: Partial<IssueBill['data']> = {}): IssueBill {
       opening: { eventId: 'r-1', registerWh: 1_000_000, readAt: '2025-12-31T23:00:00.000Z' },
       closing: { eventId: 'r-2', registerWh: 1_500_000, readAt: '2026-01-31T23:00:00.000Z' },
       tariffKind: 'residential',
-      tariff,
+      tariff: prototypeTariff,
       arrearsPaise: 10_000,
       missedPeriods: 1,
       runId: 'run-1',

@@ -6,6 +6,7 @@ import {
 } from '../../../src/domain/billing/calculate-bill.ts';
 import { DomainError } from '../../../src/domain/shared/decider.ts';
 import type { TariffVersion } from '../../../src/domain/tariff/index.ts';
+import { prototypeTariff } from './prototype-tariff.ts';
 
 describe('calculateBill: fixed cases', () => {
   it("reproduces the prototype's published sample: ₹6,345.00", () => {
@@ -162,21 +163,3 @@ function inputs(tariff: TariffVersion, openingWh: number, closingWh: number): Bi
     issuedAt: '2026-02-01T06:00:00.000Z',
   };
 }
-
-// The Flask prototype's residential tariff: ₹5 / ₹8 / ₹12 per unit, volume mode.
-const prototypeTariff: TariffVersion = {
-  version: 3,
-  effectiveFrom: '2025-04-01',
-  mode: 'volume',
-  slabs: [
-    { fromWh: 0, toWh: 100_000, ratePaisePerKwh: 500 },
-    { fromWh: 100_000, toWh: 200_000, ratePaisePerKwh: 800 },
-    { fromWh: 200_000, toWh: null, ratePaisePerKwh: 1200 },
-  ],
-  fixedChargePaise: 0,
-  taxes: [{ name: 'SGST', basisPoints: 500, base: 'energy' }],
-  miscCharges: [{ name: 'RENT', amountPaise: 4500 }],
-  lateFeePaise: 5000,
-  missedReadingPenaltyPaise: 20_000,
-  dueDays: 14,
-};
