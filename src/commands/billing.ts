@@ -7,13 +7,18 @@
 
 import type { RunMeter } from '../domain/billrun/index.ts';
 import { meterDecider, meterStream } from '../domain/meter/index.ts';
-import { propertyDecider, propertyStream, type PropertyCommand } from '../domain/property/index.ts';
+import {
+  propertyDecider,
+  propertyStream,
+  type PropertyCommand,
+  type PropertyEvent,
+} from '../domain/property/index.ts';
 import { balanceOf } from '../domain/receivable/index.ts';
 import type { CommandMetadata } from '../domain/shared/decider.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import { loadReading } from './bill-meter.ts';
 import { fail, onRun, type BillingDeps, type BillingPorts } from './billing-shared.ts';
-import { foldStream, handleCommand } from './handle-command.ts';
+import { handleCommand } from './handle-command.ts';
 import { chargeBill, receivableOf } from './receivables.ts';
 import { requireRole } from './tariffs.ts';
 
@@ -41,8 +46,9 @@ export async function startBillRun(
   await requireRole(store, metadata.actor, ['superuser', 'admin']);
   // A wrong pairing would bill one property for another's meter: check each
   // against the property's own record of its approved meter.
-  const properties = await Promise.all(
-    input.meters.map((m) => foldStream(store, propertyStream(m.propertyId), propertyDecider)),
+  const properties = await readProperties(
+    store,
+    input.meters.map((m) => m.propertyId),
   );
   input.meters.forEach(({ meterId, propertyId }, i) => {
     const property = properties[i]!;
@@ -52,6 +58,26 @@ export async function startBillRun(
   });
   const result = await onRun(store, input.runId, { type: 'StartBillRun', data: input, metadata });
   return { position: result.position, runId: input.runId };
+}
+
+/** Properties per `readStreams` call when a run is started. */
+const PROPERTY_READS = 5000;
+
+/** Each property's state, folded from streams read many per round trip. */
+async function readProperties(store: EventStore, propertyIds: string[]) {
+  const states = [];
+  for (let from = 0; from < propertyIds.length; from += PROPERTY_READS) {
+    const ids = propertyIds.slice(from, from + PROPERTY_READS);
+    const read = await store.readStreams(ids.map((id) => ({ stream: propertyStream(id) })));
+    for (const events of read)
+      states.push(
+        events.reduce(
+          (state, e) => propertyDecider.evolve(state, e as unknown as PropertyEvent),
+          propertyDecider.initialState,
+        ),
+      );
+  }
+  return states;
 }
 
 /** The gateway asked a meter for its reading (fan-out or on connect). */

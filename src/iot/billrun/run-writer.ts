@@ -3,9 +3,10 @@
 // run state this gateway follows, and appended in one append at the run's
 // exact revision. The service call per answer (`recordMeterAnswer`) folds the
 // whole run stream each time, which is quadratic in a run of many meters;
-// batching keeps the same decider rules at one read per conflict. Several
-// gateways write one run: a conflict re-reads the run and decides again, and
-// the decider turns facts another gateway already recorded into no-ops.
+// batching keeps the same decider rules at one short read per conflict.
+// Several gateways write one run: a conflict reads what the run gained and
+// decides again, and the decider turns facts another gateway already
+// recorded into no-ops.
 
 import { v5 as uuidv5 } from 'uuid';
 import { BILLING_ACTOR } from '../../commands/billing.ts';
@@ -92,6 +93,22 @@ export class RunWriter {
     }
   }
 
+  /**
+   * Folds in what other writers appended since the run's revision (a run of
+   * 20,000 meters holds some 60,000 events: never read it whole per conflict).
+   * The follower may fold the same events meanwhile; each applies only the
+   * event right after the revision it holds.
+   */
+  private async catchUp(run: TrackedRun): Promise<void> {
+    const stream = billRunStream(run.runId);
+    const more = await this.store.readStream(stream, { fromRevision: run.revision + 1 });
+    for (const event of more) {
+      if (event.revision !== run.revision + 1) continue;
+      run.state = applyBillRunEvent(run.state, event as unknown as BillRunEvent);
+      run.revision = event.revision;
+    }
+  }
+
   private async write(run: TrackedRun, facts: RunFact[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const { events, state } = decideAll(run, facts);
@@ -108,9 +125,7 @@ export class RunWriter {
         return;
       } catch (error) {
         if (!isConflict(error) || attempt >= MAX_ATTEMPTS) throw error;
-        const fresh = foldRun(run.runId, await this.store.readStream(billRunStream(run.runId)));
-        run.state = fresh.state;
-        run.revision = fresh.revision;
+        await this.catchUp(run);
       }
     }
   }
