@@ -4,6 +4,7 @@
 import type { SqlExecutor } from '../../db/sql.ts';
 import { billEvents } from '../../domain/billing/events.ts';
 import { dataReader } from '../events.ts';
+import { memberCondition } from '../properties/index.ts';
 import type { Projection } from '../types.ts';
 
 const schemaSql = `
@@ -137,11 +138,16 @@ const SELECT = `SELECT bill_id AS "billId", property_id AS "propertyId", period,
   charges_paise AS "chargesPaise", issued_at AS "issuedAt", to_char(due_date, 'YYYY-MM-DD') AS "dueDate",
   run_id AS "runId" FROM read.bills`;
 
-/** A property's bills, newest period first. */
-export async function billsOf(db: SqlExecutor, propertyId: string): Promise<BillRow[]> {
+/** A property's bills, newest period first; with `memberId`, none unless that account owns or rents it. */
+export async function billsOf(
+  db: SqlExecutor,
+  propertyId: string,
+  memberId?: string,
+): Promise<BillRow[]> {
+  const member = memberId === undefined ? '' : ` AND ${memberCondition('$1', '$2')}`;
   const { rows } = await db.query<BillRow>(
-    `${SELECT} WHERE property_id = $1 ORDER BY period DESC`,
-    [propertyId],
+    `${SELECT} WHERE property_id = $1${member} ORDER BY period DESC`,
+    memberId === undefined ? [propertyId] : [propertyId, memberId],
   );
   return rows;
 }

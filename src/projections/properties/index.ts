@@ -163,6 +163,15 @@ export async function getProperty(
   return rows[0] ?? null;
 }
 
+/**
+ * SQL condition: the property `propertyId` is owned or currently rented by
+ * `accountId` (both parameter references such as `$1`). Queries of other read
+ * models add it to read a customer's rows and check ownership in one round trip.
+ */
+export const memberCondition = (propertyId: string, accountId: string): string =>
+  `EXISTS (SELECT 1 FROM read.properties member WHERE member.property_id = ${propertyId}
+     AND (member.owner_id = ${accountId} OR member.tenant_id = ${accountId}))`;
+
 /** Properties an account owns or rents, oldest first. */
 export async function propertiesOf(db: SqlExecutor, accountId: string): Promise<PropertyRow[]> {
   const { rows } = await db.query<PropertyRow>(

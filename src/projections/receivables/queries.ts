@@ -3,6 +3,7 @@
 // due date, with the overdue amount and how long the oldest has been due).
 
 import type { SqlExecutor } from '../../db/sql.ts';
+import { memberCondition } from '../properties/index.ts';
 
 export interface BalanceRow {
   propertyId: string;
@@ -14,13 +15,19 @@ export interface BalanceRow {
   creditedPaise: number;
 }
 
-export async function balanceOf(db: SqlExecutor, propertyId: string): Promise<BalanceRow | null> {
+/** With `memberId`: null also when that account neither owns nor rents the property. */
+export async function balanceOf(
+  db: SqlExecutor,
+  propertyId: string,
+  memberId?: string,
+): Promise<BalanceRow | null> {
+  const member = memberId === undefined ? '' : ` AND ${memberCondition('$1', '$2')}`;
   const { rows } = await db.query<BalanceRow>(
     `SELECT property_id AS "propertyId", balance_paise AS "balancePaise", credit_paise AS "creditPaise",
        charged_paise AS "chargedPaise", late_fees_paise AS "lateFeesPaise", paid_paise AS "paidPaise",
        credited_paise AS "creditedPaise"
-     FROM read.receivable_balances WHERE property_id = $1`,
-    [propertyId],
+     FROM read.receivable_balances WHERE property_id = $1${member}`,
+    memberId === undefined ? [propertyId] : [propertyId, memberId],
   );
   return rows[0] ?? null;
 }

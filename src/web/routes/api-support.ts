@@ -110,6 +110,21 @@ export async function memberProperty(
   return { ...property, role };
 }
 
+/**
+ * Rows a query read under `memberCondition` (ownership checked in the same
+ * round trip). No rows means "not yours" or "nothing yet": only then is the
+ * property looked up, so a stranger still gets the 404 and an owner the empty answer.
+ */
+export async function memberRows<Row>(
+  app: FastifyInstance,
+  actor: Actor,
+  propertyId: string,
+  rows: Row[],
+): Promise<Row[]> {
+  if (rows.length === 0) await memberProperty(app, actor, propertyId);
+  return rows;
+}
+
 /** Database integers arrive as numbers (node-postgres) or strings/bigints (PGlite); always sent as numbers. */
 export const int = z.codec(
   z.number().int(),

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { billsOf, getBill, type BillRow } from '../../projections/bills/index.ts';
 import { actorOf, requireRole } from '../auth-guard.ts';
 import { openAddress } from '../personal-data.ts';
-import { instant, int, memberProperty, notFound, ok } from './api-support.ts';
+import { instant, int, memberProperty, memberRows, notFound, ok } from './api-support.ts';
 import { billHtml, billPdf, type BillDocument } from './bill-document.ts';
 
 const customer = requireRole('customer');
@@ -80,8 +80,10 @@ export async function billRoutes(root: FastifyInstance) {
       },
     },
     async (request) => {
-      const p = await memberProperty(app, actorOf(request), request.params.propertyId);
-      return (await billsOf(db, p.propertyId)).map(pickBill);
+      const actor = actorOf(request);
+      const { propertyId } = request.params;
+      const bills = await billsOf(db, propertyId, actor.accountId);
+      return (await memberRows(app, actor, propertyId, bills)).map(pickBill);
     },
   );
 

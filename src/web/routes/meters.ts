@@ -4,9 +4,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { consumption, meterReadings } from '../../projections/readings/queries.ts';
+import { consumption, memberPropertyReadings } from '../../projections/readings/queries.ts';
 import { actorOf, requireRole } from '../auth-guard.ts';
-import { instant, int, memberProperty, ok } from './api-support.ts';
+import { instant, int, memberRows, ok } from './api-support.ts';
 
 const customer = requireRole('customer');
 const params = z.object({ propertyId: z.uuid() });
@@ -39,9 +39,11 @@ export async function meterRoutes(root: FastifyInstance) {
       },
     },
     async (request) => {
-      const p = await memberProperty(app, actorOf(request), request.params.propertyId);
-      if (p.meterId === null) return [];
-      const rows = await meterReadings(db, p.meterId, request.query);
+      const actor = actorOf(request);
+      const { propertyId } = request.params;
+      const scope = { propertyId, memberId: actor.accountId };
+      const read = await memberPropertyReadings(db, scope, request.query);
+      const rows = await memberRows(app, actor, propertyId, read);
       return rows.map(({ eventId, seq, registerWh, deltaWh, readAt }) => ({
         eventId,
         seq,
@@ -64,8 +66,11 @@ export async function meterRoutes(root: FastifyInstance) {
       },
     },
     async (request) => {
-      const p = await memberProperty(app, actorOf(request), request.params.propertyId);
-      return consumption(db, { propertyId: p.propertyId }, request.query.granularity);
+      const actor = actorOf(request);
+      const { propertyId } = request.params;
+      const scope = { propertyId, memberId: actor.accountId };
+      const rows = await consumption(db, scope, request.query.granularity);
+      return memberRows(app, actor, propertyId, rows);
     },
   );
 }

@@ -15,7 +15,7 @@ import { balanceOf, paymentHistory } from '../../projections/receivables/queries
 import { actorOf, requireRole } from '../auth-guard.ts';
 import { idFromKey } from '../context.ts';
 import { ProblemError } from '../problem.ts';
-import { instant, int, memberProperty, notFound, ok, settle } from './api-support.ts';
+import { instant, int, memberProperty, memberRows, notFound, ok, settle } from './api-support.ts';
 import { billIdSchema } from './bills.ts';
 
 const customer = requireRole('customer');
@@ -93,11 +93,11 @@ export async function paymentRoutes(root: FastifyInstance) {
       schema: { tags: ['payments'], params: propertyParams, response: ok(balanceSchema) },
     },
     async (request) => {
-      const p = await memberProperty(app, actorOf(request), request.params.propertyId);
-      const { propertyId: _, ...balance } = (await balanceOf(db, p.propertyId)) ?? {
-        propertyId: p.propertyId,
-        ...ZERO,
-      };
+      const actor = actorOf(request);
+      const { propertyId } = request.params;
+      const found = await balanceOf(db, propertyId, actor.accountId);
+      const [row] = await memberRows(app, actor, propertyId, found ? [found] : []);
+      const { propertyId: _, ...balance } = row ?? { propertyId, ...ZERO };
       return balance;
     },
   );
