@@ -88,6 +88,7 @@ export function bootstrapAdminCommand(): Command {
                 store: opened.store,
                 vault: auth.vault,
                 lookupKey: auth.lookupKey,
+                previousLookupKeys: auth.previousLookupKeys,
                 kv: auth.kv,
                 publicUrl: auth.publicUrl,
               },

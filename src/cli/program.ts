@@ -9,6 +9,7 @@ import { checkpointCommand } from './checkpoint.ts';
 import { gatewayCommand } from './gateway.ts';
 import { migrateCommand } from './migrate.ts';
 import { rebuildCommand } from './rebuild.ts';
+import { rotateLookupKeyCommand } from './rotate-lookup-key.ts';
 import { rotateVaultKeyCommand } from './rotate-vault-key.ts';
 import { proofCommand } from './proof.ts';
 import { provisionMeterCommand } from './provision-meter.ts';
@@ -26,6 +27,7 @@ const COMMANDS: (() => Command)[] = [
   proofCommand,
   rebuildCommand,
   rotateVaultKeyCommand,
+  rotateLookupKeyCommand,
   gatewayCommand,
   provisionMeterCommand,
 ];

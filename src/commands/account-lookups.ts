@@ -19,7 +19,7 @@ import {
 import { normaliseUsername } from '../domain/account/validation.ts';
 import { DomainError, type CommandMetadata } from '../domain/shared/decider.ts';
 import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
-import { emailLookup } from '../privacy/lookup.ts';
+import { emailLookups, type LookupKeyring } from '../privacy/lookup.ts';
 import { handleCommand } from './handle-command.ts';
 
 export interface ReservationTarget {
@@ -62,7 +62,7 @@ export function lastEmailLookup(events: RecordedEvent[]): string | null {
   return lookup;
 }
 
-async function loadReservation(
+export async function loadReservation(
   store: EventStore,
   target: ReservationTarget,
 ): Promise<ReservationState> {
@@ -97,6 +97,9 @@ async function reclaimable(
   if (claim.status !== 'held' || claim.accountId === accountId) return null;
   const holder = await loadAccount(store, claim.accountId);
   if (holder.status === 'abandoned') return claim.accountId;
+  // A forgotten person holds no email; their forget releases it, and this
+  // covers a claim added under another lookup key while they were forgotten.
+  if (target.kind === 'email' && holder.status === 'forgotten') return claim.accountId;
   if (holder.status !== 'unregistered' || !isStaleClaim(claim, metadata.now)) return null;
   try {
     await handleCommand(store, accountStream(claim.accountId), accountDecider, {
@@ -137,6 +140,45 @@ export async function reserve(
     : new DomainError('EMAIL_TAKEN', 'an account with that email already exists');
 }
 
+/** The email's reservation under every configured lookup key, current key first. */
+export const emailTargets = (keys: LookupKeyring, email: string): ReservationTarget[] =>
+  emailLookups(keys, email).map((key) => ({ kind: 'email', key }));
+
+/**
+ * Reserves each target in order; if one is taken, releases those this call
+ * reserved (best effort, as a stalled claim goes stale anyway) and throws.
+ */
+export async function reserveAll(
+  store: EventStore,
+  targets: readonly ReservationTarget[],
+  accountId: string,
+  metadata: CommandMetadata,
+): Promise<void> {
+  const reserved: ReservationTarget[] = [];
+  try {
+    for (const target of targets) {
+      await reserve(store, target, accountId, metadata);
+      reserved.push(target);
+    }
+  } catch (error) {
+    await releaseAll(store, reserved, accountId, 'claim_abandoned', metadata).catch(
+      () => undefined,
+    );
+    throw error;
+  }
+}
+
+export async function releaseAll(
+  store: EventStore,
+  targets: readonly ReservationTarget[],
+  accountId: string,
+  reason: ReleaseReason,
+  metadata: CommandMetadata,
+): Promise<void> {
+  for (const target of targets)
+    await releaseReservation(store, target, accountId, reason, metadata);
+}
+
 export async function releaseReservation(
   store: EventStore,
   target: ReservationTarget,
@@ -160,6 +202,7 @@ async function registeredHolder(
   if (reservation.status !== 'held') return null;
   const account = await loadAccount(store, reservation.accountId);
   const unregistered = account.status === 'unregistered' || account.status === 'abandoned';
+  if (target.kind === 'email' && account.status === 'forgotten') return null;
   return unregistered ? null : reservation.accountId;
 }
 
@@ -170,9 +213,17 @@ export const findAccountIdByUsername = (
 ): Promise<string | null> =>
   registeredHolder(store, { kind: 'username', key: normaliseUsername(username) });
 
-/** Account id holding this email, or null (a forgotten person's email is released). */
-export const findAccountIdByEmail = (
-  deps: { store: EventStore; lookupKey: Uint8Array },
+/**
+ * Account id holding this email under the current lookup key, else under a
+ * previous one; null if none (a forgotten person's email is released).
+ */
+export async function findAccountIdByEmail(
+  deps: { store: EventStore } & LookupKeyring,
   email: string,
-): Promise<string | null> =>
-  registeredHolder(deps.store, { kind: 'email', key: emailLookup(deps.lookupKey, email) });
+): Promise<string | null> {
+  for (const target of emailTargets(deps, email)) {
+    const holder = await registeredHolder(deps.store, target);
+    if (holder) return holder;
+  }
+  return null;
+}

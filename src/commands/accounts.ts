@@ -17,13 +17,18 @@ import {
 } from '../domain/account/index.ts';
 import { DomainError, type CommandMetadata } from '../domain/shared/decider.ts';
 import type { EventStore } from '../eventstore/port.ts';
-import { emailLookup } from '../privacy/lookup.ts';
+import { normaliseEmail } from '../domain/account/validation.ts';
+import { emailLookups } from '../privacy/lookup.ts';
 import type { PersonalDataVault } from '../privacy/vault.ts';
 import {
+  emailTargets,
   lastEmailLookup,
   loadAccountHistory,
+  releaseAll,
   releaseReservation,
   reserve,
+  reserveAll,
+  type ReservationTarget,
 } from './account-lookups.ts';
 import { actorRoles, openPersonalData } from './account-queries.ts';
 import { handleCommand } from './handle-command.ts';
@@ -36,6 +41,8 @@ export interface AccountDeps {
   vault: PersonalDataVault;
   /** HMAC key (≥ 32 bytes, from configuration) for email lookups. */
   lookupKey: Uint8Array;
+  /** Earlier lookup keys (LOOKUP_PREVIOUS_KEYS): emails are looked up and reserved under them too. */
+  previousLookupKeys?: readonly Uint8Array[];
 }
 
 export interface CommandOutcome {
@@ -88,12 +95,11 @@ export async function registerAccount(
   if (!canRegisterRole(role, metadata.actor, roles))
     throw new DomainError('NOT_AUTHORISED', `only a superuser may register a ${role}`);
 
-  const lookup = emailLookup(deps.lookupKey, valid.personal.email);
   const username = { kind: 'username', key: valid.username } as const;
-  const email = { kind: 'email', key: lookup } as const;
+  const emails = emailTargets(deps, valid.personal.email);
   await reserve(deps.store, username, accountId, metadata);
   try {
-    await reserve(deps.store, email, accountId, metadata);
+    await reserveAll(deps.store, emails, accountId, metadata);
   } catch (error) {
     // Best effort: if this release fails too, the username stays claimed by an
     // account that never registered, and goes stale and reclaimable; the
@@ -113,7 +119,7 @@ export async function registerAccount(
       username: valid.username,
       role,
       personal,
-      emailLookup: lookup,
+      emailLookup: emails[0]!.key,
       consentGivenAt: valid.consentGivenAt,
       actorRoles: roles,
     },
@@ -203,9 +209,9 @@ export async function enableAccount(deps: Store, input: { accountId: string }, m
 }
 
 /**
- * New name/email/mobile/Aadhaar. A new email is reserved before the account
- * changes and the old one released after, so the person always holds at least
- * one of them; on retry each step is a no-op.
+ * New name/email/mobile/Aadhaar. A new email is reserved (under every lookup
+ * key) before the account changes and the old one released after, so the
+ * person always holds at least one of them; on retry each step is a no-op.
  */
 export async function changePersonalData(
   deps: AccountDeps,
@@ -228,26 +234,27 @@ export async function changePersonalData(
   if (state.status === 'forgotten')
     throw new DomainError('ACCOUNT_FORGOTTEN', 'this person has been forgotten');
   const previous = await openPersonalData(deps.vault, state.personal);
-  const lookup = emailLookup(deps.lookupKey, valid.email);
-  const newEmail = { kind: 'email', key: lookup } as const;
-  const oldEmail = { kind: 'email', key: state.emailLookup } as const;
-  const emailChanged = lookup !== state.emailLookup;
-  if (emailChanged) await reserve(deps.store, newEmail, accountId, m);
+  const newEmails = emailTargets(deps, valid.email);
+  // Compared in clear: one address's lookup differs once the lookup key has rotated.
+  const emailChanged = previous
+    ? normaliseEmail(previous.email) !== normaliseEmail(valid.email)
+    : !newEmails.some((t) => t.key === state.emailLookup);
+  const oldEmails = emailChanged ? heldEmails(deps, state.emailLookup, previous?.email) : [];
+  if (emailChanged) await reserveAll(deps.store, newEmails, accountId, m);
   let result;
   try {
     const personal = await deps.vault.seal(accountId, valid);
     const data = {
       personal,
-      emailLookup: lookup,
+      emailLookup: emailChanged ? newEmails[0]!.key : state.emailLookup,
       mobileChanged: previous?.mobile !== valid.mobile,
     };
     result = await runAccount(deps.store, accountId, 'ChangePersonalData', data, m);
   } catch (error) {
-    if (emailChanged)
-      await releaseReservation(deps.store, newEmail, accountId, 'claim_abandoned', m);
+    if (emailChanged) await releaseAll(deps.store, newEmails, accountId, 'claim_abandoned', m);
     throw error;
   }
-  if (emailChanged) await releaseReservation(deps.store, oldEmail, accountId, 'email_changed', m);
+  await releaseAll(deps.store, oldEmails, accountId, 'email_changed', m);
   return { position: result.position };
 }
 
@@ -258,7 +265,7 @@ export async function changePersonalData(
  * marked forgotten whose data can still be read; a retry finishes the rest.
  */
 export async function forgetPerson(
-  deps: Pick<AccountDeps, 'store' | 'vault'>,
+  deps: Pick<AccountDeps, 'store' | 'vault' | 'lookupKey' | 'previousLookupKeys'>,
   input: { accountId: string },
   m: CommandMetadata,
 ): Promise<CommandOutcome> {
@@ -268,12 +275,26 @@ export async function forgetPerson(
   const command = { type: 'ForgetPerson', data: { actorRoles: roles }, metadata: m } as const;
   const decided = decideAccount(command, state);
   if (decided instanceof DomainError) throw decided;
+  // The address under every lookup key, while it can still be read; a retry
+  // after the key is gone knows only the recorded lookup (and reserve() lets
+  // anyone reclaim an email a forgotten account still holds).
+  const previous = 'personal' in state ? await openPersonalData(deps.vault, state.personal) : null;
+  const emails = heldEmails(deps, lastEmailLookup(events), previous?.email);
   await deps.vault.forget(accountId);
   const result = await handleCommand(deps.store, accountStream(accountId), accountDecider, command);
-  const lookup = lastEmailLookup(events);
-  if (lookup)
-    await releaseReservation(deps.store, { kind: 'email', key: lookup }, accountId, 'forgotten', m);
+  await releaseAll(deps.store, emails, accountId, 'forgotten', m);
   return { position: result.position };
+}
+
+/** The reservations an account may hold for its email: the recorded lookup, and the address under every key. */
+function heldEmails(
+  keys: Pick<AccountDeps, 'lookupKey' | 'previousLookupKeys'>,
+  recorded: string | null,
+  email: string | undefined,
+): ReservationTarget[] {
+  const lookups = new Set(recorded === null ? [] : [recorded]);
+  if (email !== undefined) for (const lookup of emailLookups(keys, email)) lookups.add(lookup);
+  return [...lookups].map((key) => ({ kind: 'email', key }));
 }
 
 const outcome = (result: { position: string | null }): CommandOutcome => ({

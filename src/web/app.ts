@@ -53,6 +53,8 @@ declare module 'fastify' {
 export interface AuthOptions {
   vault: PersonalDataVault;
   lookupKey: Uint8Array;
+  /** LOOKUP_PREVIOUS_KEYS: emails are looked up and reserved under these too. */
+  previousLookupKeys?: readonly Uint8Array[];
   kv: KeyValueStore;
   /** The ioredis client behind `kv`, for rate limits shared across processes; null in memory mode. */
   redis: Redis | null;
@@ -146,6 +148,7 @@ async function registerAuth(app: FastifyInstance, auth: AuthOptions): Promise<vo
 
   app.decorate('vault', auth.vault);
   app.decorate('lookupKey', auth.lookupKey);
+  app.decorate('previousLookupKeys', auth.previousLookupKeys ?? []);
   app.decorate('kv', auth.kv);
   app.decorate('sessions', createSessionStore(auth.kv));
   app.decorate('notifier', auth.notifier);

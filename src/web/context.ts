@@ -34,6 +34,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     vault: PersonalDataVault;
     lookupKey: Uint8Array;
+    previousLookupKeys: readonly Uint8Array[];
     kv: KeyValueStore;
     sessions: SessionStore;
     notifier: Notifier & { outbox: DevOutbox | null };

@@ -74,7 +74,10 @@ export async function openAuthDeps(
   web: WebConfig,
   db: SqlDatabase,
 ): Promise<OpenedAuthDeps> {
-  const { masterKey, previousMasterKeys, lookupKey } = await configuredKeys(config, web);
+  const { masterKey, previousMasterKeys, lookupKey, previousLookupKeys } = await configuredKeys(
+    config,
+    web,
+  );
   await migratePrivacy(db);
   const vault = await openAesVault({ db, masterKey, previousMasterKeys });
 
@@ -107,6 +110,7 @@ export async function openAuthDeps(
     auth: {
       vault,
       lookupKey,
+      previousLookupKeys,
       kv,
       redis,
       notifier,
