@@ -8,8 +8,9 @@
 // serve`'s default level (info: a line per request) into /dev/null
 // (BENCH_LOG_LEVEL changes it). Progress on stderr; the last stdout line is
 // JSON: reqPerSec, p50Ms, p99Ms, errors (fixed-rate phase), max* (flat out),
-// and serverCpuMsPerReq, the server process's CPU per request over all
-// phases, which a shared machine disturbs less than latency.
+// serverCpuMsPerReq, the server process's CPU per request over all phases,
+// which a shared machine disturbs less than latency, and dbStatementsPerReq,
+// the database round trips per request, which it does not disturb at all.
 
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -182,6 +183,7 @@ async function main() {
     });
     const stopProfile = await startProfile(log);
     const cpu0 = process.cpuUsage();
+    const statements0 = ledger.db.poolStats?.().statements ?? 0;
     const result = await new Promise<LoadResult>((resolve, reject) => {
       child.once('message', (message) => resolve(message as LoadResult));
       child.once('error', reject);
@@ -192,10 +194,13 @@ async function main() {
       child.send(plan);
     });
     const cpu = process.cpuUsage(cpu0);
+    const statements = (ledger.db.poolStats?.().statements ?? 0) - statements0;
     await stopProfile();
     const served = result.warmupRequests + result.fixed.requests + result.max.requests;
     // CPU the server process spent per request, all phases: steadier than latency on a shared machine.
     const serverCpuMsPerReq = Number(((cpu.user + cpu.system) / 1000 / served).toFixed(3));
+    // Database round trips per request (read-model runners' included): exact whatever the load.
+    const dbStatementsPerReq = Number((statements / served).toFixed(2));
     const load1 = os.loadavg()[0]!.toFixed(1);
     log(`fixed rate: ${JSON.stringify(result.fixed)}; flat out: ${JSON.stringify(result.max)}`);
     process.stdout.write(
@@ -213,6 +218,7 @@ async function main() {
         customers: CUSTOMERS,
         connections: CONNECTIONS,
         serverCpuMsPerReq,
+        dbStatementsPerReq,
         logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
         autoPipelining: process.env.BENCH_AUTOPIPELINING === '1',
         loadAvg1: Number(load1),

@@ -42,6 +42,7 @@ import {
 } from './support/fleet.ts';
 import { log, meta, openBenchLedger, startBenchWeb, type BenchLedger } from './support/ledger.ts';
 import { startProfile } from './support/profile.ts';
+import { requestLogCollector, startServerTrace } from './support/server-trace.ts';
 import {
   usersRole,
   type PortalUser,
@@ -62,6 +63,8 @@ const CONNECT_JITTER_MS = Number(process.env.LOAD_CONNECT_JITTER_MS ?? 5000);
 const API_POOL = Number(process.env.LOAD_API_POOL ?? 0);
 /** LOAD_GATEWAY_PROCESS=1: the gateway runs in a child process with its own store connections. */
 const GATEWAY_PROCESS = process.env.LOAD_GATEWAY_PROCESS === '1';
+/** LOAD_TRACE=1: the server's own latency per route, from its request log lines (stderr). */
+const TRACE_ROUTES = process.env.LOAD_TRACE === '1';
 const LABEL = 'load';
 const AREA = { state: 'MH', city: 'Pune', pincode: '411001' };
 const CLOSING_WH = 120_000;
@@ -183,7 +186,9 @@ async function main(): Promise<void> {
     const customers = await seed(ledger, gatewayId);
     const apiDb = API_POOL > 0 ? postgresDatabase(ledger.url, API_POOL) : undefined;
     if (apiDb) closers.push(() => apiDb.close());
+    const requestLog = TRACE_ROUTES ? requestLogCollector() : null;
     const web = await startBenchWeb(ledger, {
+      ...(requestLog ? { logStream: requestLog.logStream } : {}),
       // One users process is one client address: the per-address limit would measure itself.
       rateLimits: { global: 100_000_000, auth: 30 },
       testPayments: true,
@@ -216,6 +221,8 @@ async function main(): Promise<void> {
       );
       const usersPlan: UsersPlan = { url: web.url, users, seconds: SECONDS, thinkMs: THINK_MS };
       const stopProfile = await startProfile(log);
+      const trace = startServerTrace(ledger.db);
+      requestLog?.start();
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       fleet.send({ type: 'go' });
@@ -229,6 +236,8 @@ async function main(): Promise<void> {
       const serverCpuPct = Math.round(
         ((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100,
       );
+      const server = trace.stop();
+      const serverRoutes = requestLog?.stop();
       await stopProfile();
       const meterReport = fleetDone.report!;
       const userReport = usersDone.report!;
@@ -241,7 +250,13 @@ async function main(): Promise<void> {
       if (userReport.errorSamples.length > 0)
         log(`API errors (first kinds): ${userReport.errorSamples.join('; ')}`);
       log(`meters: ${JSON.stringify(meterReport)}`);
-      log(`users: ${JSON.stringify(userReport)}`);
+      const { routes: userRoutes, ...userTotals } = userReport;
+      log(`users: ${JSON.stringify(userTotals)}`);
+      log(`server: ${JSON.stringify(server)}`);
+      for (const [route, client] of Object.entries(userRoutes))
+        log(`  client ${route}: ${JSON.stringify(client)}`);
+      for (const [route, seen] of Object.entries(serverRoutes ?? {}))
+        log(`  server ${route}: ${JSON.stringify(seen)}`);
       process.stdout.write(
         JSON.stringify({
           meters: METERS,
@@ -260,6 +275,11 @@ async function main(): Promise<void> {
           paymentsCompleted: userReport.paymentsCompleted,
           paymentsStored: stored?.payments ?? 0,
           serverCpuPct,
+          eventLoopDelayP99Ms: server.eventLoopDelayMs.p99,
+          eventLoopDelayMaxMs: server.eventLoopDelayMs.max,
+          dbStatementsPerSec: server.dbStatementsPerSec,
+          poolWaitingPct: server.pool.waitingPct,
+          poolMaxWaiting: server.pool.maxWaiting,
           apiPool: API_POOL > 0 ? API_POOL : 'shared (20)',
           gatewayProcess: GATEWAY_PROCESS ? 'own' : 'web',
           seconds: SECONDS,

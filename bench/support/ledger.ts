@@ -108,6 +108,8 @@ export async function startBenchWeb(
     publicUrl?: string;
     /** A pool of the API's own for its reads; by default it shares the store's, as `ledger serve` does. */
     apiDb?: SqlDatabase;
+    /** Where the app's log lines go (default /dev/null). */
+    logStream?: { write(line: string): void };
   },
 ): Promise<BenchWeb & { url: string }> {
   const { store, db, vault, accounts } = ledger;
@@ -130,7 +132,7 @@ export async function startBenchWeb(
     store,
     // `ledger serve`'s default level: a line per request, written to /dev/null.
     logLevel: (process.env.BENCH_LOG_LEVEL ?? 'info') as LogLevel,
-    logStream: pino.destination('/dev/null'),
+    logStream: options.logStream ?? pino.destination('/dev/null'),
     auth: {
       ...{ vault, lookupKey: accounts.lookupKey, kv, redis: kv.redis, notifier },
       nodeEnv: 'test',

@@ -7,6 +7,7 @@
 // request's latency is recorded; any non-2xx answer or socket error counts.
 
 import http from 'node:http';
+import { percentiles, type Percentiles } from './server-trace.ts';
 
 export interface PortalUser {
   cookie: string;
@@ -34,6 +35,8 @@ export interface UsersReport {
   payP99Ms: number;
   paymentsCompleted: number;
   seconds: number;
+  /** Latency per page and payment step as the users saw it (ms). */
+  routes: Record<string, Percentiles>;
 }
 
 const PAGES = [
@@ -65,6 +68,7 @@ export async function usersRole(): Promise<void> {
   const base = new URL(plan.url);
   const browse: number[] = [];
   const pay: number[] = [];
+  const byLabel = new Map<string, number[]>();
   let errors = 0;
   const errorSamples = new Set<string>();
   let paymentsCompleted = 0;
@@ -110,15 +114,22 @@ export async function usersRole(): Promise<void> {
     ...args: Parameters<typeof request>
   ): Promise<Answer | null> => {
     const t = performance.now();
+    const record = () => {
+      const ms = performance.now() - t;
+      into.push(ms);
+      const list = byLabel.get(label) ?? [];
+      list.push(ms);
+      byLabel.set(label, list);
+    };
     try {
       const answer = await request(...args);
-      into.push(performance.now() - t);
+      record();
       if (answer.status >= 200 && answer.status < 300) return answer;
       errors++;
       if (errorSamples.size < 5) errorSamples.add(`${answer.status} ${label}`);
       return null;
     } catch (error) {
-      into.push(performance.now() - t);
+      record();
       errors++;
       if (errorSamples.size < 5) errorSamples.add(`${String(error)} ${label}`);
       return null;
@@ -201,6 +212,9 @@ export async function usersRole(): Promise<void> {
     payP99Ms: Math.round(percentile(pay, 0.99)),
     paymentsCompleted,
     seconds,
+    routes: Object.fromEntries(
+      [...byLabel].map(([label, ms]) => [label, percentiles(ms.map(Math.round))]),
+    ),
   };
   process.send!({ type: 'report', report }, () => process.exit(0));
 }

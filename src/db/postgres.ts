@@ -37,6 +37,7 @@ export function postgresDatabase(connectionString: string, poolSize = 10): SqlDa
   pool.on('error', () => {});
 
   const statementName = preparedStatementNames();
+  let statements = 0;
   const run = async <Row>(
     client: pg.Pool | pg.PoolClient,
     text: string,
@@ -44,13 +45,17 @@ export function postgresDatabase(connectionString: string, poolSize = 10): SqlDa
   ): Promise<QueryResult<Row>> => {
     // With parameters, a named statement: each connection parses and plans it once.
     const name = params && params.length > 0 ? statementName(text) : undefined;
+    statements++;
     const result = await client.query(name ? { name, text, values: params } : text, params);
     return { rows: result.rows as Row[], affectedRows: result.rowCount ?? 0 };
   };
 
   return {
     kind: 'postgres',
-    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    poolStats: () => ({
+      ...{ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
+      statements,
+    }),
     query: (text, params) => run(pool, text, params),
     async transaction(fn) {
       const client = await pool.connect();
@@ -62,6 +67,7 @@ export function postgresDatabase(connectionString: string, poolSize = 10): SqlDa
       client.on('error', onError);
       const tx: SqlExecutor = { query: (text, params) => run(client, text, params) };
       try {
+        statements += 2;
         await client.query('BEGIN');
         const result = await fn(tx);
         await client.query('COMMIT');

@@ -17,6 +17,8 @@ export interface PoolStats {
   idle: number;
   /** Queries and transactions waiting for a connection. */
   waiting: number;
+  /** Statements sent since the pool opened (BEGIN and COMMIT included): round trips. */
+  statements: number;
 }
 
 export interface SqlDatabase extends SqlExecutor {

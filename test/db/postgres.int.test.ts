@@ -2,7 +2,8 @@
 // connection (a named statement): the answers stay right across parameters,
 // inside transactions, and after the table is dropped and made again (as a
 // read-model rebuild does), and a statement that fails to prepare can be
-// fixed and run. Its pool reports how many connections are busy and waiting.
+// fixed and run. Its pool reports how many connections are busy and waiting,
+// and how many statements it has sent.
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { postgresDatabase } from '../../src/db/postgres.ts';
@@ -61,10 +62,13 @@ it('a statement that failed to prepare runs once its table exists', async () => 
 
 it('reports its pool: connections open, idle and waiting', async () => {
   const idle = db.poolStats!();
-  expect(idle).toEqual({ total: 1, idle: 1, waiting: 0 });
+  expect(idle).toMatchObject({ total: 1, idle: 1, waiting: 0 });
   const slow = db.query('SELECT pg_sleep(0.2)');
   const queued = db.query('SELECT 1');
   await new Promise((resolve) => setTimeout(resolve, 50));
   expect(db.poolStats!()).toMatchObject({ total: 1, idle: 0, waiting: 1 });
   await Promise.all([slow, queued]);
+  const sent = db.poolStats!().statements;
+  await db.transaction((tx) => tx.query('SELECT 1'));
+  expect(db.poolStats!().statements - sent).toBe(3);
 });
