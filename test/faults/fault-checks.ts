@@ -1,8 +1,9 @@
-// What every fault test asserts once the dust settles: the readings each
-// meter stream holds (by seq), read models that equal a clean rebuild from
-// the log, and an audit that passes. Plus a polling wait and a ticker that
-// keeps the fleet sending.
+// What every fault test asserts once the dust settles: each reading a meter
+// sent stored once, read models that equal a clean rebuild from the log, and
+// an audit that passes. Plus a polling wait, a ticker that keeps the fleet
+// sending, an ack log and the fleet's state for failure messages.
 
+import { expect } from 'vitest';
 import { runAudit, type AuditReport } from '../../src/audit/run-audit.ts';
 import type { SqlDatabase } from '../../src/db/sql.ts';
 import { meterStream } from '../../src/domain/meter/index.ts';
@@ -46,7 +47,7 @@ export class AckLog {
 }
 
 /** The seqs of the readings stored in the meter's stream, in stream order (duplicates kept). */
-export async function storedSeqs(store: EventStore, meterId: string): Promise<number[]> {
+async function storedSeqs(store: EventStore, meterId: string): Promise<number[]> {
   const events = await store.readStream(meterStream(meterId));
   return events.filter((e) => e.type === 'ReadingRecorded').map((e) => e.data.seq as number);
 }
@@ -57,7 +58,7 @@ export async function storedSeqs(store: EventStore, meterId: string): Promise<nu
  * every read model from position 0 in a staging schema and swaps it in, and
  * returns both dumps for the caller to compare.
  */
-export async function liveAndRebuilt(store: EventStore, db: SqlDatabase) {
+async function liveAndRebuilt(store: EventStore, db: SqlDatabase) {
   const head = await store.headPosition();
   const running = await startProjections({ store, readDb: db });
   try {
@@ -73,7 +74,7 @@ export async function liveAndRebuilt(store: EventStore, db: SqlDatabase) {
 }
 
 /** The audit's failures, one line each (empty when it passes). */
-export async function auditFailures(
+async function auditFailures(
   store: EventStore,
   db: SqlDatabase,
 ): Promise<{ report: AuditReport; failures: string[] }> {
@@ -98,5 +99,51 @@ export function fleetState(fleet: Fleet, serverOutput = ''): string {
 }
 
 /** Rows per read-model table. */
-export const rowCounts = (dump: Record<string, string[]>): Record<string, number> =>
+const rowCounts = (dump: Record<string, string[]>): Record<string, number> =>
   Object.fromEntries(Object.entries(dump).map(([table, rows]) => [table, rows.length]));
+
+/**
+ * Each meter's stream holds every seq the meter sent exactly once, in order,
+ * with every acked one among them, and the fleet saw no ack for anything it
+ * did not send. Returns how many readings the fleet sent.
+ */
+export async function expectEachReadingStoredOnce(
+  store: EventStore,
+  fleet: Fleet,
+  acks: AckLog,
+): Promise<number> {
+  let sent = 0;
+  for (const m of fleet.meters) {
+    const seqs = await storedSeqs(store, m.meterId);
+    // Exactly once: each seq the meter used, in order, none twice, none missing.
+    expect(seqs).toEqual(Array.from({ length: m.sent }, (_, i) => i + 1));
+    for (const seq of acks.acked.get(m.meterId) ?? []) expect(seqs).toContain(seq);
+    sent += m.sent;
+  }
+  expect(acks.total).toBe(sent);
+  return sent;
+}
+
+/**
+ * The read models equal a clean rebuild (with `readings` meter readings, when
+ * given) and the audit passes; both phases timed into `mark`.
+ */
+export async function expectRebuiltAndAudited(
+  store: EventStore,
+  db: SqlDatabase,
+  mark: (phase: string, since: number) => void,
+  readings?: number,
+): Promise<void> {
+  let t = Date.now();
+  const { live, rebuilt } = await liveAndRebuilt(store, db);
+  mark('rebuildMs', t);
+  // Row counts first: a short table names itself without a diff of every row.
+  expect(rowCounts(live)).toEqual(rowCounts(rebuilt));
+  if (readings !== undefined) expect(live.meter_readings!.length).toBe(readings);
+  expect(rebuilt).toEqual(live);
+  t = Date.now();
+  const audit = await auditFailures(store, db);
+  mark('auditMs', t);
+  expect(audit.failures).toEqual([]);
+  expect(audit.report.ok).toBe(true);
+}

@@ -8,51 +8,40 @@
 // acked one among them, the read models equal a clean rebuild, and the audit
 // passes.
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Fleet } from '../../devices/fleet.ts';
-import { openEventStore, type OpenedEventStore } from '../../src/eventstore/open.ts';
-import { seedFaultWorld, type FaultWorld } from '../support/fault-world.ts';
+import { openFaultWorld, type OpenedFaultWorld } from '../support/fault-world.ts';
 import { freePort, startLedgerServe, type LedgerProcess } from '../support/ledger-process.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import {
   AckLog,
-  auditFailures,
-  keepSending,
-  liveAndRebuilt,
-  storedSeqs,
-  until,
+  expectEachReadingStoredOnce,
+  expectRebuiltAndAudited,
   fleetState,
-  rowCounts,
+  keepSending,
+  until,
 } from './fault-checks.ts';
 import { phaseTimer } from './phase-timer.ts';
 
 const METERS = 8;
 let database: TestDatabase;
-let opened: OpenedEventStore;
-let dir: string;
-let world: FaultWorld;
+let world: OpenedFaultWorld;
 let server: LedgerProcess | undefined;
 
 beforeAll(async () => {
   database = await createTestDatabase('fault');
-  opened = await openEventStore({ databaseUrl: database.url });
-  dir = await mkdtemp(join(tmpdir(), 'fault-ingest-'));
-  world = await seedFaultWorld(opened.store, opened.db, dir, METERS);
+  world = await openFaultWorld(database.url, METERS);
 });
 
 afterAll(async () => {
   await server?.kill('SIGKILL');
-  await opened?.close();
+  await world?.close();
   await database?.drop();
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 it('stores every reading once across a SIGKILL of the server, acked ones included', async () => {
   const port = await freePort();
-  const env = { DATABASE_URL: database.url, DATA_DIR: dir, ...world.serveEnv };
+  const { env } = world;
   const { timings, mark } = phaseTimer('kill-ingest');
   let t = Date.now();
   server = await startLedgerServe(port, env);
@@ -111,28 +100,7 @@ it('stores every reading once across a SIGKILL of the server, acked ones include
   await server.kill('SIGTERM');
   server = undefined;
 
-  let sent = 0;
-  for (const m of fleet.meters) {
-    const seqs = await storedSeqs(opened.store, m.meterId);
-    // Exactly once: each seq the meter used, in order, none twice, none missing.
-    expect(seqs).toEqual(Array.from({ length: m.sent }, (_, i) => i + 1));
-    for (const seq of acks.acked.get(m.meterId) ?? []) expect(seqs).toContain(seq);
-    sent += m.sent;
-  }
-  expect(acks.total).toBe(sent);
-
-  t = Date.now();
-  const { live, rebuilt } = await liveAndRebuilt(opened.store, opened.db);
-  mark('rebuildMs', t);
-  // Row counts first: a short table names itself without a diff of every row.
-  expect(rowCounts(live)).toEqual(rowCounts(rebuilt));
-  expect(live.meter_readings!.length).toBe(sent);
-  expect(rebuilt).toEqual(live);
-
-  t = Date.now();
-  const audit = await auditFailures(opened.store, opened.db);
-  mark('auditMs', t);
-  expect(audit.failures).toEqual([]);
-  expect(audit.report.ok).toBe(true);
+  const sent = await expectEachReadingStoredOnce(world.store, fleet, acks);
+  await expectRebuiltAndAudited(world.store, world.db, mark, sent);
   console.log(JSON.stringify({ test: 'kill-ingest', meters: METERS, readings: sent, ...timings }));
 }, 55_000);

@@ -7,15 +7,11 @@
 // stored, none twice, the server's own projection runners catch up to the
 // head of the log and equal a clean rebuild, and the audit passes.
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Fleet } from '../../devices/fleet.ts';
-import { openEventStore, type OpenedEventStore } from '../../src/eventstore/open.ts';
 import { projectionNames } from '../../src/projections/index.ts';
 import { readCheckpoint } from '../../src/projections/schema.ts';
-import { seedFaultWorld, type FaultWorld } from '../support/fault-world.ts';
+import { openFaultWorld, type OpenedFaultWorld } from '../support/fault-world.ts';
 import { freePort, startLedgerServe, type LedgerProcess } from '../support/ledger-process.ts';
 import {
   findPostgresBin,
@@ -24,12 +20,10 @@ import {
 } from '../support/private-postgres.ts';
 import {
   AckLog,
-  auditFailures,
+  expectEachReadingStoredOnce,
+  expectRebuiltAndAudited,
   fleetState,
   keepSending,
-  liveAndRebuilt,
-  rowCounts,
-  storedSeqs,
   until,
 } from './fault-checks.ts';
 import { phaseTimer } from './phase-timer.ts';
@@ -37,24 +31,19 @@ import { phaseTimer } from './phase-timer.ts';
 const METERS = 8;
 const BIN = findPostgresBin();
 let postgres: PrivatePostgres | undefined;
-let opened: OpenedEventStore | undefined;
-let dir: string | undefined;
-let world: FaultWorld;
+let world: OpenedFaultWorld | undefined;
 let server: LedgerProcess | undefined;
 
 beforeAll(async () => {
   if (!BIN) return;
   postgres = await startPrivatePostgres(BIN);
-  opened = await openEventStore({ databaseUrl: postgres.url });
-  dir = await mkdtemp(join(tmpdir(), 'fault-pg-'));
-  world = await seedFaultWorld(opened.store, opened.db, dir, METERS);
+  world = await openFaultWorld(postgres.url, METERS);
 });
 
 afterAll(async () => {
   await server?.kill('SIGKILL');
-  await opened?.close();
+  await world?.close();
   await postgres?.destroy();
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 const readyStatus = async (url: string): Promise<number> => {
@@ -68,9 +57,8 @@ const readyStatus = async (url: string): Promise<number> => {
 it.skipIf(BIN === null)(
   'keeps every acked reading through a Postgres crash and recovers without a restart',
   async () => {
-    const { store, db } = opened!;
+    const { store, db, env, meters } = world!;
     const port = await freePort();
-    const env = { DATABASE_URL: postgres!.url, DATA_DIR: dir!, ...world.serveEnv };
     const { timings, mark } = phaseTimer('pg-restart');
     let t = Date.now();
     server = await startLedgerServe(port, env);
@@ -82,7 +70,7 @@ it.skipIf(BIN === null)(
     let retriedLater = 0;
     const fleet = Fleet.create({
       url: `ws://127.0.0.1:${port}/iot/v1`,
-      meters: world.meters.map((m) => m.spec),
+      meters: meters.map((m) => m.spec),
       backoff: { baseMs: 100, maxMs: 1_000 },
       onAck: acks.onAck,
       onReject: (meterId, seq, code) => rejects.push(`${meterId.slice(0, 8)}:${seq}:${code}`),
@@ -190,25 +178,8 @@ it.skipIf(BIN === null)(
     await server.kill('SIGTERM');
     server = undefined;
 
-    let sent = 0;
-    for (const m of fleet.meters) {
-      const seqs = await storedSeqs(store, m.meterId);
-      expect(seqs).toEqual(Array.from({ length: m.sent }, (_, i) => i + 1));
-      for (const seq of acks.acked.get(m.meterId) ?? []) expect(seqs).toContain(seq);
-      sent += m.sent;
-    }
-    expect(acks.total).toBe(sent);
-
-    t = Date.now();
-    const { live, rebuilt } = await liveAndRebuilt(store, db);
-    mark('rebuildMs', t);
-    expect(rowCounts(live)).toEqual(rowCounts(rebuilt));
-    expect(live.meter_readings!.length).toBe(sent);
-    expect(rebuilt).toEqual(live);
-
-    const audit = await auditFailures(store, db);
-    expect(audit.failures).toEqual([]);
-    expect(audit.report.ok).toBe(true);
+    const sent = await expectEachReadingStoredOnce(store, fleet, acks);
+    await expectRebuiltAndAudited(store, db, mark, sent);
     console.log(
       JSON.stringify({
         test: 'postgres-restart',

@@ -7,7 +7,8 @@
 // signatures to check.
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { registerAccount } from '../../src/commands/accounts.ts';
@@ -17,6 +18,7 @@ import { publishTariffVersion } from '../../src/commands/tariffs.ts';
 import { BOOTSTRAP_ACTOR } from '../../src/domain/account/index.ts';
 import type { CommandMetadata } from '../../src/domain/shared/decider.ts';
 import type { TariffVersion } from '../../src/domain/tariff/index.ts';
+import { openEventStore } from '../../src/eventstore/open.ts';
 import type { EventStore } from '../../src/eventstore/port.ts';
 import type { SqlDatabase } from '../../src/db/sql.ts';
 import { publicKeyOf, randomPrivateKey } from '../../src/iot/crypto/ecdsa.ts';
@@ -46,6 +48,36 @@ export interface FaultWorld {
   meters: FaultMeter[];
   /** What `ledger serve` needs beside DATABASE_URL to run the gateway and open the vault. */
   serveEnv: Record<string, string>;
+}
+
+export interface OpenedFaultWorld extends FaultWorld {
+  store: EventStore;
+  db: SqlDatabase;
+  /** What a `ledger serve` child on this world needs: DATABASE_URL, DATA_DIR and serveEnv. */
+  env: Record<string, string>;
+  /** Closes the store and removes the data directory (the database is the caller's). */
+  close(): Promise<void>;
+}
+
+/** Opens the store on `databaseUrl` and seeds the world, with a data directory of its own. */
+export async function openFaultWorld(
+  databaseUrl: string,
+  meterCount: number,
+): Promise<OpenedFaultWorld> {
+  const opened = await openEventStore({ databaseUrl });
+  const dir = await mkdtemp(join(tmpdir(), 'fault-'));
+  const close = async () => {
+    await opened.close();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const world = await seedFaultWorld(opened.store, opened.db, dir, meterCount);
+    const env = { DATABASE_URL: databaseUrl, DATA_DIR: dir, ...world.serveEnv };
+    return { ...world, store: opened.store, db: opened.db, env, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
 /** Seeds `meterCount` approved, metered properties; `dir` receives the gateway key file. */
