@@ -6,13 +6,9 @@
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
 import { Fleet } from '../devices/fleet.ts';
 import { signReading } from '../devices/fleet-session.ts';
 import { postgresDatabase } from '../src/db/postgres.ts';
-import { meterDecider, meterStream, type MeterEvent } from '../src/domain/meter/index.ts';
-import type { EventStore, StreamAppend } from '../src/eventstore/port.ts';
 import { migrate, openPostgresEventStore } from '../src/eventstore/postgres/index.ts';
 import { nodeBackend } from '../src/iot/crypto/node-backend.ts';
 import { runGateway } from '../src/iot/gateway/run-gateway.ts';
@@ -22,6 +18,14 @@ import { nobleVerify } from '../src/iot/verify/noble.ts';
 import { VerifyPool } from '../src/iot/verify/pool.ts';
 import type { VerifyFn } from '../src/iot/verify/types.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
+import {
+  benchGatewayKey,
+  benchMeterKey,
+  publicKeyHex,
+  registerBulkMeters,
+} from './support/fleet.ts';
+import { cpuSecondsOf, samplePostgresCpu } from './support/postgres-cpu.ts';
+import { startProfile } from './support/profile.ts';
 
 const METERS = Number(process.env.FLEET_METERS ?? 5000);
 const RATE = Number(process.env.FLEET_RATE ?? 3); // readings per meter per second offered
@@ -31,9 +35,8 @@ const WINDOW = 8; // readings a meter may have un-acked at once
 // meters' readings can take minutes on a loaded machine, so they are stamped
 // 4 min ahead: valid from 1 min before signing until 9 min after.
 const READ_AT_AHEAD_MS = 4 * 60_000;
-const enc = new TextEncoder();
-const meterKey = (i: number) => sha256(enc.encode(`ingest bench meter ${i}`));
-const gatewayKey = sha256(enc.encode('ingest bench gateway'));
+const meterKey = (i: number) => benchMeterKey('ingest', i);
+const gatewayKey = benchGatewayKey('ingest');
 const meterId = (i: number) => `bench-${i}`;
 
 type FleetReport = {
@@ -42,6 +45,7 @@ type FleetReport = {
   rejectedByCode: Record<string, number>;
   p99AckMs: number;
   cpuPct: number;
+  cpuSeconds: number;
   seconds: number;
 };
 
@@ -111,56 +115,12 @@ async function fleetRole(): Promise<void> {
     rejectedByCode,
     p99AckMs: Math.round(latencies[Math.floor(latencies.length * 0.99)] ?? NaN),
     cpuPct: Math.round(((cpu.user + cpu.system) / 1e6 / wall) * 100),
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     seconds: wall,
   };
   send({ type: 'report', report });
   await fleet.stop();
   process.exit(0);
-}
-
-/** Registers and assigns every meter, many streams per group commit. */
-async function registerMeters(store: EventStore): Promise<void> {
-  const now = new Date().toISOString();
-  const metadata = { now, commandId: 'bench', actor: 'system:bench' };
-  for (let from = 0; from < METERS; from += 1000) {
-    const appends: StreamAppend[] = [];
-    for (let i = from; i < Math.min(METERS, from + 1000); i++) {
-      const data = {
-        meterId: meterId(i),
-        serial: `BENCH-${i}`,
-        publicKey: bytesToHex(nodeBackend.publicKeyOf(meterKey(i))),
-        kind: 'single-phase' as const,
-      };
-      const events: MeterEvent[] = [];
-      let state = meterDecider.initialState;
-      for (const command of [
-        { type: 'RegisterMeter' as const, data, metadata },
-        {
-          type: 'AssignMeter' as const,
-          data: { propertyId: `p-${i}`, gatewayId: 'gw-bench' },
-          metadata,
-        },
-      ]) {
-        const decided = meterDecider.decide(command, state);
-        if (decided instanceof Error) throw decided;
-        for (const e of decided) {
-          state = meterDecider.evolve(state, e);
-          events.push(e);
-        }
-      }
-      appends.push({
-        stream: meterStream(meterId(i)),
-        expectedRevision: 'no_stream',
-        events: events.map((e, k) => ({
-          id: crypto.randomUUID(),
-          type: e.type,
-          data: e.data,
-          metadata: { seq: k },
-        })),
-      });
-    }
-    for (const outcome of await store.appendMany(appends)) if (!outcome.ok) throw outcome.error;
-  }
 }
 
 /** Verifications per second in this thread for `seconds`, on pre-signed readings. */
@@ -193,7 +153,15 @@ async function main(): Promise<void> {
   try {
     await migrate(db);
     const store = openPostgresEventStore(db);
-    await registerMeters(store);
+    await registerBulkMeters(
+      store,
+      Array.from({ length: METERS }, (_, i) => ({
+        meterId: meterId(i),
+        publicKey: publicKeyHex(meterKey(i)),
+        propertyId: `p-${i}`,
+        gatewayId: 'gw-bench',
+      })),
+    );
     // Group-commit figures: how many transactions, how large, how long each took.
     const commits = { count: 0, readings: 0, ms: 0 };
     const appendMany = store.appendMany.bind(store);
@@ -233,13 +201,20 @@ async function main(): Promise<void> {
     process.stderr.write(
       `connected: ${gateway.server.connectedMeters().length}; measuring ${SECONDS} s\n`,
     );
+    const stopProfile = await startProfile((m) => process.stderr.write(`${m}\n`));
+    const postgresCpu = await samplePostgresCpu(db);
     const cpu0 = process.cpuUsage();
+    const mainThreadStat = `/proc/${process.pid}/task/${process.pid}/stat`;
+    const mainThread0 = await cpuSecondsOf(mainThreadStat);
     const t0 = performance.now();
     Object.assign(commits, { count: 0, readings: 0, ms: 0 });
     child.send({ type: 'go' });
     const { report } = (await next('report')) as { report: FleetReport };
     const gatewayCpu = process.cpuUsage(cpu0);
+    const mainThreadCpu = (await cpuSecondsOf(mainThreadStat)) - mainThread0;
     const wall = (performance.now() - t0) / 1000;
+    const pgCpu = await postgresCpu();
+    await stopProfile();
     const {
       rows: [row],
     } = await db.query<{ n: string }>(
@@ -248,6 +223,9 @@ async function main(): Promise<void> {
     await gateway.close();
     await verifier.close();
     await store.close();
+    const gatewayCpuSeconds = (gatewayCpu.user + gatewayCpu.system) / 1e6;
+    // CPU per acked reading (µs): robust to a shared machine, unlike readings/s.
+    const perReading = (seconds: number) => Math.round((seconds / report.acked) * 1e6);
     console.log(
       JSON.stringify({
         meters: METERS,
@@ -257,9 +235,17 @@ async function main(): Promise<void> {
         p99AckMs: report.p99AckMs,
         verifyPerSec,
         generatorCpuPct: report.cpuPct,
-        gatewayProcessCpuPct: Math.round(
-          ((gatewayCpu.user + gatewayCpu.system) / 1e6 / wall) * 100,
-        ),
+        gatewayProcessCpuPct: Math.round((gatewayCpuSeconds / wall) * 100),
+        gatewayMainThreadCpuPct: Math.round((mainThreadCpu / wall) * 100),
+        postgresCpuPct: Math.round((pgCpu.backends / wall) * 100),
+        postgresSharedCpuPct: Math.round((pgCpu.shared / wall) * 100),
+        cpuUsPerReading: {
+          gatewayMainThread: perReading(mainThreadCpu),
+          gatewayProcess: perReading(gatewayCpuSeconds),
+          postgres: perReading(pgCpu.backends),
+          postgresShared: perReading(pgCpu.shared),
+          generator: perReading(report.cpuSeconds),
+        },
         rejected: report.rejected,
         rejectedByCode: report.rejectedByCode,
         groupCommit: {
