@@ -37,20 +37,29 @@ const native = process.env.METERLEDGER_DISABLE_NATIVE === '1' ? undefined : load
 
 const TAG = 16;
 
+// GCM is a stream mode: `update` returns every byte and `final` none (it only
+// checks or makes the tag), so the output is written once, without
+// Buffer.concat, which allocated from Node's buffer pool on every frame.
 export const nodeAead: Aead = {
   seal: (key, nonce, aad, plaintext) => {
     const c = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG });
     c.setAAD(aad);
-    const out = Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]);
-    return new Uint8Array(out.buffer, out.byteOffset, out.length);
+    const body = c.update(plaintext);
+    if (body.length !== plaintext.length) throw new Error('AES-GCM update kept bytes back');
+    const out = new Uint8Array(plaintext.length + TAG);
+    out.set(body);
+    c.final();
+    out.set(c.getAuthTag(), plaintext.length);
+    return out;
   },
   open: (key, nonce, aad, sealed) => {
     if (sealed.length < TAG) throw new Error('sealed data shorter than the tag');
     const d = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG });
     d.setAAD(aad);
     d.setAuthTag(sealed.subarray(sealed.length - TAG));
-    const out = Buffer.concat([d.update(sealed.subarray(0, sealed.length - TAG)), d.final()]);
-    return new Uint8Array(out.buffer, out.byteOffset, out.length);
+    const plain = d.update(sealed.subarray(0, sealed.length - TAG));
+    d.final();
+    return new Uint8Array(plain.buffer, plain.byteOffset, plain.length);
   },
 };
 

@@ -49,8 +49,14 @@ export const READING_WINDOW = 8;
 /** Frames queued behind a slow sink beyond this mean the meter is flooding us. */
 const MAX_QUEUED_FRAMES = 2 * Limits.rateBurst;
 
+// ws hands each binary message over as a Buffer of its own (binaryType
+// 'nodebuffer'): it is viewed, not copied; fragments are joined.
 const toBytes = (data: RawData): Uint8Array => {
-  const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+  const buf = Array.isArray(data)
+    ? Buffer.concat(data)
+    : Buffer.isBuffer(data)
+      ? data
+      : Buffer.from(data);
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
 };
 

@@ -5,6 +5,22 @@
 import { ProtocolError } from './errors.ts';
 
 const U64_LIMIT = 1n << 64n;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+// Byte by byte: a DataView per integer costs more than the arithmetic.
+const writeU32 = (out: Uint8Array, at: number, n: number): void => {
+  out[at] = n >>> 24;
+  out[at + 1] = (n >>> 16) & 0xff;
+  out[at + 2] = (n >>> 8) & 0xff;
+  out[at + 3] = n & 0xff;
+};
+
+const readU32 = (b: Uint8Array, at: number): number =>
+  (((b[at] as number) << 24) |
+    ((b[at + 1] as number) << 16) |
+    ((b[at + 2] as number) << 8) |
+    (b[at + 3] as number)) >>>
+  0;
 
 const utf8 = new TextEncoder();
 // ignoreBOM keeps a leading U+FEFF in the string, so decoding then encoding gives the same bytes.
@@ -26,17 +42,18 @@ export class ByteWriter {
 
   /** Non-negative safe integers only: the protocol never needs more than 2^53. */
   u64(n: number | bigint): this {
-    const out = new Uint8Array(8);
-    const view = new DataView(out.buffer);
-    if (typeof n === 'number' && Number.isSafeInteger(n) && n >= 0) {
-      // Hot path (every seq, register, time and nonce): two u32 halves, no BigInt.
-      view.setUint32(0, Math.floor(n / 0x1_0000_0000));
-      view.setUint32(4, n >>> 0);
+    // Hot path (every seq, register, time, nonce and frame counter): two u32 halves, no BigInt.
+    const small = typeof n === 'bigint' && n >= 0n && n <= MAX_SAFE ? Number(n) : n;
+    if (typeof small === 'number' && Number.isSafeInteger(small) && small >= 0) {
+      const out = new Uint8Array(8);
+      writeU32(out, 0, Math.floor(small / 0x1_0000_0000));
+      writeU32(out, 4, small >>> 0);
       return this.raw(out);
     }
     const v = BigInt(n);
     if (v < 0n || v >= U64_LIMIT) throw new RangeError(`u64 out of range: ${v}`);
-    view.setBigUint64(0, v);
+    const out = new Uint8Array(8);
+    new DataView(out.buffer).setBigUint64(0, v);
     return this.raw(out);
   }
 
@@ -90,11 +107,10 @@ export class ByteReader {
   /** Rejects values above Number.MAX_SAFE_INTEGER rather than losing precision. */
   u64(what = 'u64'): number {
     const b = this.take(8, what);
-    const view = new DataView(b.buffer, b.byteOffset, 8);
-    const high = view.getUint32(0);
+    const high = readU32(b, 0);
     // 2^53-1 is 0x001FFFFF_FFFFFFFF: any higher word above 0x1FFFFF is out of range.
     if (high > 0x1f_ffff) throw new ProtocolError('MALFORMED_FRAME', `${what} above 2^53-1`);
-    return high * 0x1_0000_0000 + view.getUint32(4);
+    return high * 0x1_0000_0000 + readU32(b, 4);
   }
 
   u64Big(what = 'u64'): bigint {
@@ -121,8 +137,9 @@ export class ByteReader {
     }
   }
 
+  /** A view of the bytes left, not a copy: for data used at once (a sealed payload). */
   rest(): Uint8Array {
-    return this.take(this.buf.length - this.at, 'rest').slice();
+    return this.take(this.buf.length - this.at, 'rest');
   }
 
   end(what: string): void {

@@ -116,7 +116,7 @@ export const decodeFrame = (bytes: Uint8Array): Frame => {
       const payload = rd.rest();
       if (payload.length < TAG_BYTES)
         throw new ProtocolError('MALFORMED_FRAME', 'short sealed frame');
-      const header = bytes.slice(0, SEALED_HEADER_BYTES);
+      const header = bytes.subarray(0, SEALED_HEADER_BYTES);
       return {
         kind: 'sealed',
         sealed: { type: type as SealedFrameType, counter, header, payload },

@@ -6,12 +6,13 @@
 // their commit, later frames are opened, checked and verified, but readings
 // reach the sink strictly in arrival order and are answered in that order.
 
+import { hash } from 'node:crypto';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { Opener, Sealer } from '../crypto/aead-session.ts';
 import type { CryptoBackend } from '../crypto/backend.ts';
 import { nodeBackend } from '../crypto/node-backend.ts';
 import { deriveSessionKeys, helloSigningHash, transcriptHash } from '../crypto/handshake.ts';
-import { decodeReading, readingHash, type Reading } from '../protocol/canonical.ts';
+import { decodeReading, type Reading } from '../protocol/canonical.ts';
 import { Limits, NONCE_BYTES } from '../protocol/constants.ts';
 import { ProtocolError, closesSession, type ProtocolErrorCode } from '../protocol/errors.ts';
 import {
@@ -250,7 +251,10 @@ export class GatewaySession {
         message: `readAt ${reading.readAt} vs gateway ${now}`,
       });
     } else {
-      outcome = this.verifyThenStore(reading, publicKey, signature);
+      // decodeReading accepted only canonical bytes, so they are the ones the
+      // meter signed: hashed as received (OpenSSL, one call), not encoded again.
+      const signed = hash('sha256', canonical, 'buffer');
+      outcome = this.verifyThenStore(reading, publicKey, signed, signature);
     }
     this.answerInOrder(reading.seq, outcome);
     // Backpressure: the next frame waits until a reading of the window is answered.
@@ -266,12 +270,13 @@ export class GatewaySession {
   private verifyThenStore(
     reading: Reading,
     publicKey: Uint8Array,
+    readingHash: Uint8Array,
     signature: Uint8Array,
   ): Promise<ReadingOutcome> {
     // No directory lookup per reading: the hot path stays off the database, and
     // disabling a meter or rotating its key drops the session (disconnectMeter).
     const verified = this.deps.verifier
-      .verify({ publicKey, hash: readingHash(reading), signature })
+      .verify({ publicKey, hash: readingHash, signature })
       .catch(() => undefined);
     const handedOver = this.admitted.then(
       async (): Promise<{ stored: Promise<ReadingOutcome> }> => {
