@@ -4,7 +4,7 @@
 // adapter-independent: the Postgres and KurrentDB adapters compute hashes with it,
 // and the verifier walks whatever events an adapter reads back.
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { EventStore, JsonObject, RecordedEvent } from './port.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -97,7 +97,8 @@ export function eventHashOfCanonical(
   const canonical =
     `{"data":${dataJson},"id":${JSON.stringify(id)},"metadata":${metadataJson},` +
     `"revision":${revision},"stream":${JSON.stringify(stream)},"type":${JSON.stringify(type)}}`;
-  return createHash('sha256').update(prevHash, 'utf8').update(canonical, 'utf8').digest('hex');
+  // One-shot: several times cheaper than createHash().update().update().digest().
+  return hash('sha256', prevHash + canonical, 'hex');
 }
 
 export type ChainBreakReason =
