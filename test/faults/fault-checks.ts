@@ -34,6 +34,22 @@ export function keepSending(fleet: Fleet, everyMs: number): { stop(): void } {
   return { stop: () => clearInterval(timer) };
 }
 
+/** Stops the ticker and waits until every reading the fleet sent is acked (timed as drainMs). */
+export async function stopAndDrain(
+  fleet: Fleet,
+  sending: { stop(): void },
+  mark: (phase: string, since: number) => void,
+): Promise<void> {
+  sending.stop();
+  const t = Date.now();
+  await until(
+    'every reading sent was acked',
+    () => fleet.meters.every((m) => m.unacked.size === 0),
+    15_000,
+  );
+  mark('drainMs', t);
+}
+
 /** Acks the fleet saw, by meter. */
 export class AckLog {
   readonly acked = new Map<string, Set<number>>();

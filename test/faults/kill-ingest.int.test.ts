@@ -19,6 +19,7 @@ import {
   expectRebuiltAndAudited,
   fleetState,
   keepSending,
+  stopAndDrain,
   until,
 } from './fault-checks.ts';
 import { phaseTimer } from './phase-timer.ts';
@@ -80,14 +81,7 @@ it('stores every reading once across a SIGKILL of the server, acked ones include
       () => acks.total > ackedBeforeKill + 50,
       15_000,
     );
-    sending.stop();
-    t = Date.now();
-    await until(
-      'every reading sent was acked',
-      () => fleet.meters.every((m) => m.unacked.size === 0),
-      15_000,
-    );
-    mark('drainMs', t);
+    await stopAndDrain(fleet, sending, mark);
   } catch (error) {
     throw new Error(
       `${(error as Error).message}\nrejected: ${rejects.join(' ')}\n${fleetState(fleet, server?.output())}`,

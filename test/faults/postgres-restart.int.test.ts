@@ -24,6 +24,7 @@ import {
   expectRebuiltAndAudited,
   fleetState,
   keepSending,
+  stopAndDrain,
   until,
 } from './fault-checks.ts';
 import { phaseTimer } from './phase-timer.ts';
@@ -136,14 +137,7 @@ it.skipIf(BIN === null)(
         20_000,
       );
       mark('ingestingAgainMs', t);
-      sending.stop();
-      t = Date.now();
-      await until(
-        'every reading sent was acked',
-        () => fleet.meters.every((m) => m.unacked.size === 0),
-        15_000,
-      );
-      mark('drainMs', t);
+      await stopAndDrain(fleet, sending, mark);
       // In flight when the server died, at most: a batch or two per meter.
       expect(ackedWhileDown).toBeLessThanOrEqual(METERS * 4);
     } catch (error) {
