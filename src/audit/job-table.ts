@@ -1,12 +1,12 @@
 // The durable side of verification jobs: `audit.verification_jobs` (see
-// migrations/001_verification_jobs.sql). Every write of a running job bumps
-// its version and heartbeat and notifies the channel with the job id, so any
-// instance can follow a job another one runs. Writes to a finished row are
+// job-table.sql). Every write of a running job bumps its version and
+// heartbeat and notifies the channel with the job id, so any instance can
+// follow a job another one runs. Writes to a finished row are
 // refused (`finished_at IS NULL` guards them), so a job marked interrupted
 // stays interrupted even if its old runner wakes up.
 
+import { readFile } from 'node:fs/promises';
 import type { SqlDatabase, SqlExecutor } from '../db/sql.ts';
-import { applyMigrations } from '../eventstore/postgres/index.ts';
 import type { AuditJob, CheckProgress } from './jobs.ts';
 import type { AuditReport } from './run-audit.ts';
 
@@ -50,9 +50,14 @@ const fromRow = (row: JobRow): StoredJob => ({
   version: Number(row.version),
 });
 
-/** Creates or upgrades the job table; safe from several processes at once. */
-export function migrateAuditJobs(db: SqlDatabase): Promise<string[]> {
-  return applyMigrations(db, new URL('./migrations/', import.meta.url), 'audit');
+/** Creates the job table unless it exists (job-table.sql); safe from several processes at once. */
+export async function migrateAuditJobs(db: SqlDatabase): Promise<void> {
+  const sql = await readFile(new URL('./job-table.sql', import.meta.url), 'utf8');
+  await db.transaction(async (tx) => {
+    // CREATE ... IF NOT EXISTS still races on the catalog when two processes run it together.
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('meterledger:audit-jobs-migrate'))`, []);
+    await tx.query(sql);
+  });
 }
 
 /** Inserts the job unless another is unfinished (on any instance); null then. */

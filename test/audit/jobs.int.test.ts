@@ -141,4 +141,17 @@ describe('verification jobs shared by instances', () => {
       finishedAt: expect.any(String),
     });
   });
+
+  // Last: it drops the job table.
+  it('the job table comes back empty when a restore left the audit schema out', async () => {
+    await ledger.db.query('DROP SCHEMA audit CASCADE');
+    const restored = await instance(ledger.db, {});
+    const { rows } = await ledger.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM audit.verification_jobs',
+    );
+    expect(rows[0]!.n).toBe(0);
+    const { job, started } = await restored.start('auditor-a');
+    expect(started).toBe(true);
+    expect((await followToEnd(restored, job.id)).at(-1)!.status).toBe('passed');
+  }, 60_000);
 });
