@@ -129,6 +129,24 @@ describe('verification jobs shared by instances', () => {
     expect((await followToEnd(survivor, next.job.id)).at(-1)!.status).toBe('passed');
   }, 60_000);
 
+  it('a worker that cannot run ends the job in error, with the cause in the log only', async () => {
+    const errors: unknown[] = [];
+    const broken = await instance(ledger.db, {
+      // Nothing listens on port 1: the worker's first query fails.
+      runner: workerRunner({ databaseUrl: 'postgres://nobody@127.0.0.1:1/none' }),
+      onError: (error) => errors.push(error),
+    });
+    const { job } = await broken.start('auditor-a');
+    await broken.idle();
+    expect(await broken.get(job.id)).toMatchObject({
+      status: 'error',
+      error: 'The verification could not be completed.',
+      report: null,
+      finishedAt: expect.any(String),
+    });
+    expect(String(errors[0])).toMatch(/verification worker: .*ECONNREFUSED/);
+  });
+
   it('an instance that closes mid-run marks its job interrupted at once', async () => {
     const closing = await createAuditJobs({ db: ledger.db, runner: hangingRunner() });
     const { job } = await closing.start('auditor-a');
