@@ -17,6 +17,7 @@ import {
   type ReservationTarget,
 } from './account-lookups.ts';
 import { openPersonalData } from './account-queries.ts';
+import { mapLimit } from './map-limit.ts';
 import type { AccountDeps } from './accounts.ts';
 
 export const LOOKUP_ROTATION_ACTOR = 'system:lookup-rotation';
@@ -34,6 +35,8 @@ export interface LookupRotationOptions {
   listAccounts: AccountLister;
   /** Called with accounts handled so far and the total known so far. */
   onProgress?: (done: number, total: number) => void;
+  /** Accounts handled at once; default 8. */
+  concurrency?: number;
   /** Waits before retrying a reservation held by an in-flight sign-up; default 500 ms. */
   retryDelayMs?: number;
 }
@@ -126,12 +129,19 @@ export async function rotateEmailLookups(
     const fresh = (await options.listAccounts()).filter((id) => !seen.has(id));
     if (fresh.length === 0) return result;
     for (const id of fresh) seen.add(id);
-    for (const accountId of fresh) {
-      const outcome = await rotateAccount(deps, accountId, options.retryDelayMs ?? 500);
-      if (outcome.live) result.accounts++;
-      result.added += outcome.added;
-      if (outcome.conflict) result.conflicts.push(accountId);
-      options.onProgress?.(++done, seen.size);
-    }
+    let failed = false;
+    await mapLimit(fresh, options.concurrency ?? 8, async (accountId) => {
+      if (failed) return; // stop taking accounts once one has failed
+      try {
+        const outcome = await rotateAccount(deps, accountId, options.retryDelayMs ?? 500);
+        if (outcome.live) result.accounts++;
+        result.added += outcome.added;
+        if (outcome.conflict) result.conflicts.push(accountId);
+        options.onProgress?.(++done, seen.size);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    });
   }
 }
