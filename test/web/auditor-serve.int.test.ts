@@ -2,7 +2,8 @@
 // Postgres database of its own, so jobs run in a worker thread): a job started
 // just before the server is killed (SIGKILL, mid-run: the worker has not even
 // loaded) is reported interrupted by the restarted server once its heartbeat
-// has been silent, never left running, and the next job runs to its report.
+// has been silent, never left running, and the next job runs to its report;
+// one cut off by a normal stop (SIGTERM) is interrupted at once.
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,5 +89,25 @@ describe('verification jobs across a server restart', () => {
     const done = await untilFinished(second.url, nextJob.id, after);
     expect(done.status).toBe('passed');
     expect(done.report!.ok).toBe(true);
+  }, 120_000);
+
+  it('a job running when the server is stopped (SIGTERM) reads interrupted at once after the restart', async () => {
+    const port = await freePort();
+    const first = await serve(port);
+    const headers = await auditorHeaders(first.url);
+    const job = (await (
+      await fetch(`${first.url}${VERIFY}`, { method: 'POST', headers })
+    ).json()) as AuditJob;
+    const stoppedAt = Date.now();
+    await first.kill('SIGTERM');
+
+    const second = await serve(port);
+    const after = await auditorHeaders(second.url);
+    const seen = (await (
+      await fetch(`${second.url}${VERIFY}/${job.id}`, { headers: after })
+    ).json()) as AuditJob;
+    expect(seen).toMatchObject({ id: job.id, status: 'interrupted', report: null });
+    // Marked by the stopping server, not 15 s later by a silent heartbeat.
+    expect(Date.parse(seen.finishedAt!) - stoppedAt).toBeLessThan(10_000);
   }, 120_000);
 });
