@@ -97,26 +97,13 @@ describe('ledger provision-meter and gateway --init-key', () => {
 
   it('creates a gateway key file once and prints its public key', async () => {
     const keyFile = join(dir, 'gw.key');
-    const result = await run(gatewayCommand(), [
-      'gateway',
-      '--id',
-      'gw-9',
-      '--key-file',
-      keyFile,
-      '--init-key',
-    ]);
+    const initKey = ['gateway', '--id', 'gw-9', '--key-file', keyFile, '--init-key'];
+    const result = await run(gatewayCommand(), initKey);
     expect(result.code).toBe(0);
     const { publicKey } = JSON.parse(result.out) as { publicKey: string };
     expect(bytesToHex(publicKeyOf(await readGatewayKey(keyFile)))).toBe(publicKey);
     expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
-    const again = await run(gatewayCommand(), [
-      'gateway',
-      '--id',
-      'gw-9',
-      '--key-file',
-      keyFile,
-      '--init-key',
-    ]);
+    const again = await run(gatewayCommand(), initKey);
     expect(again.code).toBe(1);
     expect((await readFile(keyFile, 'utf8')).trim()).toHaveLength(64);
   });

@@ -23,6 +23,7 @@ import { createTestPaymentProvider } from '../../src/payments/test-provider.ts';
 import { startProjections, type RunningProjections } from '../../src/projections/index.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { createAccountsFixture, type AccountsFixture } from '../commands/accounts-fixture.ts';
+import { reading as readingData } from '../domain/meter/fixtures.ts';
 import { KEY_A, KEY_B } from '../commands/properties-support.ts';
 import { RESIDENTIAL_TARIFF } from '../support/residential-tariff.ts';
 import { Browser, prefixedRedis, testAuthOptions } from './auth-fixture.ts';
@@ -116,15 +117,7 @@ export async function createRoutesHarness(): Promise<RoutesHarness> {
     async reading(meterId, seq, registerWh, readAt) {
       const { position } = await handleCommand(store, meterStream(meterId), meterDecider, {
         type: 'RecordReading',
-        data: {
-          seq,
-          registerWh,
-          readAt,
-          signature: 'ab'.repeat(64),
-          runId: null,
-          requestId: null,
-          receivedAt: readAt,
-        },
+        data: readingData(seq, registerWh, readAt),
         metadata: { ...system, commandId: randomUUID() },
       });
       if (position) await projections.waitFor(position, { projections: ['readings'] });

@@ -5,6 +5,7 @@ import {
   lastBilledReading,
   periodEnd,
 } from '../../../src/domain/billing/readings.ts';
+import { reading } from '../meter/fixtures.ts';
 
 describe('bill readings', () => {
   it('finds a recorded reading by event id and ignores tamper alarms', () => {
@@ -44,25 +45,15 @@ describe('bill readings', () => {
   });
 });
 
-const reading = (registerWh: number, readAt: string) => ({
-  seq: registerWh,
-  registerWh,
-  readAt,
-  signature: 'ab'.repeat(64),
-  runId: null,
-  requestId: null,
-  receivedAt: readAt,
-});
-
 const events = [
   { id: 'e0', type: 'MeterRegistered', data: {} },
-  { id: 'e1', type: 'ReadingRecorded', data: reading(1000, '2025-12-31T00:00:00.000Z') },
-  { id: 'e2', type: 'ReadingRecorded', data: reading(1500, '2026-01-31T00:00:00.000Z') },
+  { id: 'e1', type: 'ReadingRecorded', data: reading(1, 1000, '2025-12-31T00:00:00.000Z') },
+  { id: 'e2', type: 'ReadingRecorded', data: reading(2, 1500, '2026-01-31T00:00:00.000Z') },
   {
     id: 'e3',
     type: 'TamperAlarmRaised',
     data: {
-      ...reading(900, '2026-02-01T00:00:00.000Z'),
+      ...reading(3, 900, '2026-02-01T00:00:00.000Z'),
       lastRegisterWh: 1500,
       reportedRegisterWh: 900,
     },

@@ -37,14 +37,15 @@ export const meterDisabled: MeterEvent = {
   data: { reason: 'second consecutive missed reading', disabledAt: T0 },
 };
 
-export const reading = (seq: number, registerWh: number) => ({
+/** A RecordReading's data with a placeholder signature, received as it was read. */
+export const reading = (seq: number, registerWh: number, readAt = T1) => ({
   seq,
   registerWh,
-  readAt: T1,
+  readAt,
   signature: SIG,
   runId: null as string | null,
   requestId: null as string | null,
-  receivedAt: T1,
+  receivedAt: readAt,
 });
 
 export const tamperAlarm = (
