@@ -4,6 +4,7 @@ import { DomainError } from '../../src/domain/shared/decider.ts';
 import { WrongExpectedRevisionError } from '../../src/eventstore/errors.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { ProblemError } from '../../src/web/problem.ts';
+import { securityHeaders } from '../../src/web/security.ts';
 import { listen } from '../../src/web/server.ts';
 import { createPgliteTestStore, type TestStore } from '../support/store.ts';
 
@@ -29,6 +30,20 @@ describe('web app on the embedded store', () => {
     expect(response.json()).toEqual({ status: 'ok', uptimeSeconds: expect.any(Number) });
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['content-security-policy']).toContain("default-src 'self'");
+  });
+
+  it("sends helmet's headers, worked out once, on every answer (404s and errors too)", async () => {
+    const helmets = await securityHeaders();
+    expect(helmets).toMatchObject({
+      'x-frame-options': 'SAMEORIGIN',
+      'referrer-policy': 'no-referrer',
+      'strict-transport-security': expect.stringContaining('max-age='),
+    });
+    expect(helmets['content-security-policy']).toContain("frame-ancestors 'none'");
+    for (const url of ['/health', '/no-such-page', '/test/crash']) {
+      const response = await app.inject({ method: 'GET', url });
+      expect(response.headers, url).toMatchObject(helmets);
+    }
   });
 
   it('answers /ready with the store kind and its head position', async () => {
