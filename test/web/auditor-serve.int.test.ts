@@ -17,23 +17,26 @@ import { deleteRedisKeys, REDIS_URL } from './auth-fixture.ts';
 const VERIFY = '/api/auditor/verifications';
 const prefix = `test:${randomBytes(6).toString('hex')}:`;
 let database: TestDatabase;
-let server: LedgerProcess | null = null;
+const servers: LedgerProcess[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase('auditserve');
 });
 afterAll(async () => {
-  await server?.kill('SIGKILL');
+  for (const server of servers) await server.kill('SIGKILL');
   await deleteRedisKeys(prefix);
   await database?.drop();
 });
 
-const serve = async (port: number) =>
-  (server = await startLedgerServe(port, {
+async function serve(port: number): Promise<LedgerProcess> {
+  const server = await startLedgerServe(port, {
     DATABASE_URL: database.url,
     REDIS_URL,
     REDIS_PREFIX: prefix,
-  }));
+  });
+  servers.push(server);
+  return server;
+}
 
 /** An auditor's session in the server's Redis, and a CSRF token for it. */
 async function auditorHeaders(url: string): Promise<Record<string, string>> {
