@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgliteDatabase } from '../../src/db/pglite.ts';
 import type { SqlDatabase } from '../../src/db/sql.ts';
 import { openAesVault, VaultError, type AesVault } from '../../src/privacy/aes-vault.ts';
+import { masterKeyring } from '../../src/privacy/master-keys.ts';
 import { migratePrivacy } from '../../src/privacy/migrate.ts';
+import { rewrapSubjectKeys } from '../../src/privacy/rewrap.ts';
 import type { SealedPersonalData } from '../../src/privacy/vault.ts';
 
 let db: SqlDatabase;
@@ -106,6 +108,21 @@ describe('AES-256-GCM vault', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('re-wraps under a new master key on the embedded database too', async () => {
+    const sealed = await vault.seal('pglite-rotated', person);
+    const next = randomBytes(32);
+    const result = await rewrapSubjectKeys({ db, keyring: masterKeyring(next, [masterKey]) });
+    expect(result.rewrapped).toBeGreaterThan(0);
+    const rotated = await openAesVault({ db, masterKey: next });
+    try {
+      expect(await rotated.open(sealed)).toEqual(person);
+    } finally {
+      await rotated.close();
+    }
+    // Back under the suite's key for the tests that follow.
+    await rewrapSubjectKeys({ db, keyring: masterKeyring(masterKey, [next]) });
   });
 
   describe('forget', () => {
