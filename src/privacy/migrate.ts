@@ -15,13 +15,10 @@ CREATE TABLE IF NOT EXISTS privacy.subject_keys (
   forgotten_at timestamptz,
   CONSTRAINT subject_keys_key_xor_forgotten CHECK ((wrapped_key IS NULL) = (forgotten_at IS NOT NULL))
 );
+-- No constraint ties key_id to wrapped_key: a server of the previous version,
+-- still running during an upgrade, forgets without clearing key_id, and a NULL
+-- wrapped_key means forgotten whatever key_id says.
 ALTER TABLE privacy.subject_keys ADD COLUMN IF NOT EXISTS key_id text;
-DO $$ BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'subject_keys_forgotten_no_key_id') THEN
-    ALTER TABLE privacy.subject_keys
-      ADD CONSTRAINT subject_keys_forgotten_no_key_id CHECK (wrapped_key IS NOT NULL OR key_id IS NULL);
-  END IF;
-END $$;
 `;
 
 /** Idempotent; safe to run from several processes at once. */
