@@ -2,6 +2,7 @@
 // round trip. The server checks everything again; these mirror its rules
 // (mobile: 10 digits starting 6-9; password 8-128; codes 6 digits).
 
+import type { SignupInput } from './auth-api.ts';
 import { t, type MessageKey } from './i18n/index.ts';
 import { parseRupees } from './money.ts';
 import type { Address } from './portal-api.ts';
@@ -28,14 +29,8 @@ export const isPincode = (v: string) => /^[1-9]\d{5}$/.test(v.trim());
 export const isPublicKey = (v: string) => /^0[23][0-9a-f]{64}$/.test(v.trim().toLowerCase());
 export const isPasswordLength = (v: string) => v.length >= 8 && v.length <= 128;
 
-export interface SignupForm {
-  name: string;
-  username: string;
-  email: string;
-  mobile: string;
-  password: string;
-  consent: boolean;
-}
+/** The sign-up request as the form holds it: consent is still a checkbox that may be off. */
+export type SignupForm = Omit<SignupInput, 'consent'> & { consent: boolean };
 
 export function validateSignup(f: SignupForm): Errors<keyof SignupForm> {
   const errors: Errors<keyof SignupForm> = {};
