@@ -19,6 +19,7 @@ import { DomainError, type CommandMetadata } from '../domain/shared/decider.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import { normaliseEmail } from '../domain/account/validation.ts';
 import { emailLookups } from '../privacy/lookup.ts';
+import { VaultError } from '../privacy/vault-error.ts';
 import type { PersonalDataVault } from '../privacy/vault.ts';
 import {
   emailTargets,
@@ -275,10 +276,17 @@ export async function forgetPerson(
   const command = { type: 'ForgetPerson', data: { actorRoles: roles }, metadata: m } as const;
   const decided = decideAccount(command, state);
   if (decided instanceof DomainError) throw decided;
-  // The address under every lookup key, while it can still be read; a retry
-  // after the key is gone knows only the recorded lookup (and reserve() lets
-  // anyone reclaim an email a forgotten account still holds).
-  const previous = 'personal' in state ? await openPersonalData(deps.vault, state.personal) : null;
+  // The address under every lookup key, while it can still be read. A retry
+  // after the key is gone, or a key the vault cannot unwrap, leaves only the
+  // recorded lookup (and reserve() lets anyone reclaim an email a forgotten
+  // account still holds): erasure must not wait for a readable key.
+  const previous =
+    'personal' in state
+      ? await openPersonalData(deps.vault, state.personal).catch((error: unknown) => {
+          if (error instanceof VaultError) return null;
+          throw error;
+        })
+      : null;
   const emails = heldEmails(deps, lastEmailLookup(events), previous?.email);
   await deps.vault.forget(accountId);
   const result = await handleCommand(deps.store, accountStream(accountId), accountDecider, command);

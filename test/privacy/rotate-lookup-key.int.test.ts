@@ -195,6 +195,26 @@ describe('lookup key rotation', () => {
     await register(oldServer, signUp({ email }));
   });
 
+  it('a forget that cannot read the address still frees it under every key', async () => {
+    const person = await register(oldServer);
+    await rotate();
+    // The vault cannot unwrap this person's key (wrong master key): erasure goes ahead anyway.
+    const blind = await openAesVault({ db: testStore.db, masterKey: randomBytes(32) });
+    try {
+      await forgetPerson(
+        { ...bothKeys, vault: blind },
+        { accountId: person.accountId },
+        meta(person.accountId),
+      );
+    } finally {
+      await blind.close();
+    }
+    // Released under the recorded (old) key; the new key's claim is held by a forgotten account, so reclaimable.
+    expect(await findAccountIdByEmail(oldServer, person.email)).toBeNull();
+    expect(await findAccountIdByEmail(newServer, person.email)).toBeNull();
+    await register(newServer, signUp({ email: person.email }));
+  });
+
   it('`ledger rotate-lookup-key` runs from configuration, prints no email, and is listed in --help', async () => {
     const person = await register(oldServer);
     const workDir = mkdtempSync(join(tmpdir(), 'ledger-lookup-'));
