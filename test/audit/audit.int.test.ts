@@ -2,10 +2,11 @@
 // kind of tampering an attacker with database access could do is found by the
 // check responsible for it, which names the stream and revision.
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { CHECKPOINT_STREAM } from '../../src/audit/events.ts';
 import { runAudit, type AuditReport } from '../../src/audit/run-audit.ts';
 import { receivableStream } from '../../src/domain/receivable/index.ts';
+import { openedBeforeAll } from '../support/opened-before-all.ts';
 import {
   FORGER_SECRET,
   createAuditLedger,
@@ -13,15 +14,9 @@ import {
   rehash,
   signReading,
 } from './ledger-fixture.ts';
-import type { AuditLedger } from './ledger-fixture.ts';
 
-let ledger: AuditLedger;
-
-beforeAll(async () => {
-  ledger = await createAuditLedger();
-});
+const ledger = openedBeforeAll(createAuditLedger);
 afterEach(() => ledger.restore());
-afterAll(() => ledger?.close());
 
 const audit = () => runAudit({ store: ledger.store });
 const check = (report: AuditReport, id: string) => report.checks.find((c) => c.id === id)!;

@@ -3,7 +3,7 @@
 // checkpointer, and the rejections (unknown, uncovered and tampered proofs).
 
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   allCheckpoints,
   checkpointSignatureValid,
@@ -21,12 +21,13 @@ import {
 } from '../../src/audit/proof.ts';
 import { GENESIS_HASH } from '../../src/eventstore/integrity.ts';
 import type { RecordedEvent } from '../../src/eventstore/port.ts';
-import { createPostgresTestStore, type PostgresTestStore } from '../support/store.ts';
+import { openedBeforeAll } from '../support/opened-before-all.ts';
+import { createPostgresTestStore } from '../support/store.ts';
 import { waitForWholeLog } from './wait.ts';
 
 const key = ledgerKeyFromHex('11'.repeat(32));
 const otherKey = ledgerKeyFromHex('22'.repeat(32));
-let ts: PostgresTestStore;
+const ts = openedBeforeAll(createPostgresTestStore);
 
 const appendSome = async (stream: string, n: number) => {
   for (let i = 0; i < n; i++)
@@ -35,11 +36,6 @@ const appendSome = async (stream: string, n: number) => {
 };
 const nonCheckpointEvents = async (): Promise<RecordedEvent[]> =>
   (await ts.store.readAll()).filter((e) => e.stream !== CHECKPOINT_STREAM);
-
-beforeAll(async () => {
-  ts = await createPostgresTestStore();
-});
-afterAll(() => ts?.close());
 
 describe('checkpoints', () => {
   it('writes nothing for an empty log', async () => {

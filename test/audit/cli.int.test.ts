@@ -2,20 +2,17 @@
 // summary and JSON with exit codes, and an inclusion proof round trip
 // (CLI output → JSON → independent verification).
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AUDIT_CHECKS } from '../../src/audit/checks/index.ts';
 import { verifyInclusionProof, type InclusionProof } from '../../src/audit/proof.ts';
 import { auditToOutput } from '../../src/cli/audit.ts';
 import { checkpointAll } from '../../src/cli/checkpoint.ts';
 import { proveEvent } from '../../src/cli/proof.ts';
 import { receivableStream } from '../../src/domain/receivable/index.ts';
-import { LEDGER_KEY, createAuditLedger, editData, type AuditLedger } from './ledger-fixture.ts';
+import { openedBeforeAll } from '../support/opened-before-all.ts';
+import { LEDGER_KEY, createAuditLedger, editData } from './ledger-fixture.ts';
 
-let ledger: AuditLedger;
-beforeAll(async () => {
-  ledger = await createAuditLedger();
-});
-afterAll(() => ledger?.close());
+const ledger = openedBeforeAll(createAuditLedger);
 
 const capture = () => {
   let text = '';

@@ -5,23 +5,17 @@
 // twice would show).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { findProjections } from '../../src/projections/index.ts';
 import { rebuildProjections } from '../../src/projections/rebuild.ts';
 import { readCheckpoint } from '../../src/projections/schema.ts';
-import { createPostgresTestStore, type PostgresTestStore } from '../support/store.ts';
+import { openedBeforeAll } from '../support/opened-before-all.ts';
+import { createPostgresTestStore } from '../support/store.ts';
 import { dumpReadModels } from './fixtures/dump.ts';
 import { workload } from './fixtures/workload.ts';
 
 const NAMES = ['activity', 'readings', 'inventory'];
-let t: PostgresTestStore;
-
-beforeAll(async () => {
-  t = await createPostgresTestStore();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = openedBeforeAll(createPostgresTestStore);
 
 function startChild(): Promise<ChildProcess> {
   const child = spawn(

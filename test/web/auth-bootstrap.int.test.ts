@@ -3,7 +3,7 @@
 // log in with it; a second bootstrap is refused. Also: the dev outbox API
 // exists outside production only.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { memoryKeyValueStore } from '../../src/auth/kv.ts';
 import { createPasswordHasher } from '../../src/auth/password.ts';
 import { activeSuperusers, bootstrapAdmin } from '../../src/cli/bootstrap-admin.ts';
@@ -11,18 +11,13 @@ import { createNotifier } from '../../src/notify/index.ts';
 import { openAesVault } from '../../src/privacy/aes-vault.ts';
 import { migratePrivacy } from '../../src/privacy/migrate.ts';
 import { buildApp } from '../../src/web/app.ts';
+import { openedBeforeAll } from '../support/opened-before-all.ts';
 import { expectCode } from '../commands/accounts-fixture.ts';
 import { createPgliteTestStore } from '../support/store.ts';
-import { Browser, createAuthHarness, signupBody, type AuthHarness } from './auth-fixture.ts';
+import { Browser, createAuthHarness, signupBody } from './auth-fixture.ts';
 
 describe('bootstrap-admin', () => {
-  let h: AuthHarness;
-  beforeAll(async () => {
-    h = await createAuthHarness();
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  const h = openedBeforeAll(createAuthHarness);
 
   it('creates a superuser whose printed link signs in once; a second bootstrap is refused', async () => {
     const input = {

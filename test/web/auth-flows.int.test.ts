@@ -2,18 +2,12 @@
 // the captured SMTP mail and SMS: sign-up and verification, password + SMS
 // login, password-less link login, reset, change, logout, /me.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Browser, createAuthHarness, signupBody, type AuthHarness } from './auth-fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { openedBeforeAll } from '../support/opened-before-all.ts';
+import { Browser, createAuthHarness, signupBody } from './auth-fixture.ts';
 
 describe('authentication flows over HTTP', () => {
-  let h: AuthHarness;
-
-  beforeAll(async () => {
-    h = await createAuthHarness();
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  const h = openedBeforeAll(createAuthHarness);
 
   /** Signs up and verifies email and mobile; returns the browser and the sign-up body. */
   async function verifiedCustomer() {

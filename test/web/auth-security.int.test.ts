@@ -4,23 +4,17 @@
 // enumeration, legacy hashes, bad bodies and the common-password list.
 
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { registerAccount } from '../../src/commands/accounts.ts';
 import { accountStream, BOOTSTRAP_ACTOR } from '../../src/domain/account/index.ts';
+import { openedBeforeAll } from '../support/opened-before-all.ts';
 import { meta, signUp } from '../commands/accounts-fixture.ts';
-import { Browser, createAuthHarness, signupBody, type AuthHarness } from './auth-fixture.ts';
+import { Browser, createAuthHarness, signupBody } from './auth-fixture.ts';
 
 const withoutInstance = (body: Record<string, unknown>) => ({ ...body, instance: undefined });
 
 describe('authentication security cases', () => {
-  let h: AuthHarness;
-
-  beforeAll(async () => {
-    h = await createAuthHarness();
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  const h = openedBeforeAll(createAuthHarness);
 
   async function signedUp() {
     const browser = new Browser(h.app);
