@@ -185,6 +185,32 @@ describe('vault master key rotation', () => {
     await rewrapSubjectKeys({ db, keyring: masterKeyring(NEW, [next]) });
   });
 
+  it('exits 1 and asks for another run when a process still on the old key seals during the run', async () => {
+    const old = await vaultWith(OLD);
+    await sealMany(old, 'straggler', 30);
+    let sealedLate = false;
+    const racing = {
+      ...db,
+      query: async (text: string, params?: unknown[]) => {
+        if (!sealedLate && text.includes('UPDATE privacy.subject_keys AS k')) {
+          sealedLate = true;
+          // Sorts before every subject the run has passed, so this run cannot see it.
+          await old.seal('000-late', person(0));
+        }
+        return db.query(text, params);
+      },
+    } as SqlDatabase;
+    const report: string[] = [];
+    const out = { write: (s: string) => report.push(s) > 0 } as unknown as NodeJS.WritableStream;
+    const options = { batchSize: 10, out, progress: out };
+    expect(await rotateVaultKey(racing, masterKeyring(NEW, [OLD]), options)).toBe(1);
+    expect(report.join('')).toContain(`1 under master key ${masterKeyId(OLD)}`);
+    expect(report.join('')).toContain('run again');
+    report.length = 0;
+    expect(await rotateVaultKey(db, masterKeyring(NEW, [OLD]), options)).toBe(0);
+    expect(await countStaleKeys(db, masterKeyId(NEW))).toBe(0);
+  });
+
   it('keeps seals and forgets made during a rotation: forgotten rows are never re-wrapped back', async () => {
     const old = await vaultWith(OLD);
     const sealed = await sealMany(old, 'busy', 200);
