@@ -96,7 +96,15 @@ export async function memberProperty(
   const { rows } = await app.api.readDb.query<Omit<PropertyRow, 'openInvitation'>>(OWNERSHIP_SQL, [
     propertyId,
   ]);
-  const property = rows[0];
+  return asMember(rows[0], actor, allowed);
+}
+
+/** `property` with the actor's role in it if they own it or are its current tenant; 404 otherwise. */
+export function asMember<P extends Omit<PropertyRow, 'openInvitation'>>(
+  property: P | undefined,
+  actor: Actor,
+  allowed: readonly MemberRole[] = ['owner', 'tenant'],
+): P & { role: MemberRole } {
   const role: MemberRole | null =
     property === undefined
       ? null

@@ -12,7 +12,7 @@ import { getProperty, propertiesOf, type PropertyRow } from '../../projections/p
 import { actorOf, requireRole } from '../auth-guard.ts';
 import { commandMetadata } from '../context.ts';
 import { addressSchema, openAddress } from '../personal-data.ts';
-import { created, instant, int, memberProperty, ok, settle } from './api-support.ts';
+import { asMember, created, instant, int, ok, settle } from './api-support.ts';
 
 const customer = requireRole('customer');
 
@@ -147,14 +147,14 @@ export async function propertyRoutes(root: FastifyInstance) {
     },
     async (request) => {
       const actor = actorOf(request);
-      const p = await memberProperty(app, actor, request.params.propertyId);
-      const [base, address, invitation] = await Promise.all([
+      // The property with its open invitation: the ownership check and the page in one read.
+      const p = asMember((await getProperty(db, request.params.propertyId)) ?? undefined, actor);
+      const [base, address] = await Promise.all([
         summary(db, p, actor.accountId),
         openAddress(app.vault, p.address),
-        // The tenant-to-be's id is the owner's business only.
-        p.role === 'owner' ? getProperty(db, p.propertyId).then((r) => r?.openInvitation) : null,
       ]);
-      return { ...base, address, openInvitation: invitation ?? null };
+      // The tenant-to-be's id is the owner's business only.
+      return { ...base, address, openInvitation: p.role === 'owner' ? p.openInvitation : null };
     },
   );
 }
