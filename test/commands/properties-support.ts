@@ -41,6 +41,10 @@ export interface Harness {
   gateway(area?: typeof PUNE): Promise<string>;
   meter(serial?: string): Promise<string>;
   property(ownerId: string, area?: typeof PUNE): Promise<string>;
+  /** A pending property with a gateway and a meter of its area, ready to approve. */
+  pendingProperty(
+    ownerId: string,
+  ): Promise<{ propertyId: string; meterId: string; gatewayId: string }>;
   approvedProperty(
     ownerId: string,
   ): Promise<{ propertyId: string; meterId: string; gatewayId: string }>;
@@ -104,14 +108,18 @@ export async function createHarness(): Promise<Harness> {
       await addProperty(deps, { propertyId, ownerId, kind: 'residential', address }, meta(ownerId));
       return propertyId;
     },
-    async approvedProperty(ownerId) {
+    async pendingProperty(ownerId) {
       const [propertyId, gatewayId, meterId] = await Promise.all([
         h.property(ownerId),
         h.gateway(),
         h.meter(),
       ]);
-      await approveProperty(deps, { propertyId, gatewayId, meterId }, meta(h.admin));
       return { propertyId, gatewayId, meterId };
+    },
+    async approvedProperty(ownerId) {
+      const pending = await h.pendingProperty(ownerId);
+      await approveProperty(deps, pending, meta(h.admin));
+      return pending;
     },
     async close() {
       await vault.close();

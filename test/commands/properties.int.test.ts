@@ -97,11 +97,7 @@ describe('approval with meter assignment', () => {
 
   it('only staff approve', async () => {
     const owner = await h.register('customer');
-    const [propertyId, gatewayId, meterId] = [
-      await h.property(owner),
-      await h.gateway(),
-      await h.meter(),
-    ];
+    const { propertyId, gatewayId, meterId } = await h.pendingProperty(owner);
     expect(
       await codeOf(approveProperty(h.deps, { propertyId, gatewayId, meterId }, meta(owner))),
     ).toBe('NOT_AUTHORISED');
@@ -121,11 +117,7 @@ describe('approval with meter assignment', () => {
 
   it('refuses a disabled gateway', async () => {
     const owner = await h.register('customer');
-    const [propertyId, gatewayId, meterId] = [
-      await h.property(owner),
-      await h.gateway(),
-      await h.meter(),
-    ];
+    const { propertyId, gatewayId, meterId } = await h.pendingProperty(owner);
     await disableGateway(h.deps, { gatewayId, reason: 'maintenance' }, meta(h.admin));
     const approve = approveProperty(h.deps, { propertyId, gatewayId, meterId }, meta(h.admin));
     expect(await codeOf(approve)).toBe('GATEWAY_DISABLED');
@@ -157,11 +149,7 @@ describe('approval with meter assignment', () => {
 
   it('a retry after the meter step landed completes the approval without a second assignment', async () => {
     const owner = await h.register('customer');
-    const [propertyId, gatewayId, meterId] = [
-      await h.property(owner),
-      await h.gateway(),
-      await h.meter(),
-    ];
+    const { propertyId, gatewayId, meterId } = await h.pendingProperty(owner);
     const metadata = meta(h.admin);
     // The first attempt died after claiming the meter.
     await assignMeter(
@@ -183,11 +171,7 @@ describe('approval with meter assignment', () => {
 
   it('releases the claimed meter when the approval is refused after the claim', async () => {
     const owner = await h.register('customer');
-    const [propertyId, gatewayId, meterId] = [
-      await h.property(owner),
-      await h.gateway(),
-      await h.meter(),
-    ];
+    const { propertyId, gatewayId, meterId } = await h.pendingProperty(owner);
     // Another admin rejects the property right after this approval claimed the meter.
     const store = h.deps.store;
     const racing: EventStore = Object.create(store, {
