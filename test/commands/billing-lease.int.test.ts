@@ -160,3 +160,18 @@ it('closes a run before its deadline once every meter answered, and not before',
   expect(closed.progress).toMatchObject({ total: 4, billed: 4, missed: 0 });
   expect(await billsOf(meters)).toEqual([1, 1, 1, 1]);
 });
+
+it('closes from a run state the caller follows, catching up when it is behind', async () => {
+  const { runId, meters } = await answeredRun(6);
+  const events = await runEvents(runId);
+  // What a gateway knew before the last two answers came in.
+  const behind = events.slice(0, -2);
+  const closed = await closeBillRun(
+    world.deps,
+    { runId },
+    meta('system:billrun', new Date(AFTER_DEADLINE).toISOString()),
+    { knownRun: { state: foldBillRun(behind), revision: behind.length - 1 } },
+  );
+  expect(closed.progress).toMatchObject({ billed: 6, missed: 0 });
+  expect(await billsOf(meters)).toEqual(Array(6).fill(1));
+});

@@ -291,6 +291,7 @@ export class BillRunFanOut {
     try {
       await closeBillRun(this.opts.billing, { runId: run.runId }, metadata, {
         lease: { closer: gatewayId, leaseMs: this.leaseMs(), clock: this.clock },
+        knownRun: { state: run.state, revision: run.revision },
       });
     } finally {
       run.closing = false;
