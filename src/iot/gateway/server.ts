@@ -84,7 +84,8 @@ export const startGatewayServer = async (opts: GatewayServerOptions): Promise<Ga
   const open = new Map<string, { ws: WebSocket; session: GatewaySession }>();
   // Shutdown: no new connections or frames; frames already taken finish (and ack) first.
   let draining = false;
-  const inFlight = new Map<WebSocket, Promise<void>>();
+  /** Each connection's frame chain, for the drain on close (read then, not kept per frame). */
+  const handling = new Map<WebSocket, { chain: Promise<void>; session: GatewaySession }>();
   // Half-open TCP connections (a meter losing power) never close by themselves;
   // without this they would stay in `open` and receive bill-run requests forever.
   const alive = new WeakMap<WebSocket, boolean>();
@@ -111,7 +112,8 @@ export const startGatewayServer = async (opts: GatewayServerOptions): Promise<Ga
         close: (code) => ws.close(1008, code),
       },
     );
-    let chain = Promise.resolve();
+    const frames = { chain: Promise.resolve(), session };
+    handling.set(ws, frames);
     let queued = 0;
     let registered: string | undefined;
     alive.set(ws, true);
@@ -142,7 +144,7 @@ export const startGatewayServer = async (opts: GatewayServerOptions): Promise<Ga
         return;
       }
       const bytes = toBytes(data);
-      chain = chain
+      frames.chain = frames.chain
         .then(() => session.handle(bytes))
         .catch((err: unknown) => {
           // Directory or other port failures: nothing was stored, the meter may retry.
@@ -152,15 +154,10 @@ export const startGatewayServer = async (opts: GatewayServerOptions): Promise<Ga
           queued--;
           afterFrame();
         });
-      // Pipelined readings are answered after their frame was handled: wait for those too.
-      inFlight.set(
-        ws,
-        chain.then(() => session.settled()),
-      );
     });
     ws.on('close', () => {
       clearTimeout(timer);
-      inFlight.delete(ws);
+      handling.delete(ws);
       if (registered && open.get(registered)?.ws === ws) open.delete(registered);
     });
     // Socket errors are followed by 'close'; without a listener ws would throw.
@@ -185,7 +182,8 @@ export const startGatewayServer = async (opts: GatewayServerOptions): Promise<Ga
       draining = true;
       let waited: NodeJS.Timeout | undefined;
       await Promise.race([
-        Promise.all(inFlight.values()),
+        // Pipelined readings are answered after their frame was handled: wait for those too.
+        Promise.all([...handling.values()].map((h) => h.chain.then(() => h.session.settled()))),
         new Promise((resolve) => (waited = setTimeout(resolve, drainTimeoutMs ?? 5000))),
       ]);
       clearTimeout(waited);
