@@ -160,7 +160,13 @@ export function openPostgresEventStore(
 
     async readStreams(reads) {
       validateStreamReads(reads);
-      const results = await readStreamsRows(db, reads);
+      // Without JIT: on a table that grew fast (statistics not yet analysed)
+      // the planner prices this statement high enough for JIT compilation,
+      // which took ~200 ms per call, against ~45 ms for the reads themselves.
+      const results = await db.transaction(async (tx) => {
+        await tx.query('SET LOCAL jit = off');
+        return readStreamsRows(tx, reads);
+      });
       // As readStream: a stream read to its end tells the head of its next append.
       reads.forEach(({ stream, limit }, i) => {
         const last = results[i]![results[i]!.length - 1];
