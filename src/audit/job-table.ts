@@ -121,25 +121,62 @@ export async function touchJob(db: SqlExecutor, id: string): Promise<void> {
   );
 }
 
+/** Namespace of the run locks: `pg_advisory_xact_lock(RUN_LOCK, hashtext(job id))`. */
+const RUN_LOCK = 4_242_002;
+
+export interface RunLock {
+  /** Ends the transaction that holds the lock. */
+  release(): Promise<void>;
+}
+
 /**
- * Marks unfinished jobs whose runner has not been heard of for `silentForMs`
- * (0: every unfinished job) as interrupted; returns their ids.
+ * On Postgres, holds the job's run lock until released, in a transaction left
+ * open on one pooled connection. Taken before the row is inserted and released
+ * after its last write, so an unfinished row whose lock is free has lost its
+ * runner: the process died and Postgres ended its session.
+ */
+export async function lockRun(db: SqlDatabase, id: string): Promise<RunLock> {
+  let release = () => undefined as void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let locked = () => undefined as void;
+  const ready = new Promise<void>((resolve) => (locked = resolve));
+  const held = db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [RUN_LOCK, id]);
+    locked();
+    await released;
+  });
+  await Promise.race([ready, held]);
+  return {
+    async release() {
+      release();
+      await held.catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Marks unfinished jobs as interrupted when their runner has not been heard of
+ * for `silentForMs` (0: every unfinished job), or, when `runLocks` (Postgres),
+ * as soon as nobody holds their run lock; returns their ids.
  */
 export async function interruptSilentJobs(
   db: SqlExecutor,
   silentForMs: number,
-  onlyId?: string,
+  options: { onlyId?: string; runLocks?: boolean } = {},
 ): Promise<string[]> {
+  // CASE, not AND: the lock is only tried where run locks are kept (a try on
+  // PGlite's single session always succeeds), and is released at commit.
   const { rows } = await db.query<{ id: string }>(
     `WITH stopped AS (
        UPDATE audit.verification_jobs
           SET status = 'interrupted', finished_at = now(), error = $2, version = version + 1
         WHERE finished_at IS NULL
-          AND heartbeat_at <= now() - make_interval(secs => $1::float8 / 1000)
           AND ($3::uuid IS NULL OR id = $3::uuid)
+          AND (heartbeat_at <= now() - make_interval(secs => $1::float8 / 1000)
+               OR CASE WHEN $4 THEN pg_try_advisory_xact_lock($5, hashtext(id::text)) ELSE false END)
         RETURNING id)
      SELECT stopped.id, pg_notify('${JOBS_CHANNEL}', stopped.id::text) FROM stopped`,
-    [silentForMs, INTERRUPTED_MESSAGE, onlyId ?? null],
+    [silentForMs, INTERRUPTED_MESSAGE, options.onlyId ?? null, options.runLocks ?? false, RUN_LOCK],
   );
   return rows.map((r) => r.id);
 }

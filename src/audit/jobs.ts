@@ -7,11 +7,13 @@
 //
 // One unfinished job at a time across instances (a unique index on the
 // unfinished row): starting while one runs anywhere hands back that job. A
-// job whose process stopped is marked interrupted: at once when this
-// instance closes, else once its runner has been silent for `silentAfterMs`
-// (checked when it is read, followed or another start is asked for). With
-// PGlite only this process can hold the database, so any job left unfinished
-// is interrupted when it opens.
+// job whose process stopped is marked interrupted (checked when it is read,
+// followed or another start is asked for): at once when this instance
+// closes; on Postgres at once when the process is gone (its run lock is
+// free: Postgres ended the session holding it); else once its runner has
+// been silent for `silentAfterMs` (a host gone without closing its
+// connections). With PGlite only this process can hold the database, so any
+// job left unfinished is interrupted when it opens.
 
 import { randomUUID } from 'node:crypto';
 import type { SqlDatabase } from '../db/sql.ts';
@@ -26,7 +28,9 @@ import {
   insertJob,
   interruptSilentJobs,
   INTERRUPTED_MESSAGE,
+  lockRun,
   migrateAuditJobs,
+  type RunLock,
 } from './job-table.ts';
 import { createJobWriter } from './job-writer.ts';
 import type { AuditReport } from './run-audit.ts';
@@ -96,10 +100,12 @@ export async function createAuditJobs(options: AuditJobsOptions): Promise<AuditJ
   const checks = options.checks ?? AUDIT_CHECKS;
   const silentAfterMs = options.silentAfterMs ?? 15_000;
   const onError = options.onError ?? (() => undefined);
+  // Postgres: a run lock per job tells at once that its process is gone.
+  const runLocks = db.kind === 'postgres';
   await migrateAuditJobs(db);
   if (db.kind === 'pglite') await interruptSilentJobs(db, 0);
 
-  const interruptSilent = () => interruptSilentJobs(db, silentAfterMs);
+  const interruptSilent = () => interruptSilentJobs(db, silentAfterMs, { runLocks });
   const followers = createJobFollowers(db, {
     pollMs: options.pollMs ?? 1000,
     beforePoll: interruptSilent,
@@ -112,7 +118,7 @@ export async function createAuditJobs(options: AuditJobsOptions): Promise<AuditJ
     done: Promise<void>;
   } | null = null;
 
-  const launch = (job: AuditJob) => {
+  const launch = (job: AuditJob, lock: RunLock | null) => {
     // Set when the run is stopped on purpose: this instance closing, or the row
     // already marked interrupted by another instance (this one went silent).
     const interrupt = () =>
@@ -142,6 +148,7 @@ export async function createAuditJobs(options: AuditJobsOptions): Promise<AuditJ
         }
       }
       await writer.finish();
+      await lock?.release();
     };
     const done = finish().finally(() => {
       current = null;
@@ -159,8 +166,10 @@ export async function createAuditJobs(options: AuditJobsOptions): Promise<AuditJ
       if (current) return { job: structuredClone(current.job), started: false };
       await interruptSilent();
       for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
+        const id = randomUUID();
+        const lock = runLocks ? await lockRun(db, id) : null;
         const inserted = await insertJob(db, {
-          id: randomUUID(),
+          id,
           startedBy,
           status: 'counting',
           checks: checks.map(({ id, title }) => ({
@@ -169,9 +178,10 @@ export async function createAuditJobs(options: AuditJobsOptions): Promise<AuditJ
           })),
         });
         if (inserted) {
-          launch(structuredClone(inserted.job));
+          launch(structuredClone(inserted.job), lock);
           return { job: inserted.job, started: true };
         }
+        await lock?.release();
         const running = await unfinished();
         if (running) return { job: structuredClone(running), started: false };
         // It finished between the two statements: try again.
@@ -181,7 +191,7 @@ export async function createAuditJobs(options: AuditJobsOptions): Promise<AuditJ
     async get(id) {
       const stored = await findJob(db, id);
       if (!stored || isFinished(stored.job)) return stored?.job ?? null;
-      const interrupted = await interruptSilentJobs(db, silentAfterMs, id);
+      const interrupted = await interruptSilentJobs(db, silentAfterMs, { onlyId: id, runLocks });
       return interrupted.length === 0 ? stored.job : ((await findJob(db, id))?.job ?? null);
     },
     follow: (id, listener) => followers.follow(id, listener),

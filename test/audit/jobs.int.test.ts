@@ -1,10 +1,11 @@
 // Verification jobs are rows in Postgres, shared by every web instance (real
 // Postgres; the real audit in a worker thread where a report is wanted): one
 // unfinished job at a time across instances, either instance answers for and
-// follows a job the other runs, and a job whose instance dies (SIGKILL) or
-// closes is reported interrupted, never left running, and a new one can start.
+// follows a job the other runs, and a job whose instance dies (SIGKILL: its
+// run lock is freed) or closes is reported interrupted at once, never left
+// running, and a new one can start.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,14 +21,16 @@ import { waitForWholeLog } from './wait.ts';
 let ledger: AuditLedger;
 let otherDb: SqlDatabase;
 const opened: AuditJobs[] = [];
+const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   ledger = await createAuditLedger();
   await waitForWholeLog(ledger.store, ledger.db);
   // The second instance's own pool, as another web process would have.
-  otherDb = postgresDatabase(ledger.databaseUrl, 3);
+  otherDb = postgresDatabase(ledger.databaseUrl, 5);
 }, 60_000);
 afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
   for (const jobs of opened) await jobs.close();
   await otherDb?.close();
   await ledger?.close();
@@ -106,10 +109,12 @@ describe('verification jobs shared by instances', () => {
       ['--import', 'tsx', join(import.meta.dirname, 'job-instance.ts'), ledger.databaseUrl],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
+    children.push(child);
     const [line] = (await once(child.stdout!, 'data')) as [Buffer];
     const { id } = JSON.parse(line.toString('utf8')) as { id: string };
 
-    const survivor = await instance(otherDb, { silentAfterMs: 1000 });
+    // Silence alone would take a minute: only the freed run lock can tell in time.
+    const survivor = await instance(otherDb, { silentAfterMs: 60_000 });
     const before = await survivor.get(id);
     expect(before).toMatchObject({ startedBy: 'killed-instance', finishedAt: null });
     const followed = followToEnd(survivor, id);

@@ -54,7 +54,7 @@ const databaseUrl = () => h.accounts.testStore.database.url;
 
 /** Another web instance's jobs: its own pool on the same database. */
 async function otherInstance(runner: Parameters<typeof createAuditJobs>[0]['runner']) {
-  const db = postgresDatabase(databaseUrl(), 2);
+  const db = postgresDatabase(databaseUrl(), 4);
   const other = await createAuditJobs({ db, runner, pollMs: 100 });
   return {
     other,
