@@ -129,9 +129,11 @@ export async function rotateEmailLookups(
     const fresh = (await options.listAccounts()).filter((id) => !seen.has(id));
     if (fresh.length === 0) return result;
     for (const id of fresh) seen.add(id);
-    let failed = false;
+    // After a failure no account is started, and the ones in flight finish
+    // before the error is thrown, so nothing runs on behind the caller's back.
+    const failures: unknown[] = [];
     await mapLimit(fresh, options.concurrency ?? 8, async (accountId) => {
-      if (failed) return; // stop taking accounts once one has failed
+      if (failures.length > 0) return;
       try {
         const outcome = await rotateAccount(deps, accountId, options.retryDelayMs ?? 500);
         if (outcome.live) result.accounts++;
@@ -139,9 +141,9 @@ export async function rotateEmailLookups(
         if (outcome.conflict) result.conflicts.push(accountId);
         options.onProgress?.(++done, seen.size);
       } catch (error) {
-        failed = true;
-        throw error;
+        failures.push(error);
       }
     });
+    if (failures.length > 0) throw failures[0];
   }
 }
