@@ -1,18 +1,7 @@
 // A small HTTP client for the demo tests against a real server: keeps the
 // session cookies, sends the CSRF token on writes, and signs in with a
-// password and the SMS code from the dev outbox. Plus a free port and a
-// bounded polling helper.
-
-import { createServer } from 'node:net';
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+// password and the SMS code from the dev outbox. Plus a bounded polling
+// helper.
 
 /** Polls `probe` until it returns something other than undefined, or fails after `timeoutMs`. */
 export async function until<T>(

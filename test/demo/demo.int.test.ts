@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { demoTimeline } from '../../src/demo/timeline.ts';
-import { ApiClient, freePort, until } from './client.ts';
+import { freePort } from '../support/ledger-process.ts';
+import { ApiClient, until } from './client.ts';
 
 const LEDGER = join(import.meta.dirname, '..', '..', 'bin', 'ledger.js');
 
