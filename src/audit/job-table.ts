@@ -155,11 +155,11 @@ export async function lockRun(db: SqlDatabase, id: string): Promise<RunLock> {
 }
 
 /**
- * Marks unfinished jobs as interrupted when their runner has not been heard of
- * for `silentForMs` (0: every unfinished job), or, when `runLocks` (Postgres),
- * as soon as nobody holds their run lock; returns their ids.
+ * Marks unfinished jobs whose runner is gone as interrupted: nobody holds their
+ * run lock (with `runLocks`, on Postgres), or nothing heard of them for
+ * `silentForMs` (0: every unfinished job). Returns their ids.
  */
-export async function interruptSilentJobs(
+export async function interruptAbandonedJobs(
   db: SqlExecutor,
   silentForMs: number,
   options: { onlyId?: string; runLocks?: boolean } = {},

@@ -26,7 +26,7 @@ import {
   findJob,
   findUnfinishedJob,
   insertJob,
-  interruptSilentJobs,
+  interruptAbandonedJobs,
   INTERRUPTED_MESSAGE,
   lockRun,
   migrateAuditJobs,
@@ -103,12 +103,12 @@ export async function createAuditJobs(options: AuditJobsOptions): Promise<AuditJ
   // Postgres: a run lock per job tells at once that its process is gone.
   const runLocks = db.kind === 'postgres';
   await migrateAuditJobs(db);
-  if (db.kind === 'pglite') await interruptSilentJobs(db, 0);
+  if (db.kind === 'pglite') await interruptAbandonedJobs(db, 0);
 
-  const interruptSilent = () => interruptSilentJobs(db, silentAfterMs, { runLocks });
+  const interruptAbandoned = () => interruptAbandonedJobs(db, silentAfterMs, { runLocks });
   const followers = createJobFollowers(db, {
     pollMs: options.pollMs ?? 1000,
-    beforePoll: interruptSilent,
+    beforePoll: interruptAbandoned,
     onError,
   });
   let current: {
@@ -164,7 +164,7 @@ export async function createAuditJobs(options: AuditJobsOptions): Promise<AuditJ
   return {
     async start(startedBy) {
       if (current) return { job: structuredClone(current.job), started: false };
-      await interruptSilent();
+      await interruptAbandoned();
       for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
         const id = randomUUID();
         const lock = runLocks ? await lockRun(db, id) : null;
@@ -191,7 +191,7 @@ export async function createAuditJobs(options: AuditJobsOptions): Promise<AuditJ
     async get(id) {
       const stored = await findJob(db, id);
       if (!stored || isFinished(stored.job)) return stored?.job ?? null;
-      const interrupted = await interruptSilentJobs(db, silentAfterMs, { onlyId: id, runLocks });
+      const interrupted = await interruptAbandonedJobs(db, silentAfterMs, { onlyId: id, runLocks });
       return interrupted.length === 0 ? stored.job : ((await findJob(db, id))?.job ?? null);
     },
     follow: (id, listener) => followers.follow(id, listener),
