@@ -275,6 +275,7 @@ async function main(): Promise<void> {
           paymentsCompleted: userReport.paymentsCompleted,
           paymentsStored: stored?.payments ?? 0,
           serverCpuPct,
+          usersLoopDelayMaxMs: userReport.usersLoopDelayMs.max,
           eventLoopDelayP99Ms: server.eventLoopDelayMs.p99,
           eventLoopDelayMaxMs: server.eventLoopDelayMs.max,
           dbStatementsPerSec: server.dbStatementsPerSec,

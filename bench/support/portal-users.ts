@@ -7,6 +7,7 @@
 // request's latency is recorded; any non-2xx answer or socket error counts.
 
 import http from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { percentiles, type Percentiles } from './server-trace.ts';
 
 export interface PortalUser {
@@ -37,6 +38,11 @@ export interface UsersReport {
   seconds: number;
   /** Latency per page and payment step as the users saw it (ms). */
   routes: Record<string, Percentiles>;
+  /**
+   * This process's own event-loop delay (ms): when it is large, answers sat
+   * unread here and the latencies above include the users' own queueing.
+   */
+  usersLoopDelayMs: { p99: number; max: number };
 }
 
 const PAGES = [
@@ -173,6 +179,8 @@ export async function usersRole(): Promise<void> {
     return done !== null;
   };
 
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const end = performance.now() + plan.seconds * 1000;
   const pause = () =>
     new Promise((r) => setTimeout(r, -Math.log(1 - Math.random()) * plan.thinkMs));
@@ -198,6 +206,7 @@ export async function usersRole(): Promise<void> {
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
+  loop.disable();
   agent.destroy();
   const all = [...browse, ...pay].sort((a, b) => a - b);
   browse.sort((a, b) => a - b);
@@ -212,6 +221,10 @@ export async function usersRole(): Promise<void> {
     payP99Ms: Math.round(percentile(pay, 0.99)),
     paymentsCompleted,
     seconds,
+    usersLoopDelayMs: {
+      p99: Math.round(loop.percentile(99) / 1e6),
+      max: Math.round(loop.max / 1e6),
+    },
     routes: Object.fromEntries(
       [...byLabel].map(([label, ms]) => [label, percentiles(ms.map(Math.round))]),
     ),
