@@ -1,7 +1,7 @@
 // Billing many answered meters of one close with few round trips: for each
 // chunk, every meter's streams (billing history, property, meter stream,
-// receivable) are read in one `readStreams` call (the next chunk's while this
-// one is written), its bill, receivable charge and history entry are decided
+// receivable) are read in one `readStreams` call (two chunks under way at
+// once), its bill, receivable charge and history entry are decided
 // in memory by their own deciders, and the chunk is written in two
 // `appendMany` calls: the bills (each expecting no stream),
 // then the charges and history entries of the bills that call created (each
@@ -51,6 +51,8 @@ import { mapLimit } from './map-limit.ts';
 
 /** Meters per round: one `readStreams` call, then two `appendMany` calls. */
 const CHUNK = 1000;
+/** Rounds under way at once. */
+const CHUNKS_IN_FLIGHT = 2;
 /** A meter stream this short is read from its start (answer and first reading at once). */
 const FIRST_READING_WINDOW = 100;
 
@@ -68,31 +70,25 @@ export async function billAnsweredMeters(
   metadata: CommandMetadata,
   options: {
     concurrency: number;
-    /** Called with each chunk's results (in order, before the next chunk is written). */
+    /** Called with each chunk's results, one call at a time, as chunks finish. */
     onChunk?: (chunk: AnsweredMeter[], results: (IssuedBill | string)[]) => Promise<void>;
   },
 ): Promise<(IssuedBill | string)[]> {
   const chunks: AnsweredMeter[][] = [];
   for (let from = 0; from < meters.length; from += CHUNK)
     chunks.push(meters.slice(from, from + CHUNK));
-  const prepareChunk = (chunk: AnsweredMeter[]) => {
-    const prepared = prepareAll(deps.store, tariffs, chunk, metadata);
-    // Awaited below; until then a failure must not count as unhandled.
-    prepared.catch(() => undefined);
-    return prepared;
-  };
-  const results: (IssuedBill | string)[] = [];
-  // The next chunk's streams are read while this chunk is written: different
-  // meters and properties, so neither waits for the other.
-  let next = chunks.length > 0 ? prepareChunk(chunks[0]!) : null;
-  for (const [k, chunk] of chunks.entries()) {
-    const prepared = await next!;
-    next = k + 1 < chunks.length ? prepareChunk(chunks[k + 1]!) : null;
-    const settled = await writeChunk(deps, tariffs, chunk, prepared, metadata, options.concurrency);
-    await options.onChunk?.(chunk, settled);
-    results.push(...settled);
-  }
-  return results;
+  // CHUNKS_IN_FLIGHT chunks are read and written at once (different meters
+  // and properties, so neither waits for the other; Node decides one while
+  // Postgres writes another); their outcomes are reported one at a time.
+  let reported: Promise<void> = Promise.resolve();
+  const settled = await mapLimit(chunks, CHUNKS_IN_FLIGHT, async (chunk) => {
+    const prepared = await prepareAll(deps.store, tariffs, chunk, metadata);
+    const results = await writeChunk(deps, tariffs, chunk, prepared, metadata, options.concurrency);
+    reported = reported.then(() => options.onChunk?.(chunk, results));
+    await reported;
+    return results;
+  });
+  return settled.flat();
 }
 
 async function writeChunk(
