@@ -72,3 +72,7 @@ it('reports its pool: connections open, idle and waiting', async () => {
   await db.transaction((tx) => tx.query('SELECT 1'));
   expect(db.poolStats!().statements - sent).toBe(3);
 });
+
+it('runs its connections with JIT compilation off (OLTP statements never repay it)', async () => {
+  expect((await db.query<{ jit: string }>('SHOW jit')).rows).toEqual([{ jit: 'off' }]);
+});
