@@ -176,6 +176,7 @@ async function main(): Promise<void> {
     };
     const verifyPerSec = { native: verifyRate(nativeVerify, 2), noble: verifyRate(nobleVerify, 2) };
     const verifier = await VerifyPool.start({});
+    let acksSent = 0;
     const gateway = await runGateway(
       {
         gatewayId: 'gw-bench',
@@ -184,7 +185,17 @@ async function main(): Promise<void> {
         maxInFlight: Number(process.env.COMMITS_IN_FLIGHT ?? 4),
         maxBatch: Number(process.env.MAX_BATCH ?? 500),
       },
-      { store, verifier },
+      {
+        store,
+        verifier,
+        // Acks the gateway sent: compared with the fleet's count, it tells where acks wait.
+        observer: {
+          readingIngested: () => void acksSent++,
+          readingRejected: () => {},
+          verified: () => {},
+          batchCommitted: () => {},
+        },
+      },
     );
     process.stderr.write(`gateway ${gateway.url}; connecting ${METERS} meters\n`);
     child = fork(new URL(import.meta.url).pathname, ['--fleet'], {
@@ -209,13 +220,14 @@ async function main(): Promise<void> {
     const mainThread0 = await cpuSecondsOf(mainThreadStat);
     const t0 = performance.now();
     Object.assign(commits, { count: 0, readings: 0, ms: 0 });
+    acksSent = 0;
     child.send({ type: 'go' });
     const { report } = (await next('report')) as { report: FleetReport };
     const gatewayCpu = process.cpuUsage(cpu0);
     const mainThreadCpu = (await cpuSecondsOf(mainThreadStat)) - mainThread0;
     const wall = (performance.now() - t0) / 1000;
     const pgCpu = await postgresCpu();
-    const inWindow = { ...commits };
+    const inWindow = { ...commits, acksSent };
     await stopProfile();
     const {
       rows: [row],
@@ -257,6 +269,7 @@ async function main(): Promise<void> {
           maxBatch: Number(process.env.MAX_BATCH ?? 500),
           perSec: Math.round(inWindow.count / wall),
           readingsPerSec: Math.round(inWindow.readings / wall),
+          acksSentPerSec: Math.round(inWindow.acksSent / wall),
           avgReadings: Math.round(inWindow.readings / Math.max(1, inWindow.count)),
           avgMs: Math.round(inWindow.ms / Math.max(1, inWindow.count)),
         },
