@@ -113,12 +113,20 @@ export async function closeBillRun(
   const { period } = run;
   const meters = Object.entries(run.meters);
 
-  const missed = await mapLimit(
-    meters.filter(([, m]) => m.status === 'missed'),
-    concurrency,
-    ([meterId, m]) =>
-      applyMiss(deps, { meterId, propertyId: m.propertyId, runId, period }, metadata),
-  );
+  // Misses in rounds of RUN_BATCH, renewing the lease between rounds when due
+  // (each miss is several commands: a long list outlasts a lease).
+  const missedMeters = meters.filter(([, m]) => m.status === 'missed');
+  const missed: MissOutcome[] = [];
+  for (let from = 0; from < missedMeters.length; from += RUN_BATCH) {
+    const round = missedMeters.slice(from, from + RUN_BATCH);
+    missed.push(
+      ...(await mapLimit(round, concurrency, ([meterId, m]) =>
+        applyMiss(deps, { meterId, propertyId: m.propertyId, runId, period }, metadata),
+      )),
+    );
+    const renewal = lease?.renewalDue();
+    if (renewal) recorded = await recordOnRun(store, runId, recorded, [renewal], { strict: false });
+  }
 
   const tariffs = new PeriodTariffs(store, period);
   const closeMeta = sub(metadata, 'close');

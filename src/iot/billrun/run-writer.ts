@@ -110,12 +110,13 @@ export class RunWriter {
   }
 
   private async write(run: TrackedRun, facts: RunFact[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
+    for (let stalled = 0; ;) {
+      const expected = run.revision;
       const { events, state } = decideAll(run, facts);
       if (events.length === 0) return;
       try {
         const result = await this.store.append(billRunStream(run.runId), events, {
-          expectedRevision: run.revision,
+          expectedRevision: expected,
         });
         // A follower may have folded these already while the append was in flight.
         if (run.revision < result.nextRevision) {
@@ -124,8 +125,15 @@ export class RunWriter {
         }
         return;
       } catch (error) {
-        if (!isConflict(error) || attempt >= MAX_ATTEMPTS) throw error;
+        if (!isConflict(error)) throw error;
         await this.catchUp(run);
+        // Another gateway's write went in (a revision or, for a fact it also
+        // recorded, an idempotency conflict): decide again, however often.
+        // Giving up would drop answers, and the close would record those
+        // meters missed. Only conflicts the run's progress does not explain
+        // give up, after MAX_ATTEMPTS in a row.
+        if (run.revision > expected) stalled = 0;
+        else if (++stalled >= MAX_ATTEMPTS) throw error;
       }
     }
   }
