@@ -11,6 +11,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { IOT_PATH, Limits } from '../protocol/constants.ts';
 import type { ProtocolErrorCode } from '../protocol/errors.ts';
 import { GatewaySession, type GatewaySessionDeps } from '../session/gateway-session.ts';
+import { startHeartbeat } from './heartbeat.ts';
 
 export interface GatewayServerOptions extends Omit<
   GatewaySessionDeps,
@@ -86,19 +87,7 @@ export const startGatewayServer = async (opts: GatewayServerOptions): Promise<Ga
   let draining = false;
   /** Each connection's frame chain, for the drain on close (read then, not kept per frame). */
   const handling = new Map<WebSocket, { chain: Promise<void>; session: GatewaySession }>();
-  // Half-open TCP connections (a meter losing power) never close by themselves;
-  // without this they would stay in `open` and receive bill-run requests forever.
-  const alive = new WeakMap<WebSocket, boolean>();
-  const heartbeat = setInterval(() => {
-    for (const ws of wss.clients) {
-      if (alive.get(ws) === false) {
-        ws.terminate();
-        continue;
-      }
-      alive.set(ws, false);
-      ws.ping();
-    }
-  }, heartbeatMs ?? Limits.heartbeatMs);
+  const heartbeat = startHeartbeat(heartbeatMs ?? Limits.heartbeatMs);
 
   wss.on('connection', (ws) => {
     if (draining) {
@@ -116,8 +105,7 @@ export const startGatewayServer = async (opts: GatewayServerOptions): Promise<Ga
     handling.set(ws, frames);
     let queued = 0;
     let registered: string | undefined;
-    alive.set(ws, true);
-    ws.on('pong', () => alive.set(ws, true));
+    heartbeat.watch(ws);
     const timer = setTimeout(() => {
       if (session.status !== 'open') session.fail('HANDSHAKE_TIMEOUT', 'no auth in time', 0);
     }, handshakeTimeoutMs ?? Limits.handshakeTimeoutMs);
@@ -157,6 +145,7 @@ export const startGatewayServer = async (opts: GatewayServerOptions): Promise<Ga
     });
     ws.on('close', () => {
       clearTimeout(timer);
+      heartbeat.forget(ws);
       handling.delete(ws);
       if (registered && open.get(registered)?.ws === ws) open.delete(registered);
     });
@@ -187,7 +176,7 @@ export const startGatewayServer = async (opts: GatewayServerOptions): Promise<Ga
         new Promise((resolve) => (waited = setTimeout(resolve, drainTimeoutMs ?? 5000))),
       ]);
       clearTimeout(waited);
-      clearInterval(heartbeat);
+      heartbeat.stop();
       for (const client of wss.clients) client.close(1001, 'gateway shutting down');
       // A peer that never answers the close handshake must not hold shutdown up.
       const force = setTimeout(() => wss.clients.forEach((c) => c.terminate()), 1000);
