@@ -29,6 +29,12 @@ export interface FleetOptions {
   /** Each meter's first connection waits a random 0..connectJitterMs. */
   connectJitterMs?: number;
   backoff?: BackoffOptions;
+  /**
+   * Give up on a connection whose handshake has not completed by then (default
+   * 15 s) and reconnect: a gateway whose accept queue overflowed can leave a
+   * TCP connection that neither answers the upgrade nor closes.
+   */
+  handshakeTimeoutMs?: number;
   /** Answer bill-run `read` requests (default true). */
   answerReads?: boolean;
   clock?: () => number;
@@ -43,6 +49,7 @@ const RETRY_LATER = new Set(['UNAVAILABLE', 'RATE_LIMITED']);
 
 export class SimMeter {
   private ws: WebSocket | undefined;
+  private handshakeDeadline: NodeJS.Timeout | undefined;
   private session: FleetSession | undefined;
   private attempt = 0;
   private stopped = false;
@@ -124,6 +131,8 @@ export class SimMeter {
     const session = new FleetSession(this.spec.identity);
     this.ws = ws;
     this.session = session;
+    const deadline = setTimeout(() => ws.terminate(), this.fleet.handshakeTimeoutMs ?? 15_000);
+    this.handshakeDeadline = deadline;
     ws.on('message', (data: Buffer) => {
       try {
         const step = session.receive(new Uint8Array(data.buffer, data.byteOffset, data.length));
@@ -135,6 +144,7 @@ export class SimMeter {
       }
     });
     ws.on('close', () => {
+      clearTimeout(deadline);
       // Not connected from now on: sendReading refuses until the next session.
       if (this.session === session) this.session = undefined;
       if (this.stopped) return;
@@ -147,6 +157,7 @@ export class SimMeter {
   private onEvent(e: NonNullable<ReturnType<FleetSession['receive']>['event']>): void {
     switch (e.type) {
       case 'established':
+        clearTimeout(this.handshakeDeadline);
         // Readings the last gateway never acked: a stored one is acked again, not stored twice.
         for (const { reading } of [...this.unacked.values()]) this.transmit(reading);
         this.connectedWaiters.splice(0).forEach((w) => w());

@@ -3,6 +3,7 @@
 // are answered with the request id, and after a gateway restart on the same
 // port they reconnect and resend what was never acked.
 
+import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Fleet, type FleetMeterSpec } from '../../devices/fleet.ts';
 import { meterStream } from '../../src/domain/meter/index.ts';
@@ -73,5 +74,35 @@ it('stores every reading of the fleet once, answers reads and resends across a r
     const stored = await readingsIn(db.store, id);
     const seqs = stored.map((s) => s.seq);
     expect(seqs).toEqual(i === 7 ? [1, 2, 3, 4, 5] : [1, 2, 3, 4]);
+  }
+});
+
+it('gives up on a connection whose upgrade is never answered and connects again', async () => {
+  // Accepts TCP and then says nothing, as a gateway with an overflowing accept queue can.
+  const sockets: Socket[] = [];
+  let closed = 0;
+  const silent = createServer((socket) => {
+    sockets.push(socket);
+    socket.resume(); // read (and ignore) the upgrade request, so its end is seen
+    socket.on('close', () => closed++);
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const { port } = silent.address() as { port: number };
+  const fleet = Fleet.start({
+    url: `ws://127.0.0.1:${port}/iot/v1`,
+    meters: specs.slice(0, 1),
+    connectJitterMs: 0,
+    handshakeTimeoutMs: 200,
+    backoff: { baseMs: 10, maxMs: 20 },
+  });
+  try {
+    await expect.poll(() => sockets.length, { timeout: 5000 }).toBeGreaterThanOrEqual(3);
+    // Each earlier attempt was abandoned, not left open beside the next.
+    await expect.poll(() => closed).toBeGreaterThanOrEqual(2);
+    expect(sockets.length - closed).toBeLessThanOrEqual(1);
+  } finally {
+    await fleet.stop();
+    sockets.forEach((s) => s.destroy());
+    await new Promise((resolve) => silent.close(resolve));
   }
 });
