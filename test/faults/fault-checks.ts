@@ -75,6 +75,22 @@ async function storedSeqs(store: EventStore, meterId: string): Promise<number[]>
  * returns both dumps for the caller to compare.
  */
 async function liveAndRebuilt(store: EventStore, db: SqlDatabase) {
+  // The log shows only events of transactions older than the oldest one still
+  // running anywhere in the Postgres cluster (see src/eventstore/postgres/
+  // read.ts), and test files running beside this one hold such transactions
+  // in their own databases: wait until every committed event is readable, or
+  // the head below stops short of readings the server stored.
+  await until(
+    'every committed event of the log is readable',
+    async () => {
+      const { rows } = await db.query<{ hidden: number }>(
+        `SELECT count(*)::int AS hidden FROM events
+         WHERE NOT (transaction_id < pg_snapshot_xmin(pg_current_snapshot()))`,
+      );
+      return rows[0]!.hidden === 0;
+    },
+    20_000,
+  );
   const head = await store.headPosition();
   const running = await startProjections({ store, readDb: db });
   try {
