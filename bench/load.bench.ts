@@ -42,6 +42,7 @@ import {
 } from './support/fleet.ts';
 import { log, meta, openBenchLedger, startBenchWeb, type BenchLedger } from './support/ledger.ts';
 import { startProfile } from './support/profile.ts';
+import { RESIDENTIAL_TARIFF } from '../test/support/residential-tariff.ts';
 import { requestLogCollector, startServerTrace } from './support/server-trace.ts';
 import {
   usersRole,
@@ -69,21 +70,8 @@ const LABEL = 'load';
 const AREA = { state: 'MH', city: 'Pune', pincode: '411001' };
 const CLOSING_WH = 120_000;
 
-const TARIFF: TariffVersion = {
-  version: 1,
-  effectiveFrom: '2025-01-01',
-  mode: 'telescopic',
-  slabs: [
-    { fromWh: 0, toWh: 100_000, ratePaisePerKwh: 500 },
-    { fromWh: 100_000, toWh: null, ratePaisePerKwh: 800 },
-  ],
-  fixedChargePaise: 5000,
-  taxes: [{ name: 'Electricity duty', basisPoints: 500, base: 'energy' }],
-  miscCharges: [],
-  lateFeePaise: 2500,
-  missedReadingPenaltyPaise: 10000,
-  dueDays: 15,
-};
+/** The test worlds' residential tariff, in force from before the bench's billing period. */
+const TARIFF: TariffVersion = { ...RESIDENTIAL_TARIFF, effectiveFrom: '2025-01-01' };
 
 interface Customer {
   accountId: string;
