@@ -4,12 +4,10 @@
 // every live email its reservation under the new key, after which the old
 // key can be dropped.
 
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   changePersonalData,
@@ -33,11 +31,11 @@ import { lookupKeyId } from '../../src/privacy/lookup.ts';
 import { migratePrivacy } from '../../src/privacy/migrate.ts';
 import { expectCode, meta, signUp } from '../commands/accounts-fixture.ts';
 import { createPostgresTestStore, type PostgresTestStore } from '../support/store.ts';
+import { runLedger } from '../support/ledger-process.ts';
 
 const MASTER = randomBytes(32);
 const OLD = randomBytes(32);
 const NEW = randomBytes(32);
-const LEDGER = fileURLToPath(new URL('../../bin/ledger.js', import.meta.url));
 
 let testStore: PostgresTestStore;
 let vault: AesVault;
@@ -225,7 +223,7 @@ describe('lookup key rotation', () => {
         LOOKUP_KEY: NEW.toString('base64'),
         LOOKUP_PREVIOUS_KEYS: OLD.toString('base64'),
       };
-      const run = await ledger(['rotate-lookup-key'], env, workDir);
+      const run = await runLedger(['rotate-lookup-key'], env, workDir);
       expect(run.stderr).not.toContain('ledger:');
       expect(run.code).toBe(0);
       expect(run.stdout).toContain(
@@ -236,7 +234,7 @@ describe('lookup key rotation', () => {
       expect(run.stdout + run.stderr).not.toContain('@example.in');
       expect(await findAccountIdByEmail(newServer, person.email)).toBe(person.accountId);
 
-      const help = await ledger(['--help'], {}, workDir);
+      const help = await runLedger(['--help'], {}, workDir);
       expect(help.stdout).toContain('rotate-vault-key');
       expect(help.stdout).toContain('rotate-lookup-key');
     } finally {
@@ -244,15 +242,3 @@ describe('lookup key rotation', () => {
     }
   }, 60_000);
 });
-
-async function ledger(args: string[], env: Record<string, string>, cwd: string) {
-  const child = spawn(process.execPath, [LEDGER, ...args], {
-    cwd,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...env },
-  });
-  const output = { stdout: '', stderr: '' };
-  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  return { code, ...output };
-}

@@ -3,12 +3,10 @@
 // and `ledger rotate-vault-key` re-wraps what is left under old keys, in
 // batches, resumably, while other vaults seal and forget.
 
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { rotateVaultKey } from '../../src/cli/rotate-vault-key.ts';
 import { postgresDatabase } from '../../src/db/postgres.ts';
@@ -19,10 +17,10 @@ import { migratePrivacy } from '../../src/privacy/migrate.ts';
 import { countStaleKeys, countWrappedKeys, rewrapSubjectKeys } from '../../src/privacy/rewrap.ts';
 import type { SealedPersonalData } from '../../src/privacy/vault.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import { runLedger } from '../support/ledger-process.ts';
 
 const OLD = randomBytes(32);
 const NEW = randomBytes(32);
-const LEDGER = fileURLToPath(new URL('../../bin/ledger.js', import.meta.url));
 
 let database: TestDatabase;
 let db: SqlDatabase;
@@ -269,7 +267,7 @@ describe('vault master key rotation', () => {
         VAULT_PREVIOUS_MASTER_KEYS: `${randomBytes(32).toString('base64')}, ${NEW.toString('base64')}`,
         LOOKUP_KEY: randomBytes(32).toString('base64'),
       };
-      const run = await ledger(['rotate-vault-key', '--batch-size', '7'], env, workDir);
+      const run = await runLedger(['rotate-vault-key', '--batch-size', '7'], env, workDir);
       expect(run.stderr).not.toContain('ledger:');
       expect(run.code).toBe(0);
       expect(run.stdout).toContain(`Current master key ${masterKeyId(next)}`);
@@ -279,7 +277,7 @@ describe('vault master key rotation', () => {
         expect(run.stdout + run.stderr).not.toContain(secret.toString('hex'));
       }
 
-      const missing = await ledger(
+      const missing = await runLedger(
         ['rotate-vault-key'],
         {
           ...env,
@@ -293,7 +291,7 @@ describe('vault master key rotation', () => {
         `master key id ${masterKeyId(next)}, which is not configured`,
       );
 
-      const bad = await ledger(
+      const bad = await runLedger(
         ['rotate-vault-key'],
         { ...env, VAULT_PREVIOUS_MASTER_KEYS: 'short' },
         workDir,
@@ -301,7 +299,7 @@ describe('vault master key rotation', () => {
       expect(bad.code).toBe(1);
       expect(bad.stderr).toContain('VAULT_PREVIOUS_MASTER_KEYS');
       expect(bad.stderr).not.toContain('short');
-      const batch = await ledger(['rotate-vault-key', '--batch-size', '0'], env, workDir);
+      const batch = await runLedger(['rotate-vault-key', '--batch-size', '0'], env, workDir);
       expect(batch.code).toBe(1);
       expect(batch.stderr).toContain('must be a positive integer');
     } finally {
@@ -310,15 +308,3 @@ describe('vault master key rotation', () => {
     }
   }, 90_000); // four processes, each loading TypeScript
 });
-
-async function ledger(args: string[], env: Record<string, string>, cwd: string) {
-  const child = spawn(process.execPath, [LEDGER, ...args], {
-    cwd,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...env },
-  });
-  const output = { stdout: '', stderr: '' };
-  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  return { code, ...output };
-}

@@ -3,6 +3,7 @@
 // through GATEWAY_ID and GATEWAY_KEY_FILE), ready once it logs that it is
 // serving, and killed with whatever signal the test chooses (SIGKILL: no
 // shutdown code runs at all). Its output is kept for the failure message.
+// runLedger runs any other `ledger` command to its end and returns its output.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -88,4 +89,21 @@ export async function startLedgerServe(
       await exited;
     },
   };
+}
+
+/** Runs one `ledger` command to its end with only the given environment; its exit code and output. */
+export async function runLedger(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [LEDGER, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...env },
+  });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { code, ...output };
 }
