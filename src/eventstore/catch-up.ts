@@ -3,11 +3,36 @@
 // checkpoint, and when nothing is left sleep until woken (e.g. by Postgres
 // NOTIFY) or until the polling interval passes. Each event is delivered once,
 // in log order, because the checkpoint only moves after the handler resolves.
+// A filtered subscription reads pages the store has already filtered: each
+// says how far it read, so the checkpoint also moves past left-out events
+// (caughtUp is reached even when the log ends with them, and they are not
+// read again).
 
 import type { RecordedEvent, SubscribeOptions, Subscription } from './port.ts';
+import { subscribeFilter, type SubscribeFilter } from './subscribe-filter.ts';
+
+/** One page of a filtered log read. */
+export interface LogPage {
+  /** The matching events, in log order. */
+  events: RecordedEvent[];
+  /** Every event up to here was read (delivered or left out); undefined when none was. */
+  readTo: string | undefined;
+  /** The page stopped early (full window or full batch): read the next one at once. */
+  more: boolean;
+}
 
 export interface LogReader {
   readAll(options: { after?: string; limit: number }): Promise<RecordedEvent[]>;
+  /**
+   * Filtered read: looks at no more than `window` events after `after` and
+   * returns at most `limit` of them that match. Needed for filtered subscriptions.
+   */
+  readMatching?(options: {
+    after: string | undefined;
+    filter: SubscribeFilter;
+    window: number;
+    limit: number;
+  }): Promise<LogPage>;
   headPosition(): Promise<string | null>;
   comparePositions(a: string, b: string): number;
 }
@@ -17,13 +42,27 @@ export interface CatchUpOptions {
   pollIntervalMs: number;
   /** Registers a wake-up callback; returns its unregister function. */
   onWake?: (wake: () => void) => () => void;
+  /**
+   * Most events a filtered read looks at per page (default: 4 batches, at
+   * least 1,000, at most 20,000): bounds each statement when few events match.
+   */
+  filterWindow?: number;
 }
+
+const defaultFilterWindow = (batchSize: number): number =>
+  Math.min(Math.max(batchSize * 4, 1000), 20_000);
 
 export function catchUpSubscription(
   reader: LogReader,
-  { after, batchSize = 500, handler, onError }: SubscribeOptions,
-  { pollIntervalMs, onWake }: CatchUpOptions,
+  options: SubscribeOptions,
+  { pollIntervalMs, onWake, filterWindow }: CatchUpOptions,
 ): Subscription {
+  const { after, batchSize = 500, handler, onError, onSkipped } = options;
+  // Refused before anything is registered or read.
+  const filter = subscribeFilter(options);
+  const readMatching = reader.readMatching?.bind(reader);
+  if (filter && !readMatching) throw new Error('this log reader cannot filter subscriptions');
+  const window = filterWindow ?? defaultFilterWindow(batchSize);
   let checkpoint = after;
   let stopped = false;
   let woken = false;
@@ -69,27 +108,33 @@ export function catchUpSubscription(
       }
     };
     checkCaughtUp();
-    const read = (after: string | undefined) =>
-      reader.readAll(after === undefined ? { limit: batchSize } : { after, limit: batchSize });
+    const read = async (after: string | undefined): Promise<LogPage> => {
+      if (filter) return readMatching!({ after, filter, window, limit: batchSize });
+      const events = await reader.readAll(
+        after === undefined ? { limit: batchSize } : { after, limit: batchSize },
+      );
+      return { events, readTo: events.at(-1)?.position, more: events.length === batchSize };
+    };
     // While catching up, the next page is fetched while the handler works on this one.
-    let prefetched: Promise<RecordedEvent[]> | null = null;
+    let prefetched: Promise<LogPage> | null = null;
     while (!stopped) {
       woken = false;
-      const events = await (prefetched ?? read(checkpoint));
+      const { events, readTo, more } = await (prefetched ?? read(checkpoint));
       prefetched = null;
       if (stopped) break;
-      const full = events.length === batchSize;
-      if (full) {
-        prefetched = read(events[batchSize - 1]!.position);
+      if (more && readTo !== undefined) {
+        prefetched = read(readTo);
         // A failed prefetch surfaces when awaited; until then it must not count as unhandled.
         prefetched.catch(() => {});
       }
-      if (events.length > 0) {
-        await handler(events);
-        checkpoint = events[events.length - 1]!.position;
+      if (events.length > 0) await handler(events);
+      // The page ends with events the filter left out: say how far it read.
+      if (readTo !== undefined && readTo !== events.at(-1)?.position) await onSkipped?.(readTo);
+      if (readTo !== undefined) {
+        checkpoint = readTo;
         checkCaughtUp();
       }
-      if (!full) await sleep();
+      if (!more) await sleep();
     }
   };
 

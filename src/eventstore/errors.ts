@@ -11,7 +11,9 @@ export type EventStoreErrorCode =
   /** Read options that are not non-negative integers. */
   | 'INVALID_READ'
   /** A position string that this adapter did not produce. */
-  | 'INVALID_POSITION';
+  | 'INVALID_POSITION'
+  /** A subscription filter that is not a non-empty list of non-empty strings. */
+  | 'INVALID_SUBSCRIPTION';
 
 export class EventStoreError extends Error {
   constructor(

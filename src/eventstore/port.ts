@@ -76,12 +76,36 @@ export interface SubscribeOptions {
   handler: (events: RecordedEvent[]) => Promise<void>;
   /** Called if the handler or the store fails; the subscription stops. */
   onError?: (error: unknown) => void;
+  /**
+   * Only events of streams starting with one of these prefixes are delivered
+   * (e.g. `['billrun-']`). The store leaves the others out before they are
+   * shipped or parsed. Omit for every stream; an empty list, or an empty or
+   * non-string prefix, is refused with INVALID_SUBSCRIPTION.
+   */
+  streamPrefixes?: string[];
+  /**
+   * Only events of these types are delivered; with `streamPrefixes` too, an
+   * event must match both. Omit for every type; an empty list, or an empty or
+   * non-string type, is refused with INVALID_SUBSCRIPTION.
+   */
+  eventTypes?: string[];
+  /**
+   * With a filter: called with the position the subscription has read up to
+   * when the events after the last delivered one were all left out, so a
+   * subscriber that stores a checkpoint can move it past them (otherwise a
+   * restart reads them again, and a waiter for one of their positions waits).
+   * Awaited like the handler; a failure stops the subscription.
+   */
+  onSkipped?: (position: string) => Promise<void>;
 }
 
 export interface Subscription {
   /** Stops delivering; resolves once any batch in flight has been handled. */
   stop(): Promise<void>;
-  /** Resolves when the subscriber has delivered everything up to `position`. */
+  /**
+   * Resolves when the subscription has read up to the log's head as it was
+   * when subscribing (with a filter: delivered every matching event up to it).
+   */
   caughtUp: Promise<void>;
 }
 
@@ -116,6 +140,7 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Position of the last event currently readable in the log, or null when empty. */
   headPosition(): Promise<string | null>;
+  /** Throws INVALID_SUBSCRIPTION at once for a malformed filter. */
   subscribe(options: SubscribeOptions): Subscription;
   comparePositions(a: string, b: string): number;
   close(): Promise<void>;

@@ -9,6 +9,7 @@ import { type ContractFactory, useFixture } from './contract-fixtures.ts';
 import { integrityContract } from './contract-integrity.ts';
 import { readManyContract } from './contract-read-many.ts';
 import { subscribeContract } from './contract-subscribe.ts';
+import { subscribeFilterContract } from './contract-subscribe-filter.ts';
 
 export type { ContractFactory, ContractFixture } from './contract-fixtures.ts';
 
@@ -30,6 +31,7 @@ export function runEventStoreContract(
     describe('reading many streams', () => readManyContract(fixture));
     describe('bad input', () => badInputContract(fixture));
     describe('subscriptions', () => subscribeContract(fixture));
+    describe('filtered subscriptions', () => subscribeFilterContract(fixture));
     describe('integrity', () => integrityContract(useFixture(factory), canTamper));
   });
 }

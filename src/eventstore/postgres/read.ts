@@ -5,6 +5,8 @@
 
 import type { SqlExecutor } from '../../db/sql.ts';
 import type { JsonObject, RecordedEvent, StreamRead } from '../port.ts';
+import type { LogPage } from '../catch-up.ts';
+import type { SubscribeFilter } from '../subscribe-filter.ts';
 import { decodePosition } from './positions.ts';
 
 interface EventRow {
@@ -107,6 +109,66 @@ export async function readAllRows(
     [from.transactionId.toString(), from.position.toString(), limit],
   );
   return rows.map(toEvent);
+}
+
+const likePrefix = (prefix: string): string => `${prefix.replace(/[\\%_]/g, '\\$&')}%`;
+
+/**
+ * A filtered log page in one statement. The scan is the unfiltered one, the
+ * same index range in log order with at most `window` entries, kept in a
+ * materialized CTE with only the columns the filter needs, so a filter can
+ * never turn it into a scan of another index; the matching rows (at most
+ * `limit`) are then fetched whole by primary key. Rows left out are never
+ * shipped or parsed, and `readTo` lets the caller step past them.
+ */
+export async function readMatchingRows(
+  db: SqlExecutor,
+  after: string | undefined,
+  filter: SubscribeFilter,
+  window: number,
+  limit: number,
+): Promise<LogPage> {
+  const from = after === undefined ? null : decodePosition(after);
+  const { rows } = await db.query<
+    Partial<EventRow> & { read_to: string; scanned: number; tx: string | null }
+  >(
+    `WITH scanned AS MATERIALIZED (
+       SELECT transaction_id, position, stream, type FROM events
+       WHERE ($1::text IS NULL OR (transaction_id, position) > ($1::text::xid8, $2::bigint))
+         AND ${SETTLED}
+       ORDER BY transaction_id, position LIMIT $3
+     ), last AS (
+       SELECT ${LOG_POSITION} AS read_to, (SELECT count(*) FROM scanned)::int AS scanned
+       FROM scanned ORDER BY transaction_id DESC, position DESC LIMIT 1
+     )
+     SELECT last.read_to, last.scanned, e.* FROM last LEFT JOIN LATERAL (
+       SELECT ${COLUMNS}, transaction_id AS tx, position AS pos FROM events
+       WHERE position = ANY (ARRAY(
+         SELECT position FROM scanned
+         WHERE ($4::text[] IS NULL OR stream LIKE ANY ($4::text[]))
+           AND ($5::text[] IS NULL OR type = ANY ($5::text[]))
+         ORDER BY transaction_id, position LIMIT $6))
+     ) e ON true
+     ORDER BY e.tx, e.pos`,
+    [
+      from?.transactionId.toString() ?? null,
+      from?.position.toString() ?? null,
+      window,
+      filter.streamPrefixes?.map(likePrefix) ?? null,
+      filter.eventTypes ?? null,
+      limit,
+    ],
+  );
+  const first = rows[0];
+  if (!first) return { events: [], readTo: undefined, more: false };
+  const events = first.tx === null ? [] : rows.map((row) => toEvent(row as EventRow));
+  const full = events.length === limit;
+  return {
+    events,
+    // A full batch may stop before the end of the window: resume after its last event.
+    readTo: full ? events[events.length - 1]!.position : first.read_to,
+    more: full || first.scanned === window,
+  };
 }
 
 export async function headPositionRow(db: SqlExecutor): Promise<string | null> {

@@ -31,6 +31,7 @@ import { validateStreamReads } from '../stream-reads.ts';
 import {
   headPositionRow,
   readAllRows,
+  readMatchingRows,
   readStreamRows,
   readStreamsRows,
   streamRevisionRow,
@@ -41,6 +42,8 @@ export interface PostgresEventStoreOptions {
   pollIntervalMs?: number;
   /** Default page size of readAll. */
   readAllLimit?: number;
+  /** Most events a filtered subscription looks at per statement (catch-up.ts has the default). */
+  filterWindow?: number;
 }
 
 // Group commits lock several stream rows; if two ever deadlock, Postgres
@@ -181,10 +184,11 @@ export function openPostgresEventStore(
     headPosition: () => headPositionRow(db),
 
     subscribe(subscribeOptions: SubscribeOptions): Subscription {
-      listenOnce();
+      // Throws for a malformed filter before LISTEN or any read.
       const subscription = catchUpSubscription(
         {
           readAll: (o) => readAllRows(db, o.after, o.limit),
+          readMatching: (o) => readMatchingRows(db, o.after, o.filter, o.window, o.limit),
           headPosition: () => headPositionRow(db),
           comparePositions,
         },
@@ -195,8 +199,10 @@ export function openPostgresEventStore(
             wakers.add(wake);
             return () => wakers.delete(wake);
           },
+          ...(options.filterWindow === undefined ? {} : { filterWindow: options.filterWindow }),
         },
       );
+      listenOnce();
       subscriptions.add(subscription);
       return {
         caughtUp: subscription.caughtUp,
