@@ -3,16 +3,16 @@
 // decide again, a bounded number of times. Event ids derive from the command
 // id, so a retried command appends nothing new.
 
-import { v5 as uuidv5 } from 'uuid';
 import type { Command, Decider, DomainError, Event } from '../domain/shared/decider.ts';
 import { isWrongExpectedRevision } from '../eventstore/errors.ts';
 import type { EventStore, JsonObject, NewEvent } from '../eventstore/port.ts';
+import { nameUuid } from './name-uuid.ts';
 
 // Fixed namespace for deriving event ids (uuid v5) from command ids.
 const EVENT_ID_NAMESPACE = '6f1c4f3e-6a43-4f43-9a0e-3c1d2b7e5a10';
 
 export const eventIdFor = (commandId: string, index: number): string =>
-  uuidv5(`${commandId}/${index}`, EVENT_ID_NAMESPACE);
+  nameUuid(`${commandId}/${index}`, EVENT_ID_NAMESPACE);
 
 export interface CommandResult<E> {
   events: E[];
