@@ -17,7 +17,55 @@ export const GENESIS_HASH = '0'.repeat(64);
  * instances such as Date or Map), so a hash never covers a lossy encoding.
  */
 export function canonicalJson(value: unknown, path = '$'): string {
-  return write(value, path, new Set());
+  // The fast writer gives up (null) on anything it would have to reject or
+  // is unsure of; the checking writer then gives the same text or the error.
+  return writeFast(value, 0) ?? write(value, path, new Set());
+}
+
+/** Past this depth the fast writer defers to the checking one, which detects cycles. */
+const FAST_MAX_DEPTH = 64;
+
+/**
+ * Canonical JSON without building a path for every value (that string
+ * building was most of the cost of validating an append): null instead of
+ * any error, so the caller can produce the error with its path.
+ */
+function writeFast(value: unknown, depth: number): string | null {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      return Number.isFinite(value) ? JSON.stringify(value) : null;
+    case 'object': {
+      if (value === null) return 'null';
+      if (depth >= FAST_MAX_DEPTH) return null;
+      if (Array.isArray(value)) {
+        let text = '[';
+        for (let i = 0; i < value.length; i++) {
+          const item = writeFast(value[i], depth + 1);
+          if (item === null) return null;
+          text += i === 0 ? item : `,${item}`;
+        }
+        return `${text}]`;
+      }
+      const proto = Object.getPrototypeOf(value) as unknown;
+      if (proto !== Object.prototype && proto !== null) return null;
+      const record = value as Record<string, unknown>;
+      const keys = Object.keys(record).sort();
+      let text = '{';
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
+        const item = writeFast(record[key], depth + 1);
+        if (item === null) return null;
+        text += `${i === 0 ? '' : ','}${JSON.stringify(key)}:${item}`;
+      }
+      return `${text}}`;
+    }
+    default:
+      return null;
+  }
 }
 
 function write(value: unknown, path: string, ancestors: Set<object>): string {

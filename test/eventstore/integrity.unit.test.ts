@@ -35,6 +35,25 @@ describe('canonicalJson', () => {
     }
   });
 
+  it('names the path of what it rejects, however deep', () => {
+    expect(() => canonicalJson({ a: [1, { b: Number.NaN }] })).toThrow('$.a[1].b: NaN');
+    const cyclic: Record<string, unknown> = { x: 1 };
+    cyclic.self = { again: cyclic };
+    expect(() => canonicalJson(cyclic)).toThrow('$.self.again: cyclic structure');
+    expect(() => canonicalJson({ at: new Date(0) })).toThrow('$.at: not a plain object');
+  });
+
+  it('writes nesting deeper than its fast writer goes, and shared (not cyclic) values', () => {
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 200; i++) deep = i % 2 ? [deep] : { k: deep };
+    expect(canonicalJson(deep)).toBe(JSON.stringify(deep));
+    const shared = { n: 1 };
+    expect(canonicalJson({ b: shared, a: [shared, shared] })).toBe(
+      '{"a":[{"n":1},{"n":1}],"b":{"n":1}}',
+    );
+    expect(canonicalJson(Object.assign(Object.create(null), { z: 1, a: 2 }))).toBe('{"a":2,"z":1}');
+  });
+
   it('is the same for any key order (property)', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (object) => {
