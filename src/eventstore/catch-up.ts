@@ -43,14 +43,13 @@ export interface CatchUpOptions {
   /** Registers a wake-up callback; returns its unregister function. */
   onWake?: (wake: () => void) => () => void;
   /**
-   * Most events a filtered read looks at per page (default: 4 batches, at
-   * least 1,000, at most 20,000): bounds each statement when few events match.
+   * Most events a filtered read looks at per page (default 20,000, or the
+   * batch size if larger): bounds each statement when few events match.
    */
   filterWindow?: number;
 }
 
-const defaultFilterWindow = (batchSize: number): number =>
-  Math.min(Math.max(batchSize * 4, 1000), 20_000);
+const DEFAULT_FILTER_WINDOW = 20_000;
 
 export function catchUpSubscription(
   reader: LogReader,
@@ -62,7 +61,16 @@ export function catchUpSubscription(
   const filter = subscribeFilter(options);
   const readMatching = reader.readMatching?.bind(reader);
   if (filter && !readMatching) throw new Error('this log reader cannot filter subscriptions');
-  const window = filterWindow ?? defaultFilterWindow(batchSize);
+  // A filtered page looks at `window` events. It starts at one batch and grows
+  // while pages come back short of matches (a rare filter: fewer, longer
+  // statements), and shrinks back when the batch fills first (a common one:
+  // no scanning far past the batch only to read the rest again next time).
+  const maxWindow = Math.max(filterWindow ?? DEFAULT_FILTER_WINDOW, batchSize);
+  let window = batchSize;
+  const adaptWindow = ({ events, more }: LogPage) => {
+    if (events.length === batchSize) window = Math.max(batchSize, Math.floor(window / 2));
+    else if (more) window = Math.min(maxWindow, window * 4);
+  };
   let checkpoint = after;
   let stopped = false;
   let woken = false;
@@ -122,6 +130,7 @@ export function catchUpSubscription(
       const { events, readTo, more } = await (prefetched ?? read(checkpoint));
       prefetched = null;
       if (stopped) break;
+      if (filter) adaptWindow({ events, readTo, more });
       if (more && readTo !== undefined) {
         prefetched = read(readTo);
         // A failed prefetch surfaces when awaited; until then it must not count as unhandled.

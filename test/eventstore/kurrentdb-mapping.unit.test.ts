@@ -17,6 +17,7 @@ import {
   encodePosition,
 } from '../../src/eventstore/kurrentdb/positions.ts';
 import { conflictError, previouslyAppended } from '../../src/eventstore/kurrentdb/idempotency.ts';
+import { serverFilter } from '../../src/eventstore/kurrentdb/subscribe.ts';
 import type { RecordedEvent } from '../../src/eventstore/port.ts';
 import { validateEvent } from '../../src/eventstore/validation.ts';
 
@@ -221,4 +222,27 @@ describe('KurrentDB idempotency checks', () => {
       hash: '',
     };
   }
+});
+
+describe('KurrentDB subscription filters', () => {
+  const noCheckpoint = async () => {};
+
+  it('filters on stream prefixes on the server when there are any', () => {
+    const filter = serverFilter({ streamPrefixes: ['billrun-'], eventTypes: ['A'] }, noCheckpoint);
+    expect(filter).toMatchObject({ filterOn: 'streamName', prefixes: ['billrun-'] });
+    expect(filter.checkpointReached).toBe(noCheckpoint);
+  });
+
+  it('filters on exact event types with an anchored, escaped regex', () => {
+    const filter = serverFilter({ eventTypes: ['Meter.Enabled', 'C+'] }, noCheckpoint);
+    expect(filter.filterOn).toBe('eventType');
+    const regex = new RegExp((filter as { regex: string }).regex);
+    expect(['Meter.Enabled', 'C+'].every((type) => regex.test(type))).toBe(true);
+    expect(['MeterxEnabled', 'Meter.EnabledX', 'XC+', 'CC'].some((t) => regex.test(t))).toBe(false);
+  });
+
+  it('excludes only system events without a filter', () => {
+    expect(serverFilter(null, noCheckpoint)).toMatchObject({ filterOn: 'eventType' });
+    expect(serverFilter(null, noCheckpoint).checkpointReached).toBeUndefined();
+  });
 });
