@@ -23,7 +23,7 @@ describe('filtered subscriptions on Postgres, window by window', () => {
     let last = '';
     for (let i = 0; i < 6; i++) {
       await store.append(`noise-n${i}`, newEvents(4));
-      const wrote = await store.append(`wanted-w${i % 2}`, newEvents(1, 'Kept'));
+      await store.append(`wanted-w${i % 2}`, newEvents(1, 'Kept'));
       expected.push(`wanted-w${i % 2}`);
       last = (await store.append(`noise-m${i}`, newEvents(2))).position;
     }
