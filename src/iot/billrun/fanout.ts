@@ -99,6 +99,8 @@ export class BillRunFanOut {
     this.subscription = store.subscribe({
       ...(head === null ? {} : { after: head }),
       batchSize: 2000,
+      // Only the runs' streams: the store leaves out readings, bills and charges.
+      streamPrefixes: [RUN_PREFIX],
       handler: (events) => this.onEvents(events),
       onError: this.onError,
     });

@@ -43,6 +43,15 @@ const METER_PREFIX = `${meterEvents.category}-`;
 /** Events that end a meter's right to its open session. */
 const REVOKING = new Set(['MeterDisabled', 'MeterUnassigned', 'MeterKeyRotated']);
 
+/**
+ * The meter events the follower reads: inventory, assignment and keys. The
+ * store leaves out the readings and tamper alarms (most of the log), and
+ * every other stream (bills, charges, bill runs...), before they are shipped.
+ */
+const INVENTORY_TYPES = Object.keys(meterEvents.schemas).filter(
+  (type) => type !== 'ReadingRecorded' && type !== 'TamperAlarmRaised',
+);
+
 export interface MeterFollowerOptions {
   store: EventStore;
   meters: MeterStates;
@@ -53,7 +62,7 @@ export interface MeterFollowerOptions {
 }
 
 /**
- * Follows the log from its current head. Readings are ignored: the sink keeps
+ * Follows the log from its current head. Readings are left out: the sink keeps
  * its own cache current, and a reading written by another gateway surfaces as
  * a revision conflict there instead.
  */
@@ -61,8 +70,6 @@ export async function followMeters(opts: MeterFollowerOptions): Promise<Subscrip
   const head = await opts.store.headPosition();
   const handler = async (events: RecordedEvent[]) => {
     for (const e of events) {
-      if (!e.stream.startsWith(METER_PREFIX)) continue;
-      if (e.type === 'ReadingRecorded' || e.type === 'TamperAlarmRaised') continue;
       const meterId = e.stream.slice(METER_PREFIX.length);
       opts.meters.markStale(meterId);
       if (REVOKING.has(e.type) && opts.directory.authenticatedBefore(meterId, e.revision))
@@ -72,6 +79,8 @@ export async function followMeters(opts: MeterFollowerOptions): Promise<Subscrip
   return opts.store.subscribe({
     ...(head === null ? {} : { after: head }),
     batchSize: 2000,
+    streamPrefixes: [METER_PREFIX],
+    eventTypes: INVENTORY_TYPES,
     handler,
     ...(opts.onError ? { onError: opts.onError } : {}),
   });
