@@ -6,7 +6,7 @@
 import type { SqlExecutor } from '../../db/sql.ts';
 import type { AppendResult } from '../port.ts';
 import type { PreparedAppend } from './append.ts';
-import { type ChainedBatch, chainBatch } from './batch.ts';
+import { type ChainedBatch, chainBatch, jsonArray } from './batch.ts';
 import { encodePosition } from './positions.ts';
 
 export interface StreamHead {
@@ -85,10 +85,10 @@ export async function insertEvents(
   const { rows } = await tx.query<{ stream: string; position: string; txid: string }>(
     `WITH inserted AS (
        INSERT INTO events (stream, revision, id, type, data, metadata, prev_hash, hash)
-       SELECT e.stream, e.revision, e.id, e.type, e.data, e.metadata, e.prev_hash, e.hash
-       FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::jsonb[],
-                   $6::jsonb[], $7::text[], $8::text[])
-         WITH ORDINALITY AS e(stream, revision, id, type, data, metadata, prev_hash, hash, n)
+       SELECT e.stream, e.revision, e.id, e.type, $5::jsonb -> (e.n - 1)::int,
+              $6::jsonb -> (e.n - 1)::int, e.prev_hash, e.hash
+       FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $7::text[], $8::text[])
+         WITH ORDINALITY AS e(stream, revision, id, type, prev_hash, hash, n)
        ORDER BY e.n -- positions follow revisions
        RETURNING stream, position
      ), moved AS (
@@ -106,8 +106,8 @@ export async function insertEvents(
       cols.revision,
       cols.id,
       cols.type,
-      cols.data,
-      cols.metadata,
+      jsonArray(cols.data),
+      jsonArray(cols.metadata),
       cols.prevHash,
       cols.hash,
       heads.stream,

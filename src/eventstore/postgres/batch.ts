@@ -84,3 +84,10 @@ export function chainBatch(
   }
   return { cols, heads };
 }
+
+/**
+ * Canonical JSON texts as one JSON array, the form the inserts take data and
+ * metadata in: node-postgres would escape every quote of every text to send
+ * them as a `jsonb[]` literal, which cost more than hashing them.
+ */
+export const jsonArray = (texts: string[]): string => `[${texts.join(',')}]`;

@@ -13,7 +13,7 @@ import { GENESIS_HASH } from '../integrity.ts';
 import type { PreparedAppend } from './append.ts';
 import type { StreamHead, Written } from './append-sql.ts';
 import { writtenHeads } from './append-sql.ts';
-import { chainBatch } from './batch.ts';
+import { chainBatch, jsonArray } from './batch.ts';
 
 /** A bounded map of stream heads; an entry is only ever a guess the database checks. */
 export class HeadCache {
@@ -65,10 +65,10 @@ export async function casAppend(
        SELECT stream FROM moved UNION ALL SELECT stream FROM created
      ), inserted AS (
        INSERT INTO events (stream, revision, id, type, data, metadata, prev_hash, hash)
-       SELECT e.stream, e.revision, e.id, e.type, e.data, e.metadata, e.prev_hash, e.hash
-       FROM unnest($6::text[], $7::bigint[], $8::uuid[], $9::text[], $10::jsonb[],
-                   $11::jsonb[], $12::text[], $13::text[])
-         WITH ORDINALITY AS e(stream, revision, id, type, data, metadata, prev_hash, hash, n)
+       SELECT e.stream, e.revision, e.id, e.type, $10::jsonb -> (e.n - 1)::int,
+              $11::jsonb -> (e.n - 1)::int, e.prev_hash, e.hash
+       FROM unnest($6::text[], $7::bigint[], $8::uuid[], $9::text[], $12::text[], $13::text[])
+         WITH ORDINALITY AS e(stream, revision, id, type, prev_hash, hash, n)
        WHERE e.stream IN (SELECT stream FROM won)
        ORDER BY e.n -- positions must follow revisions; the join alone may reorder rows
        RETURNING stream, position
@@ -86,8 +86,8 @@ export async function casAppend(
       cols.revision,
       cols.id,
       cols.type,
-      cols.data,
-      cols.metadata,
+      jsonArray(cols.data),
+      jsonArray(cols.metadata),
       cols.prevHash,
       cols.hash,
       channel,
