@@ -5,6 +5,7 @@
 // skipped). Inside that transaction it re-reads the stored checkpoint under
 // the projection's lock: events at or before it are skipped, and if a rebuild
 // swapped in tables that stand behind this runner it resubscribes from there.
+// The store delivers only the event types the read model handles.
 
 import type { SqlDatabase, SqlExecutor } from '../db/sql.ts';
 import type { EventStore, RecordedEvent, Subscription } from '../eventstore/port.ts';
@@ -80,14 +81,37 @@ export async function skipBatch(
   expected: string | null,
 ): Promise<boolean> {
   if (events.some((e) => handles(projection, e.type))) return false;
+  return moveCheckpoint(db, projection, events[events.length - 1]!.position, expected);
+}
+
+/** Moves the checkpoint to `position` if it still stands at `expected`; true when it did. */
+async function moveCheckpoint(
+  db: SqlExecutor,
+  projection: Projection,
+  position: string,
+  expected: string | null,
+): Promise<boolean> {
   const { rows } = await db.query(
     `WITH moved AS (
        UPDATE read.checkpoints SET position = $2, updated_at = now()
        WHERE name = $1 AND position IS NOT DISTINCT FROM $3 RETURNING name)
      SELECT pg_notify($4, name) FROM moved`,
-    [projection.name, events[events.length - 1]!.position, expected, CHECKPOINT_CHANNEL],
+    [projection.name, position, expected, CHECKPOINT_CHANNEL],
   );
   return rows.length === 1;
+}
+
+/**
+ * The event types a read model handles, for the store to filter on (the log
+ * is mostly readings, which most read models ignore); null when it sees every
+ * event (`everyEvent`).
+ */
+export function handledTypes(projection: Projection): string[] | null {
+  if (projection.everyEvent) return null;
+  const types = new Set<string>();
+  for (const handlers of [projection.handlers, projection.batchHandlers ?? {}])
+    for (const [type, handler] of Object.entries(handlers)) if (handler) types.add(type);
+  return [...types];
 }
 
 export async function startRunner(options: RunnerOptions): Promise<ProjectionRunner> {
@@ -102,9 +126,25 @@ export async function startRunner(options: RunnerOptions): Promise<ProjectionRun
     retryTimer = null;
     if (stopped) return;
     let position = (await readCheckpoint(readDb, projection.name))?.position ?? null;
+    const types = handledTypes(projection);
     const current = store.subscribe({
       ...(position === null ? {} : { after: position }),
       batchSize,
+      // Events of other types are left out by the store; the checkpoint still
+      // moves past them (onSkipped), so waiters for their positions are
+      // answered and a restart does not read them again.
+      ...(types === null || types.length === 0
+        ? {}
+        : {
+            eventTypes: types,
+            onSkipped: async (to: string) => {
+              const expected = position;
+              position = (await moveCheckpoint(readDb, projection, to, expected))
+                ? to
+                : await readDb.transaction((tx) => applyBatch(tx, store, projection, [], expected));
+              if (position !== null) options.onCommit?.(projection.name, position);
+            },
+          }),
       handler: async (events) => {
         const expected = position;
         position = (await skipBatch(readDb, projection, events, expected))

@@ -8,7 +8,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SqlDatabase } from '../../src/db/sql.ts';
 import { propertiesProjection } from '../../src/projections/properties/index.ts';
-import { skipBatch, startRunner, type ProjectionRunner } from '../../src/projections/runner.ts';
+import {
+  handledTypes,
+  skipBatch,
+  startRunner,
+  type ProjectionRunner,
+} from '../../src/projections/runner.ts';
 import {
   ensureReadSchema,
   installProjection,
@@ -85,4 +90,12 @@ it('refuses to move a checkpoint that is not where the runner left it', async ()
   // A batch with an event the read model handles is never skipped.
   const handled = (await t.store.readAll({ limit: 10 })).filter((e) => e.type === 'PropertyAdded');
   expect(await skipBatch(t.db, propertiesProjection, handled, stored)).toBe(false);
+});
+
+it('asks the store only for the event types its read model handles', async () => {
+  const types = handledTypes(propertiesProjection)!;
+  expect(types).toContain('PropertyAdded');
+  expect(types).not.toContain('ReadingRecorded');
+  // A read model that sees every event (the activity feed) is not filtered.
+  expect(handledTypes({ ...propertiesProjection, everyEvent: async () => {} })).toBeNull();
 });
