@@ -6,7 +6,8 @@
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { Fleet } from '../devices/fleet.ts';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { Fleet, type SimMeter } from '../devices/fleet.ts';
 import { signReading } from '../devices/fleet-session.ts';
 import { postgresDatabase } from '../src/db/postgres.ts';
 import { migrate, openPostgresEventStore } from '../src/eventstore/postgres/index.ts';
@@ -67,17 +68,28 @@ async function fleetRole(): Promise<void> {
       lastSeq: 0,
       scale: 0.5 + (i % 7) / 6,
     })),
-    onAck: (_id, _seq, ms) => {
+    onAck: (id, _seq, ms) => {
       if (!open) return;
       latencies.push(ms);
       acked++;
+      // The ack freed a window slot: send what is due now, not at the next tick
+      // (a loop busy reading 5,000 sockets can run its timers seconds late).
+      const i = indexOf.get(id)!;
+      topUp(i, fleet.meters[i]!);
     },
     onReject: (_id, _seq, code) => {
       rejected++;
       rejectedByCode[code] = (rejectedByCode[code] ?? 0) + 1;
     },
   });
+  const indexOf = new Map(fleet.meters.map((m, i) => [m.meterId, i]));
   let open = false;
+  let t0 = 0;
+  // Each meter sends RATE readings a second, spread evenly, never more than WINDOW un-acked.
+  const topUp = (i: number, m: SimMeter) => {
+    const due = Math.floor(((performance.now() - t0) / 1000) * RATE + (i % 100) / 100);
+    while (m.sent < due && m.unacked.size < WINDOW && m.presignedLeft > 0) m.sendReading();
+  };
   let acked = 0;
   let rejected = 0;
   const rejectedByCode: Record<string, number> = {};
@@ -90,20 +102,14 @@ async function fleetRole(): Promise<void> {
   await fleet.waitConnected();
   send({ type: 'ready' });
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
+  const stopProfile = await startProfile((m) => process.stderr.write(`fleet: ${m}\n`));
   const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
+  t0 = performance.now();
   open = true;
-  // Each meter sends RATE readings a second, spread evenly, never more than WINDOW un-acked.
-  const tick = 10;
+  // An index loop: entries() made 500,000 [i, m] pairs a second for 5,000 meters.
   const timer = setInterval(() => {
-    const elapsed = (performance.now() - t0) / 1000;
-    for (const [i, m] of fleet.meters.entries()) {
-      const due = Math.floor(elapsed * RATE + (i % 100) / 100);
-      while (m.sent < due && m.unacked.size < WINDOW && m.presignedLeft > 0) {
-        m.sendReading();
-      }
-    }
-  }, tick);
+    for (let i = 0; i < fleet.meters.length; i++) topUp(i, fleet.meters[i]!);
+  }, 10);
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
   open = false;
   clearInterval(timer);
@@ -120,6 +126,7 @@ async function fleetRole(): Promise<void> {
     seconds: wall,
   };
   send({ type: 'report', report });
+  await stopProfile();
   await fleet.stop();
   process.exit(0);
 }
@@ -199,7 +206,12 @@ async function main(): Promise<void> {
     );
     process.stderr.write(`gateway ${gateway.url}; connecting ${METERS} meters\n`);
     child = fork(new URL(import.meta.url).pathname, ['--fleet'], {
-      env: { ...process.env, GATEWAY_URL: gateway.url },
+      // FLEET_PROFILE=<file.cpuprofile> profiles the fleet as BENCH_PROFILE does the gateway.
+      env: {
+        ...process.env,
+        GATEWAY_URL: gateway.url,
+        BENCH_PROFILE: process.env.FLEET_PROFILE ?? '',
+      },
       execArgv: ['--import', 'tsx'],
     });
     const messages: { type: string; report?: FleetReport }[] = [];
@@ -218,6 +230,31 @@ async function main(): Promise<void> {
     const cpu0 = process.cpuUsage();
     const mainThreadStat = `/proc/${process.pid}/task/${process.pid}/stat`;
     const mainThread0 = await cpuSecondsOf(mainThreadStat);
+    // Where the main thread's time goes besides CPU: loop delay (callbacks kept
+    // waiting) and garbage collection (pauses, by kind).
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
+    const gc = { ms: 0, count: 0, majorMs: 0, maxMs: 0 };
+    const gcObserver = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        gc.ms += e.duration;
+        gc.count++;
+        gc.maxMs = Math.max(gc.maxMs, e.duration);
+        // NODE_PERFORMANCE_GC_MAJOR = 4 (mark-compact)
+        const { kind } = (e as { detail?: { kind?: number } }).detail ?? {};
+        if (kind === 4) gc.majorMs += e.duration;
+      }
+    });
+    gcObserver.observe({ entryTypes: ['gc'] });
+    // The loop's longest stalls, and when in the window they happened (s, ms).
+    const stalls: [number, number][] = [];
+    let lastTick = performance.now();
+    const stallWatch = setInterval(() => {
+      const now = performance.now();
+      if (now - lastTick > 300)
+        stalls.push([Math.round((now - t0) / 100) / 10, Math.round(now - lastTick)]);
+      lastTick = now;
+    }, 10);
     const t0 = performance.now();
     Object.assign(commits, { count: 0, readings: 0, ms: 0 });
     acksSent = 0;
@@ -228,6 +265,9 @@ async function main(): Promise<void> {
     const wall = (performance.now() - t0) / 1000;
     const pgCpu = await postgresCpu();
     const inWindow = { ...commits, acksSent };
+    loopDelay.disable();
+    gcObserver.disconnect();
+    clearInterval(stallWatch);
     await stopProfile();
     const {
       rows: [row],
@@ -261,6 +301,18 @@ async function main(): Promise<void> {
           postgres: perReading(pgCpu.backends),
           postgresShared: perReading(pgCpu.shared),
           generator: perReading(report.cpuSeconds),
+        },
+        eventLoopDelayMs: {
+          p50: Math.round(loopDelay.percentile(50) / 1e6),
+          p99: Math.round(loopDelay.percentile(99) / 1e6),
+          max: Math.round(loopDelay.max / 1e6),
+        },
+        stallsOver300Ms: stalls.sort((a, b) => b[1] - a[1]).slice(0, 6),
+        gc: {
+          pct: Math.round((gc.ms / 1000 / wall) * 100),
+          majorPct: Math.round((gc.majorMs / 1000 / wall) * 100),
+          count: gc.count,
+          maxMs: Math.round(gc.maxMs),
         },
         rejected: report.rejected,
         rejectedByCode: report.rejectedByCode,

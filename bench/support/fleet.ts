@@ -151,7 +151,9 @@ export async function fleetRole(): Promise<void> {
   // Each meter sends `rate` readings a second, spread evenly, never more than `window` un-acked.
   const timer = setInterval(() => {
     const elapsed = (performance.now() - t0) / 1000;
-    for (const [i, m] of fleet.meters.entries()) {
+    // An index loop: entries() made 500,000 [i, m] pairs a second for 5,000 meters.
+    for (let i = 0; i < fleet.meters.length; i++) {
+      const m = fleet.meters[i]!;
       const due = Math.floor(elapsed * plan.rate + (i % 100) / 100);
       while (m.sent < due && m.unacked.size < window && m.presignedLeft > 0) m.sendReading();
     }
