@@ -1,6 +1,10 @@
-// A worker-thread pool that verifies signatures off the main thread. Calls
-// made in the same tick are coalesced into batches (one message per batch per
-// worker), and each batch goes to the worker with the fewest items in flight.
+// A worker-thread pool that verifies signatures off the main thread. A worker
+// has at most one batch at a time: calls wait in the queue while every worker
+// is busy, and a worker that answers takes what queued up meanwhile as its
+// next batch. Under load batches grow with the load, so the per-message cost
+// (posting, waking the thread, the answer's callback) is paid per batch of
+// hundreds, not per handful (small batches made the workers spend as much CPU
+// on messages as on verifying); an idle pool still answers a lone call at once.
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -24,7 +28,7 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
-  inFlight: number;
+  /** The batch the worker is verifying (at most one), by message id. */
   batches: Map<number, Pending[]>;
 }
 
@@ -63,7 +67,7 @@ export class VerifyPool implements ReadingVerifier {
       worker.once('message', (msg: WorkerReply) => {
         worker.off('error', onError);
         if (msg.type !== 'ready') reject(new Error('verify worker did not report ready'));
-        else resolve({ worker, inFlight: 0, batches: new Map() });
+        else resolve({ worker, batches: new Map() });
       });
     });
   }
@@ -74,7 +78,8 @@ export class VerifyPool implements ReadingVerifier {
       const batch = slot.batches.get(msg.id);
       if (!batch) return;
       slot.batches.delete(msg.id);
-      slot.inFlight -= batch.length;
+      // Next batch first: the worker verifies it while the answers are handed out here.
+      if (this.queue.length > 0) this.dispatch();
       batch.forEach((p, i) => p.resolve(msg.results[i] === 1));
     });
     // A worker that dies fails only its own batches; a replacement takes its place.
@@ -86,11 +91,13 @@ export class VerifyPool implements ReadingVerifier {
       const index = this.slots.indexOf(slot);
       this.slots.splice(index, 1);
       lost.forEach((p) => p.reject(err));
+      this.dispatch();
       VerifyPool.spawn(this.workerKind).then(
         (fresh) => {
           if (this.closed) return void fresh.worker.terminate();
           this.slots.push(fresh);
           this.attach(fresh);
+          if (this.queue.length > 0) this.dispatch();
         },
         (spawnErr: Error) => {
           // No worker left and none can start: fail queued work rather than hang it.
@@ -104,9 +111,15 @@ export class VerifyPool implements ReadingVerifier {
     if (this.closed) return Promise.reject(new Error('verify pool is closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
+      // Calls made in the same callback travel together. A microtask, not
+      // setImmediate: under load the loop can read sockets for seconds before
+      // it gets to immediates, and idle workers waited all that time.
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => this.flush());
+        queueMicrotask(() => {
+          this.scheduled = false;
+          this.dispatch();
+        });
       }
     });
   }
@@ -115,26 +128,21 @@ export class VerifyPool implements ReadingVerifier {
     return Promise.all(items.map((item) => this.verify(item)));
   }
 
-  private flush(): void {
-    this.scheduled = false;
-    if (this.slots.length === 0) {
-      // Every worker died at once; their replacements are starting. Try again shortly.
-      this.scheduled = true;
-      setTimeout(() => this.flush(), 10);
-      return;
-    }
-    const queue = this.queue;
-    this.queue = [];
-    // Spread a large tick evenly so every core gets work, within maxBatch.
-    const per = Math.min(this.maxBatch, Math.ceil(queue.length / this.slots.length));
-    for (let at = 0; at < queue.length; at += per) {
-      const batch = queue.slice(at, at + per);
-      const slot = this.slots.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+  /** Hands the queue to the idle workers, evenly, within maxBatch; busy ones take theirs on answering. */
+  private dispatch(): void {
+    if (this.closed || this.queue.length === 0) return;
+    // With no worker idle (or none alive: replacements take the queue when they start), wait.
+    const idle = this.slots.filter((slot) => slot.batches.size === 0);
+    if (idle.length === 0) return;
+    const per = Math.min(this.maxBatch, Math.ceil(this.queue.length / idle.length));
+    for (const slot of idle) {
+      if (this.queue.length === 0) break;
+      const batch = this.queue.splice(0, per);
       const id = this.nextId++;
       slot.batches.set(id, batch);
-      slot.inFlight += batch.length;
       const packed = packItems(batch.map((p) => p.item));
       const req: WorkerRequest = { id, packed };
+      // The buffer is transferred (moved), not copied.
       slot.worker.postMessage(req, [packed]);
     }
   }
