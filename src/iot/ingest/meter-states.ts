@@ -86,6 +86,12 @@ export class MeterStates {
     return this.reload(meterId);
   }
 
+  /** The meter's entry if it is loaded and not stale: no promise, for the per-reading path. */
+  cached(meterId: string): MeterEntry | undefined {
+    const entry = this.entries.get(meterId);
+    return entry && !entry.stale ? entry : undefined;
+  }
+
   /** Re-reads the stream; concurrent callers share one read. */
   reload(meterId: string): Promise<MeterEntry> {
     let pending = this.loading.get(meterId);

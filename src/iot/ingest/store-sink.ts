@@ -83,7 +83,12 @@ export class StoreReadingSink implements ReadingSink {
         retried: false,
         resolve,
       };
-      const queuedAfter = (this.admitting.get(meterId) ?? Promise.resolve())
+      // The common case (the meter is loaded, none of its readings on the way):
+      // queued now, without the chain below and its three promises a reading.
+      const ahead = this.admitting.get(meterId);
+      const cached = ahead ? undefined : this.meters.cached(meterId);
+      if (cached) return this.enqueue(cached, item);
+      const queuedAfter = (ahead ?? Promise.resolve())
         .then(() => this.meters.get(meterId))
         .then(
           (entry) => this.enqueue(entry, item),
@@ -192,7 +197,10 @@ export class StoreReadingSink implements ReadingSink {
     } finally {
       batch.forEach((b) => this.busy.delete(b.entry));
       this.inFlight--;
-      if (this.queued > 0) this.schedule();
+      // What queued while this commit ran goes now, not after the timer: under
+      // load the event loop can spend seconds reading sockets before it runs
+      // timers, and waiting for one held readings until 500 had queued up.
+      if (this.queued > 0) void this.flush();
       this.settleIdle();
     }
   }

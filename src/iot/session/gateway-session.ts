@@ -4,7 +4,8 @@
 // ones to the sink, acking only after the sink says they are stored.
 // Readings may be pipelined (`readingWindow`): while earlier ones wait for
 // their commit, later frames are opened, checked and verified, but readings
-// reach the sink strictly in arrival order and are answered in that order.
+// reach the sink strictly in arrival order and are answered in that order
+// (reading-window.ts).
 
 import { hash } from 'node:crypto';
 import { randomBytes } from '@noble/hashes/utils.js';
@@ -37,6 +38,7 @@ import type {
   ReadingSink,
 } from './ports.ts';
 import { TokenBucket } from './rate-limit.ts';
+import { ReadingWindow, type ReadingOutcome } from './reading-window.ts';
 
 export interface GatewaySessionDeps {
   gatewayId: string;
@@ -62,9 +64,6 @@ export interface GatewaySessionDeps {
   nonce?: Uint8Array;
 }
 
-/** How a reading ended: stored (ack), refused with a code, or dropped by a closed session. */
-type ReadingOutcome = 'stored' | { code: ProtocolErrorCode; message: string } | null;
-
 type State =
   | { status: 'awaiting-auth' }
   | {
@@ -84,12 +83,7 @@ export class GatewaySession {
   private readonly ephemeralPrivateKey: Uint8Array;
   private readonly clock: () => number;
   private readonly crypto: CryptoBackend;
-  /** Resolves once the latest reading so far has been handed to the sink (or dropped). */
-  private admitted: Promise<unknown> = Promise.resolve();
-  /** Resolves once the latest reading so far has been answered. */
-  private answered: Promise<void> = Promise.resolve();
-  private readingsInProgress = 0;
-  private readonly slotWaiters: (() => void)[] = [];
+  private readonly readings: ReadingWindow;
 
   constructor(
     private readonly deps: GatewaySessionDeps,
@@ -105,6 +99,11 @@ export class GatewaySession {
     };
     const signature = this.crypto.signHash(helloSigningHash(unsigned), deps.gatewayPrivateKey);
     this.hello = { ...unsigned, signature };
+    this.readings = new ReadingWindow(deps.readingWindow ?? 1, {
+      isOpen: () => this.state.status === 'open',
+      store: (reading, signature) => this.store(reading, signature),
+      answer: (seq, outcome) => this.answer(seq, outcome),
+    });
   }
 
   get status(): State['status'] {
@@ -122,7 +121,7 @@ export class GatewaySession {
 
   /** Resolves once every reading taken so far has been answered (or dropped by a close). */
   settled(): Promise<void> {
-    return this.answered;
+    return this.readings.settled();
   }
 
   /** Handles one inbound frame. Callers must not overlap calls (await each). */
@@ -240,92 +239,37 @@ export class GatewaySession {
       );
     }
     const now = this.clock();
-    let outcome: Promise<ReadingOutcome>;
     if (!bucket.take(now)) {
-      outcome = Promise.resolve({ code: 'RATE_LIMITED', message: 'too many readings' });
+      this.readings.refuse(reading.seq, 'RATE_LIMITED', 'too many readings');
     } else if (
       Math.abs(reading.readAt - now) > (this.deps.maxClockSkewMs ?? Limits.maxClockSkewMs)
     ) {
-      outcome = Promise.resolve({
-        code: 'CLOCK_SKEW',
-        message: `readAt ${reading.readAt} vs gateway ${now}`,
-      });
+      this.readings.refuse(reading.seq, 'CLOCK_SKEW', `readAt ${reading.readAt} vs gateway ${now}`);
     } else {
       // decodeReading accepted only canonical bytes, so they are the ones the
       // meter signed: hashed as received (OpenSSL, one call), not encoded again.
       const signed = hash('sha256', canonical, 'buffer');
-      outcome = this.verifyThenStore(reading, publicKey, signed, signature);
+      // No directory lookup per reading: the hot path stays off the database, and
+      // disabling a meter or rotating its key drops the session (disconnectMeter).
+      const verified = this.deps.verifier.verify({ publicKey, hash: signed, signature });
+      this.readings.add(reading, signature, verified);
     }
-    this.answerInOrder(reading.seq, outcome);
     // Backpressure: the next frame waits until a reading of the window is answered.
-    while (this.readingsInProgress >= Math.max(1, this.deps.readingWindow ?? 1))
-      await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+    await this.readings.room();
   }
 
-  /**
-   * Verifies now (verifications of a window overlap), then hands the reading
-   * to the sink once every earlier reading has been handed over or refused,
-   * so the sink sees them in arrival order. Resolves to the storage outcome.
-   */
-  private verifyThenStore(
-    reading: Reading,
-    publicKey: Uint8Array,
-    readingHash: Uint8Array,
-    signature: Uint8Array,
-  ): Promise<ReadingOutcome> {
-    // No directory lookup per reading: the hot path stays off the database, and
-    // disabling a meter or rotating its key drops the session (disconnectMeter).
-    const verified = this.deps.verifier
-      .verify({ publicKey, hash: readingHash, signature })
-      .catch(() => undefined);
-    const handedOver = this.admitted.then(
-      async (): Promise<{ stored: Promise<ReadingOutcome> }> => {
-        const ok = await verified;
-        if (this.state.status !== 'open') return { stored: Promise.resolve(null) };
-        if (ok === undefined)
-          return {
-            stored: Promise.resolve({ code: 'UNAVAILABLE', message: 'verification unavailable' }),
-          };
-        if (!ok)
-          return {
-            stored: Promise.resolve({
-              code: 'BAD_SIGNATURE',
-              message: 'reading signature does not verify',
-            }),
-          };
-        // Wrapped, so that this step ends when the sink has the reading, not when it is stored.
-        const stored = Promise.resolve(this.deps.sink.accept(reading, signature)).then(
-          (result): ReadingOutcome =>
-            result.ok ? 'stored' : { code: result.code, message: 'reading refused' },
-          (): ReadingOutcome => ({ code: 'UNAVAILABLE', message: 'reading refused' }),
-        );
-        return { stored };
-      },
-    );
-    // A failure here is this reading's (answered UNAVAILABLE), never the next one's.
-    this.admitted = handedOver.catch(() => {});
-    return handedOver.then((step) => step.stored);
+  /** A verified reading to the sink (in arrival order): what to answer once it is stored. */
+  private async store(reading: Reading, signature: Uint8Array): Promise<ReadingOutcome> {
+    const result = await this.deps.sink.accept(reading, signature);
+    return result.ok ? 'stored' : { code: result.code, message: 'reading refused' };
   }
 
-  /** Answers a reading after every earlier one was answered; frees its window slot. */
-  private answerInOrder(seq: number, outcome: Promise<ReadingOutcome>): void {
-    this.readingsInProgress++;
-    this.answered = this.answered
-      .then(() => outcome)
-      .then(
-        (result) => {
-          if (result === null) return;
-          if (result === 'stored') {
-            this.send({ type: 'ack', seq });
-            this.deps.observer?.readingIngested();
-          } else this.refuse(result.code, result.message, seq);
-        },
-        () => this.refuse('UNAVAILABLE', 'reading refused', seq),
-      )
-      .finally(() => {
-        this.readingsInProgress--;
-        this.slotWaiters.shift()?.();
-      });
+  private answer(seq: number, outcome: ReadingOutcome): void {
+    if (outcome === null) return;
+    if (outcome === 'stored') {
+      this.send({ type: 'ack', seq });
+      this.deps.observer?.readingIngested();
+    } else this.refuse(outcome.code, outcome.message, seq);
   }
 
   private refuse(code: ProtocolErrorCode, message: string, seq: number): void {
