@@ -13,6 +13,7 @@ import {
 } from '../src/iot/crypto/handshake.ts';
 import { nodeBackend } from '../src/iot/crypto/node-backend.ts';
 import { encodeReading, readingHash, type Reading } from '../src/iot/protocol/canonical.ts';
+import { FrameType } from '../src/iot/protocol/constants.ts';
 import { ProtocolError } from '../src/iot/protocol/errors.ts';
 import { decodeFrame, encodeAuth } from '../src/iot/protocol/frames.ts';
 import {
@@ -31,13 +32,16 @@ export interface SignedReading {
   seq: number;
   canonical: Uint8Array;
   signature: Uint8Array;
+  /** The `reading` message body (canonical and signature), encoded once for every send. */
+  body: Uint8Array;
 }
 
-export const signReading = (reading: Reading, privateKey: Uint8Array): SignedReading => ({
-  seq: reading.seq,
-  canonical: encodeReading(reading),
-  signature: nodeBackend.signHash(readingHash(reading), privateKey),
-});
+export const signReading = (reading: Reading, privateKey: Uint8Array): SignedReading => {
+  const canonical = encodeReading(reading);
+  const signature = nodeBackend.signHash(readingHash(reading), privateKey);
+  const body = encodeMessageBody({ type: 'reading', canonical, signature });
+  return { seq: reading.seq, canonical, signature, body };
+};
 
 export class FleetSession {
   private sealer: Sealer | undefined;
@@ -109,6 +113,7 @@ export class FleetSession {
   }
 
   sealSigned(r: SignedReading): Uint8Array {
-    return this.seal({ type: 'reading', canonical: r.canonical, signature: r.signature });
+    if (!this.sealer || !this.open) throw new Error('session is not open');
+    return this.sealer.seal(FrameType.Reading, r.body);
   }
 }

@@ -94,6 +94,22 @@ describe('canonical reading', () => {
     expect(codeOf(() => decodeReading(huge))).toBe('MALFORMED_FRAME');
     expect(codeOf(() => decodeReading(bytes.subarray(0, 30)))).toBe('MALFORMED_FRAME');
   });
+
+  it('rejects well-formed bytes of values encodeReading refuses (seq 0, an empty id)', () => {
+    const seqZero = encodeReading(reading);
+    seqZero.fill(0, 28, 36);
+    expect(toHex(seqZero.subarray(28, 36))).toBe('0000000000000000');
+    expect(codeOf(() => decodeReading(seqZero))).toBe('MALFORMED_FRAME');
+    const emptyId = Uint8Array.of(
+      ...seqZero.subarray(0, 24),
+      0,
+      0,
+      ...encodeReading(reading).subarray(28),
+    );
+    expect(codeOf(() => decodeReading(emptyId))).toBe('MALFORMED_FRAME');
+    const emptyRequest = Uint8Array.of(...encodeReading(reading).subarray(0, -1), 1, 0, 0);
+    expect(codeOf(() => decodeReading(emptyRequest))).toBe('MALFORMED_FRAME');
+  });
 });
 
 describe('frames', () => {

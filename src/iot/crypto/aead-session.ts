@@ -3,32 +3,59 @@
 // associated data. The receiver accepts only the next counter, so a replayed,
 // dropped or reordered frame ends the session.
 
-import type { SealedFrameType } from '../protocol/constants.ts';
+import {
+  PROTOCOL_VERSION,
+  SEALED_HEADER_BYTES,
+  type SealedFrameType,
+} from '../protocol/constants.ts';
 import { ProtocolError } from '../protocol/errors.ts';
-import { encodeSealedHeader, type SealedFrame } from '../protocol/frames.ts';
+import type { SealedFrame } from '../protocol/frames.ts';
 import { nobleAead, type Aead } from './backend.ts';
 
-const MAX_COUNTER = (1n << 64n) - 1n;
+/**
+ * Counters are kept as numbers (every frame of the gateway's hot path used to
+ * make BigInts): a session stops before 2^53 frames, far short of the
+ * protocol's 2^64, so no nonce is ever reused under one key.
+ */
+const MAX_COUNTER = Number.MAX_SAFE_INTEGER;
+const MAX_SAFE_BIG = BigInt(MAX_COUNTER);
 
-export const frameNonce = (counter: bigint): Uint8Array => {
+/** Big-endian u64 of a safe integer at `at`. */
+const writeCounter = (out: Uint8Array, at: number, counter: number): void => {
+  const high = Math.floor(counter / 0x1_0000_0000);
+  const low = counter >>> 0;
+  out[at] = high >>> 24;
+  out[at + 1] = (high >>> 16) & 0xff;
+  out[at + 2] = (high >>> 8) & 0xff;
+  out[at + 3] = high & 0xff;
+  out[at + 4] = low >>> 24;
+  out[at + 5] = (low >>> 16) & 0xff;
+  out[at + 6] = (low >>> 8) & 0xff;
+  out[at + 7] = low & 0xff;
+};
+
+export const frameNonce = (counter: bigint | number): Uint8Array => {
   const nonce = new Uint8Array(12);
-  new DataView(nonce.buffer).setBigUint64(4, counter);
+  writeCounter(nonce, 4, Number(counter));
   return nonce;
 };
 
 export class Sealer {
-  private next = 0n;
+  private next = 0;
   constructor(
     private readonly key: Uint8Array,
     private readonly aead: Aead = nobleAead,
   ) {}
 
   seal(type: SealedFrameType, body: Uint8Array): Uint8Array {
-    // Never reuse a nonce under one key, even after 2^64 frames.
     if (this.next >= MAX_COUNTER) throw new Error('frame counter exhausted; reconnect');
-    const header = encodeSealedHeader(type, this.next);
+    // version ‖ type ‖ u64 counter, written in place (encodeSealedHeader gives the same bytes).
+    const header = new Uint8Array(SEALED_HEADER_BYTES);
+    header[0] = PROTOCOL_VERSION;
+    header[1] = type;
+    writeCounter(header, 2, this.next);
     const sealed = this.aead.seal(this.key, frameNonce(this.next), header, body);
-    this.next += 1n;
+    this.next += 1;
     const out = new Uint8Array(header.length + sealed.length);
     out.set(header);
     out.set(sealed, header.length);
@@ -37,26 +64,28 @@ export class Sealer {
 }
 
 export class Opener {
-  private expected = 0n;
+  private expected = 0;
   constructor(
     private readonly key: Uint8Array,
     private readonly aead: Aead = nobleAead,
   ) {}
 
   open(frame: SealedFrame): Uint8Array {
-    if (frame.counter < this.expected) {
+    // Past 2^53 a counter is out of order anyway (this side never gets that far).
+    const counter = frame.counter > MAX_SAFE_BIG ? Infinity : Number(frame.counter);
+    if (counter < this.expected) {
       throw new ProtocolError('REPLAYED_FRAME', `counter ${frame.counter} < ${this.expected}`);
     }
-    if (frame.counter > this.expected) {
+    if (counter > this.expected) {
       throw new ProtocolError('FRAME_OUT_OF_ORDER', `counter ${frame.counter} > ${this.expected}`);
     }
     let body: Uint8Array;
     try {
-      body = this.aead.open(this.key, frameNonce(frame.counter), frame.header, frame.payload);
+      body = this.aead.open(this.key, frameNonce(this.expected), frame.header, frame.payload);
     } catch {
       throw new ProtocolError('DECRYPT_FAILED', `frame ${frame.counter} failed authentication`);
     }
-    this.expected += 1n;
+    this.expected += 1;
     return body;
   }
 }
