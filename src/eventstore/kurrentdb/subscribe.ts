@@ -67,7 +67,9 @@ export function subscribeToKurrent(
   // and has pushed those before it: wait until the pump has handed them all
   // over (a macrotask first, so an event the iterator already took is in the
   // batch), then report the position if it is past the last delivered event.
-  const checkpointReached = async (_: AllStreamSubscription, position: Position) => {
+  const checkpointReached = (_: AllStreamSubscription, position: Position) =>
+    reachedPosition(position, true);
+  const reachedPosition = async (position: Position, report: boolean) => {
     await new Promise((resolve) => setImmediate(resolve));
     while (!stopped && (delivering || batch.length > 0 || source.readableLength > 0))
       await new Promise<void>((resolve) => idleWaiters.push(resolve));
@@ -78,7 +80,7 @@ export function subscribeToKurrent(
       undefined,
     );
     if (last !== undefined && comparePositions(reached, last) <= 0) return;
-    await options.onSkipped?.(reached);
+    if (report) await options.onSkipped?.(reached);
     searched = reached;
     await checkCaughtUp();
   };
@@ -88,14 +90,13 @@ export function subscribeToKurrent(
     filter: serverFilter(filter, checkpointReached),
   });
 
-  // Servers that say when history is delivered give the position it ended at:
-  // the same as a checkpoint (a failure there fails the subscription).
+  // Servers that say when history is delivered give the position it ended at.
+  // It counts towards caughtUp but is not reported: the client does not wait
+  // for this listener, so onSkipped could overlap the handler.
   if (filter)
     source.on('caughtUp', ({ position }) => {
       if (position)
-        checkpointReached(source, position).catch((error: unknown) =>
-          source.destroy(error as Error),
-        );
+        reachedPosition(position, false).catch((error: unknown) => source.destroy(error as Error));
     });
 
   // The head when we subscribed: reaching it means history has been delivered.
