@@ -103,6 +103,9 @@ export const startGatewayServer = async (opts: GatewayServerOptions): Promise<Ga
     );
     const frames = { chain: Promise.resolve(), session };
     handling.set(ws, frames);
+    /** Frames received and not handled yet, in arrival order. */
+    const inbox: Uint8Array[] = [];
+    let pumping = false;
     let queued = 0;
     let registered: string | undefined;
     heartbeat.watch(ws);
@@ -120,6 +123,24 @@ export const startGatewayServer = async (opts: GatewayServerOptions): Promise<Ga
       open.set(meterId, { ws, session });
     };
 
+    // One loop per connection while frames wait, each handled to its end before
+    // the next: a promise per frame, not a then/catch/finally chain of three.
+    const pump = async (): Promise<void> => {
+      pumping = true;
+      while (inbox.length > 0) {
+        const bytes = inbox.shift()!;
+        try {
+          await session.handle(bytes);
+        } catch (err) {
+          // Directory or other port failures: nothing was stored, the meter may retry.
+          session.fail('UNAVAILABLE', err instanceof Error ? err.message : 'internal error', 0);
+        }
+        queued--;
+        afterFrame();
+      }
+      pumping = false;
+    };
+
     ws.on('message', (data, isBinary) => {
       // Not acked, so the meter keeps the reading and sends it again after reconnecting.
       if (draining) return;
@@ -131,17 +152,8 @@ export const startGatewayServer = async (opts: GatewayServerOptions): Promise<Ga
         ws.close(1008, 'RATE_LIMITED');
         return;
       }
-      const bytes = toBytes(data);
-      frames.chain = frames.chain
-        .then(() => session.handle(bytes))
-        .catch((err: unknown) => {
-          // Directory or other port failures: nothing was stored, the meter may retry.
-          session.fail('UNAVAILABLE', err instanceof Error ? err.message : 'internal error', 0);
-        })
-        .finally(() => {
-          queued--;
-          afterFrame();
-        });
+      inbox.push(toBytes(data));
+      if (!pumping) frames.chain = pump();
     });
     ws.on('close', () => {
       clearTimeout(timer);

@@ -144,7 +144,9 @@ export class GatewaySession {
       if (frame.kind !== 'sealed')
         throw new ProtocolError('UNEXPECTED_FRAME', `${frame.kind} in session`);
       const body = this.state.opener.open(frame.sealed);
-      await this.onMessage(decodeMessageBody(frame.sealed.type, body));
+      // Awaited only when it must wait (a full window): most frames cost no promise here.
+      const waiting = this.onMessage(decodeMessageBody(frame.sealed.type, body));
+      if (waiting) await waiting;
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
       this.fail(err.code, err.message, 0);
@@ -203,7 +205,8 @@ export class GatewaySession {
     this.send({ type: 'auth-ok', serverTime: now });
   }
 
-  private async onMessage(m: Message): Promise<void> {
+  /** Undefined once the message is dealt with; a promise while the reading window is full. */
+  private onMessage(m: Message): Promise<void> | undefined {
     switch (m.type) {
       case 'reading':
         return this.onReading(m.canonical, m.signature);
@@ -228,7 +231,7 @@ export class GatewaySession {
     }
   }
 
-  private async onReading(canonical: Uint8Array, signature: Uint8Array): Promise<void> {
+  private onReading(canonical: Uint8Array, signature: Uint8Array): Promise<void> | undefined {
     if (this.state.status !== 'open') return;
     const { meterId, publicKey, bucket } = this.state;
     const reading = decodeReading(canonical);
@@ -255,7 +258,7 @@ export class GatewaySession {
       this.readings.add(reading, signature, verified);
     }
     // Backpressure: the next frame waits until a reading of the window is answered.
-    await this.readings.room();
+    return this.readings.room();
   }
 
   /** A verified reading to the sink (in arrival order): what to answer once it is stored. */

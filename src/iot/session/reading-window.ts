@@ -81,8 +81,16 @@ export class ReadingWindow {
     );
   }
 
-  /** Resolves once fewer than `size` readings are in progress (backpressure on frames). */
-  async room(): Promise<void> {
+  /**
+   * Backpressure on frames: undefined while fewer than `size` readings are in
+   * progress, else a promise that resolves once that is so again.
+   */
+  room(): Promise<void> | undefined {
+    if (this.entries.length < Math.max(1, this.size)) return undefined;
+    return this.waitForRoom();
+  }
+
+  private async waitForRoom(): Promise<void> {
     while (this.entries.length >= Math.max(1, this.size))
       await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
   }
