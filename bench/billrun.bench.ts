@@ -244,8 +244,10 @@ function phaseMarks(t0Wall: number) {
   return {
     see(e: RecordedEvent) {
       const at = e.recordedAt.getTime();
-      if (e.type === 'MeterReadRequested') lastAsked = max(lastAsked, at);
-      if (e.type === 'MeterAnswered') {
+      // Runs record meters many to an event; older runs one event per meter.
+      if (e.type === 'MeterReadsRequested' || e.type === 'MeterReadRequested')
+        lastAsked = max(lastAsked, at);
+      if (e.type === 'MetersAnswered' || e.type === 'MeterAnswered') {
         firstAnswer = min(firstAnswer, at);
         lastAnswer = max(lastAnswer, at);
       }
@@ -253,7 +255,7 @@ function phaseMarks(t0Wall: number) {
         firstClaim = min(firstClaim, at);
         closers.push(String(e.data.closer));
       }
-      if (e.type === 'MeterBilled') {
+      if (e.type === 'MetersBilled' || e.type === 'MeterBilled') {
         firstBilled = min(firstBilled, at);
         lastBilled = max(lastBilled, at);
       }
@@ -389,6 +391,8 @@ async function main(): Promise<void> {
         seconds: totals.completed === runIds.length ? Number(seconds.toFixed(1)) : null,
         allAnsweredSeconds: answeredS === null ? null : Number(answeredS.toFixed(1)),
         waitedSeconds: Number(seconds.toFixed(1)),
+        /** Events of the runs' streams (listing, asks, answers, claims, outcomes, completion). */
+        runEvents: [...followed.values()].reduce((n, run) => n + run.revision + 1, 0),
         billed: totals.billed,
         missed: totals.missed,
         skipped: totals.skipped,

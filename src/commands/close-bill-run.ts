@@ -6,28 +6,34 @@
 // Built for runs of tens of thousands of meters: the run stream is read once
 // (then only what it gained, per write conflict), the tariff once per
 // property kind, meters are billed in chunks (bill-batch.ts: one multi-stream
-// read and two group commits per chunk), and each chunk's `MeterBilled`/
-// `MeterSkipped` facts are appended at the run's revision, decided by the run
-// decider. A closer may take a lease on the close (`CloseOptions.lease`), so
+// read and two group commits per chunk), and each chunk's outcomes are
+// appended at the run's revision as one `MetersBilled` and one `MetersSkipped`
+// event, decided by the run decider. A closer may take a lease on the close (`CloseOptions.lease`), so
 // another gateway leaves the work to it while it lasts. Every sub-command's
-// id derives from the close's command id, so a retried close, or two closes
-// of the same run at once, settle where one close would have: each meter
-// billed once, nothing skipped for the race.
+// id derives from the close's command id, and the outcome events' ids from
+// their meters (run-fact-ids.ts), so a retried close, or two closes of the
+// same run at once, settle where one close would have: each meter billed
+// once, nothing skipped for the race.
 
 import {
   billRunStream,
   billRunProgress,
   billRunReplay,
   cloneBillRun,
+  decideMeters,
   type BillRunCommand,
+  type BillRunEvent,
   type BillRunProgress,
   type ClaimBillRunClose,
   type BillRunState,
+  type MeterBatchCommand,
 } from '../domain/billrun/index.ts';
+import type { IssuedBill } from '../domain/billing/index.ts';
 import { DomainError, type CommandMetadata } from '../domain/shared/decider.ts';
 import { isWrongExpectedRevision, EventStoreError } from '../eventstore/errors.ts';
 import type { EventStore, NewEvent } from '../eventstore/port.ts';
-import { meterBilled, onMeterBilling, PeriodTariffs, skipMeter } from './bill-meter.ts';
+import { onMeterBilling, PeriodTariffs } from './bill-meter.ts';
+import { runFactEventId } from './run-fact-ids.ts';
 import { billAnsweredMeters } from './bill-batch.ts';
 import { mapLimit } from './map-limit.ts';
 import { loadRunAt, sub, type BillingDeps, type MissInput } from './billing-shared.ts';
@@ -64,7 +70,7 @@ export interface CloseOptions {
   lease?: { closer: string; leaseMs?: number; clock?: () => number };
   /**
    * The run as the caller already follows it (a gateway's fan-out), to save
-   * reading a stream of some 40,000 events. It is copied, never changed; if
+   * reading the whole run stream. It is copied, never changed; if
    * it is behind, the first append conflicts and the close catches up.
    */
   knownRun?: { state: BillRunState; revision: number };
@@ -147,12 +153,7 @@ export async function closeBillRun(
   await billAnsweredMeters(deps, tariffs, answered, closeMeta, {
     concurrency,
     onChunk: async (chunk, bills) => {
-      const outcomes = chunk.map(({ meterId }, i): BillRunCommand => {
-        const bill = bills[i]!;
-        return typeof bill === 'string'
-          ? skipMeter(meterId, bill, closeMeta)
-          : meterBilled(meterId, bill.billId, closeMeta);
-      });
+      const outcomes = chunkOutcomes(chunk, bills, closeMeta);
       const renewal = lease?.renewalDue();
       const commands = renewal ? [renewal, ...outcomes] : outcomes;
       recorded = await recordOnRun(store, runId, recorded, commands, { strict: false });
@@ -165,6 +166,29 @@ export async function closeBillRun(
     progress: billRunProgress(recorded.state),
     refused,
   };
+}
+
+/** A chunk's outcomes for the run: one command for its bills, one for its skips. */
+function chunkOutcomes(
+  chunk: { meterId: string }[],
+  results: (IssuedBill | string)[],
+  metadata: CommandMetadata,
+): MeterBatchCommand[] {
+  const bills: { meterId: string; billId: string }[] = [];
+  const skipped: { meterId: string; reason: string }[] = [];
+  chunk.forEach(({ meterId }, i) => {
+    const result = results[i]!;
+    if (typeof result === 'string') skipped.push({ meterId, reason: result });
+    else bills.push({ meterId, billId: result.billId });
+  });
+  // Named by the chunk's first meter: the same on every close that bills this chunk.
+  const step = (kind: string) => sub(metadata, `${kind}/${chunk[0]?.meterId ?? ''}`);
+  const commands: MeterBatchCommand[] = [];
+  if (bills.length > 0)
+    commands.push({ type: 'RecordMetersBilled', data: { bills }, metadata: step('billed') });
+  if (skipped.length > 0)
+    commands.push({ type: 'SkipMeters', data: { skipped }, metadata: step('skipped') });
+  return commands;
 }
 
 /** The close lease of one closer on one run: the claim, and renewals once half of it has passed. */
@@ -265,7 +289,7 @@ async function recordOnRun(
   for (let from = 0; from < commands.length; from += RUN_BATCH) {
     const batch = commands.slice(from, from + RUN_BATCH);
     for (let attempt = 1; ; attempt++) {
-      const decided = decideBatch(cloneBillRun(state), batch);
+      const decided = decideBatch(runId, cloneBillRun(state), batch);
       if (strict && decided.errors[0]) throw decided.errors[0];
       if (decided.events.length > 0) {
         try {
@@ -300,26 +324,22 @@ async function catchUp(
   return { state, revision: more[more.length - 1]!.revision };
 }
 
-function decideBatch(state: BillRunState, commands: BillRunCommand[]) {
+function decideBatch(runId: string, state: BillRunState, commands: BillRunCommand[]) {
   const events: NewEvent[] = [];
   const refused: Refused[] = [];
   const errors: DomainError[] = [];
   for (const command of commands) {
-    const decided = billRunReplay.decide(command, state);
-    if (decided instanceof Error) {
-      errors.push(decided);
-      if ('meterId' in command.data)
-        refused.push({
-          meterId: command.data.meterId,
-          reason: `${decided.code}: ${decided.message}`,
-        });
+    const decided = decideOne(command, state);
+    refused.push(...decided.refused);
+    if (decided.error) {
+      errors.push(decided.error);
       continue;
     }
-    decided.forEach((event, index) => {
+    decided.events.forEach((event, index) => {
       state = billRunReplay.evolve(state, event);
       const { commandId, actor, now } = command.metadata;
       events.push({
-        id: eventIdFor(commandId, index),
+        id: runFactEventId(runId, event) ?? eventIdFor(commandId, index),
         type: event.type,
         data: event.data,
         metadata: { commandId, actor, at: now },
@@ -327,4 +347,29 @@ function decideBatch(state: BillRunState, commands: BillRunCommand[]) {
     });
   }
   return { events, state, refused, errors };
+}
+
+/**
+ * One command's events, or its error. A batch of outcomes records the meters
+ * it can and reports each one the run refuses (the others still count).
+ */
+function decideOne(
+  command: BillRunCommand,
+  state: BillRunState,
+): { events: BillRunEvent[]; refused: Refused[]; error?: DomainError } {
+  if (command.type === 'RecordMetersBilled' || command.type === 'SkipMeters') {
+    const decided = decideMeters(command, state);
+    const refused = decided.refused.map(({ meterId, error }) => ({
+      meterId,
+      reason: `${error.code}: ${error.message}`,
+    }));
+    return { events: decided.events, refused };
+  }
+  const decided = billRunReplay.decide(command, state);
+  if (!(decided instanceof Error)) return { events: decided, refused: [] };
+  const refused =
+    'meterId' in command.data
+      ? [{ meterId: command.data.meterId, reason: `${decided.code}: ${decided.message}` }]
+      : [];
+  return { events: [], refused, error: decided };
 }

@@ -18,6 +18,7 @@ import { billStream } from '../../src/domain/billing/index.ts';
 import { meterBillingStream } from '../../src/domain/billing/meterbilling/events.ts';
 import { billRunDecider, billRunStream } from '../../src/domain/billrun/index.ts';
 import { receivableStream } from '../../src/domain/receivable/events.ts';
+import { countFacts } from '../domain/billrun/run-facts.ts';
 import { openFaultWorld, type OpenedFaultWorld } from '../support/fault-world.ts';
 import { freePort, startLedgerServe, type LedgerProcess } from '../support/ledger-process.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
@@ -67,12 +68,13 @@ it('bills every meter of a run exactly once (or records it missed) across a SIGK
   // Straight from the table: log readers wait for the test's open transaction.
   const runEvents = async () =>
     (
-      await db.query<{ type: string }>(
-        'SELECT type FROM events WHERE stream = $1 ORDER BY revision',
+      await db.query<{ type: string; data: Record<string, unknown> }>(
+        'SELECT type, data FROM events WHERE stream = $1 ORDER BY revision',
         [billRunStream(runId)],
       )
-    ).rows.map((r) => r.type);
-  let stateAtKill: string[] | undefined;
+    ).rows;
+  const runTypes = async () => (await runEvents()).map((e) => e.type);
+  let stateAtKill: { type: string; data: Record<string, unknown> }[] | undefined;
   const blocker = new pg.Client({ connectionString: database.url });
   let billsAtKill: number | undefined;
   try {
@@ -96,7 +98,7 @@ it('bills every meter of a run exactly once (or records it missed) across a SIGK
     t = Date.now();
     await until(
       'every online meter answered',
-      async () => (await runEvents()).filter((type) => type === 'MeterAnswered').length >= ONLINE,
+      async () => countFacts(await runEvents(), 'answered') >= ONLINE,
       15_000,
       50,
     );
@@ -125,7 +127,7 @@ it('bills every meter of a run exactly once (or records it missed) across a SIGK
     };
     await until(
       'the close to record the misses',
-      async () => (await runEvents()).includes('MeterReadingMissed'),
+      async () => countFacts(await runEvents(), 'missed') > 0,
       15_000,
       20,
     );
@@ -140,7 +142,10 @@ it('bills every meter of a run exactly once (or records it missed) across a SIGK
     await blocker.query('ROLLBACK');
     billsAtKill = await billsIssued();
     stateAtKill = await runEvents();
-    expect(stateAtKill, 'the run completed before the kill').not.toContain('BillRunCompleted');
+    expect(
+      stateAtKill.map((e) => e.type),
+      'the run completed before the kill',
+    ).not.toContain('BillRunCompleted');
 
     t = Date.now();
     server = await startLedgerServe(port, env);
@@ -148,7 +153,7 @@ it('bills every meter of a run exactly once (or records it missed) across a SIGK
     t = Date.now();
     await until(
       'the restarted gateway to complete the run',
-      async () => (await runEvents()).includes('BillRunCompleted'),
+      async () => (await runTypes()).includes('BillRunCompleted'),
       20_000,
       100,
     );
@@ -166,7 +171,7 @@ it('bills every meter of a run exactly once (or records it missed) across a SIGK
   );
   if (run.status === 'none') throw new Error('run vanished');
   expect(run.status).toBe('completed');
-  const killedBilled = (stateAtKill ?? []).filter((type) => type === 'MeterBilled').length;
+  const killedBilled = countFacts(stateAtKill ?? [], 'billed');
   expect(killedBilled).toBeLessThan(ONLINE);
   for (const [i, m] of world.meters.entries()) {
     const status = run.meters[m.meterId]?.status;
@@ -191,9 +196,9 @@ it('bills every meter of a run exactly once (or records it missed) across a SIGK
       expect(history.map((e) => e.type)).toEqual(['PeriodMissed']);
     }
   }
-  const runTypes = await runEvents();
-  expect(runTypes.filter((type) => type === 'MeterBilled')).toHaveLength(ONLINE);
-  expect(runTypes.filter((type) => type === 'MeterReadingMissed')).toHaveLength(OFFLINE);
+  const runFacts = await runEvents();
+  expect(countFacts(runFacts, 'billed')).toBe(ONLINE);
+  expect(countFacts(runFacts, 'missed')).toBe(OFFLINE);
 
   await expectRebuiltAndAudited(store, db, mark);
   console.log(

@@ -11,6 +11,7 @@ import { requestIdFor } from '../../src/iot/billrun/fanout.ts';
 import type { RunningGateway } from '../../src/iot/gateway/run-gateway.ts';
 import { inlineVerifier } from '../../src/iot/verify/select.ts';
 import type { BillingWorld, Fixture } from '../commands/billing-fixtures.ts';
+import { countFacts, type MeterFactKind } from '../domain/billrun/run-facts.ts';
 import {
   answeringMeter,
   createBillingWorld,
@@ -88,10 +89,13 @@ describe('bill-run fan-out', () => {
     expect(reading!.data).toMatchObject({ runId, requestId: requestIdFor(runId) });
     expect(await world.billOf(a, PERIOD)).toMatchObject({ meterId: a.meterId, period: PERIOD });
 
-    const types = (await eventsOf(runId)).map((e) => e.type);
-    expect(types.filter((t) => t === 'MeterReadRequested')).toHaveLength(4);
-    expect(types.filter((t) => t === 'MeterAnswered')).toHaveLength(3);
-    expect(types.filter((t) => t === 'BillRunCompleted')).toHaveLength(1);
+    const events = await eventsOf(runId);
+    expect(countFacts(events, 'asked')).toBe(4);
+    expect(countFacts(events, 'answered')).toBe(3);
+    // New runs record meters in batch events only.
+    expect(events.map((e) => e.type)).not.toContain('MeterReadRequested');
+    expect(events.map((e) => e.type)).not.toContain('MeterAnswered');
+    expect(events.filter((e) => e.type === 'BillRunCompleted')).toHaveLength(1);
   });
 
   it('shares one run between two gateways: asked once per gateway, answered once, closed once', async () => {
@@ -112,14 +116,12 @@ describe('bill-run fan-out', () => {
     const connections = { m1, m2, bothOn1, bothOn2, s1 };
     for (const [name, m] of Object.entries(connections)) expect(m.reads(), name).toHaveLength(1);
     const events = await eventsOf(runId);
-    const count = (type: string, meterId?: string) =>
-      events.filter((e) => e.type === type && (!meterId || e.data.meterId === meterId)).length;
-    for (const f of [one, two, both, silent])
-      expect(count('MeterReadRequested', f.meterId)).toBe(1);
-    for (const f of [one, two, both]) expect(count('MeterAnswered', f.meterId)).toBe(1);
-    for (const f of [one, two, both]) expect(count('MeterBilled', f.meterId)).toBe(1);
-    expect(count('MeterReadingMissed', silent.meterId)).toBe(1);
-    expect(count('BillRunCompleted')).toBe(1);
+    const count = (kind: MeterFactKind, meterId: string) => countFacts(events, kind, meterId);
+    for (const f of [one, two, both, silent]) expect(count('asked', f.meterId)).toBe(1);
+    for (const f of [one, two, both]) expect(count('answered', f.meterId)).toBe(1);
+    for (const f of [one, two, both]) expect(count('billed', f.meterId)).toBe(1);
+    expect(count('missed', silent.meterId)).toBe(1);
+    expect(events.filter((e) => e.type === 'BillRunCompleted')).toHaveLength(1);
     expect(errors).toEqual([]);
     expect(events.find((e) => e.type === 'BillRunCompleted')!.data).toMatchObject({
       billed: 3,
@@ -142,8 +144,8 @@ describe('bill-run fan-out', () => {
     await untilCompleted(runId);
     expect(Date.now() - startedAt).toBeLessThan(15_000);
     const events = await eventsOf(runId);
-    expect(events.filter((e) => e.type === 'MeterBilled')).toHaveLength(2);
-    expect(events.filter((e) => e.type === 'MeterReadingMissed')).toHaveLength(0);
+    expect(countFacts(events, 'billed')).toBe(2);
+    expect(countFacts(events, 'missed')).toBe(0);
     expect(events.filter((e) => e.type === 'BillRunCloseClaimed')).toHaveLength(1);
     expect(errors).toEqual([]);
   });

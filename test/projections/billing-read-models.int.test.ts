@@ -197,6 +197,62 @@ describe('tickets, bill runs and activity', () => {
       'skipped',
     ]);
 
+    // The same run as written now: many meters to an event.
+    await given(
+      'billrun-r2',
+      ev.event(
+        'BillRunStarted',
+        {
+          runId: 'r2',
+          period: '2026-01',
+          deadline: '2026-02-02T00:00:00.000Z',
+          meters: ['m1', 'm2', 'm3'].map((m, i) => ({ meterId: m, propertyId: `p${i + 1}` })),
+          startedBy: 'root',
+          startedAt: at,
+        },
+        at,
+      ),
+      ev.event('MeterReadsRequested', { meterIds: ['m1', 'm2'], requestedAt: at }, at),
+      ev.event(
+        'MetersAnswered',
+        {
+          answers: [
+            { meterId: 'm1', readingEventId: 'e1', readingRevision: 3 },
+            { meterId: 'm3', readingEventId: 'e3', readingRevision: 4 },
+          ],
+          answeredAt: at,
+        },
+        at,
+      ),
+    );
+    expect(await getBillRun(h.t.db, 'r2')).toMatchObject({
+      ...{ status: 'open', total: 3, asked: 2, answered: 2, billed: 0 },
+    });
+    await given(
+      'billrun-r2',
+      ev.event(
+        'MetersBilled',
+        { bills: [{ meterId: 'm1', billId: 'p1_2026-01' }], billedAt: at },
+        at,
+      ),
+      ev.event('MeterReadingMissed', { meterId: 'm2', missedAt: at }, at),
+      ev.event(
+        'MetersSkipped',
+        { skipped: [{ meterId: 'm3', reason: 'property disabled' }], skippedAt: at },
+        at,
+      ),
+      ev.event('BillRunCompleted', { billed: 1, missed: 1, skipped: 1, completedAt: at }, at),
+    );
+    expect(await getBillRun(h.t.db, 'r2')).toMatchObject({
+      ...{ status: 'completed', total: 3, asked: 2, answered: 2 },
+      ...{ billed: 1, missed: 1, skipped: 1 },
+    });
+    expect(await billRunMeters(h.t.db, 'r2')).toMatchObject([
+      { meterId: 'm1', status: 'billed', asked: true, billId: 'p1_2026-01' },
+      { meterId: 'm2', status: 'missed', asked: true },
+      { meterId: 'm3', status: 'skipped', asked: false, skipReason: 'property disabled' },
+    ]);
+
     const history = await activityOf(h.t.db, 'ticket-t2');
     expect(history.map((h) => [h.revision, h.type, h.actor])).toEqual([
       [0, 'TicketOpened', A1],

@@ -5,10 +5,16 @@
 //
 // A run lists its meters in `BillRunStarted` and, past the first
 // METERS_PER_EVENT, in `BillRunMetersListed` events appended in the same
-// append (the store caps one event at 256 KiB). A run of 20,000 meters holds
-// some 60,000 events, so the state keeps its counts as it goes and the fold
-// used on whole streams (`foldBillRun`, `billRunReplay`) updates one state in
-// place: `evolve` copies the meter table and is for single steps only.
+// append (the store caps one event at 256 KiB). Meters asked, answered,
+// billed and skipped are recorded the same way, many meters to an event
+// (`MeterReadsRequested`, `MetersAnswered`, `MetersBilled`, `MetersSkipped`):
+// one event per meter made a 20,000-meter run 60,000 events, each hashed,
+// stored, read by every subscription and folded. Runs written before keep
+// their per-meter events (`MeterReadRequested`, `MeterAnswered`,
+// `MeterBilled`, `MeterSkipped`), which still fold. The state keeps its
+// counts as it goes and the fold used on whole streams (`foldBillRun`,
+// `billRunReplay`) updates one state in place: `evolve` copies the meter
+// table and is for single steps only.
 
 import { z } from 'zod';
 import { defineEvents, streamName, type EventsOf } from '../shared/events.ts';
@@ -16,6 +22,19 @@ import { periodPattern } from '../billing/events.ts';
 
 const runMeterSchema = z.object({ meterId: z.string(), propertyId: z.string() });
 export type RunMeter = z.infer<typeof runMeterSchema>;
+
+const meterAnswerSchema = z.object({
+  meterId: z.string(),
+  /** The signed `ReadingRecorded` event in the meter's stream. */
+  readingEventId: z.string(),
+  /** Its revision in the meter stream, so billing reads that one event, not the whole stream. */
+  readingRevision: z.number().int().nonnegative(),
+});
+export type MeterAnswer = z.infer<typeof meterAnswerSchema>;
+const meterBillSchema = z.object({ meterId: z.string(), billId: z.string() });
+export type MeterBill = z.infer<typeof meterBillSchema>;
+const meterSkipSchema = z.object({ meterId: z.string(), reason: z.string() });
+export type MeterSkip = z.infer<typeof meterSkipSchema>;
 
 export const billRunEvents = defineEvents(
   'billrun',
@@ -33,15 +52,14 @@ export const billRunEvents = defineEvents(
     }),
     /** More meters of the run, appended with `BillRunStarted` (a run is listed in one append). */
     BillRunMetersListed: z.object({ meters: z.array(runMeterSchema) }),
+    /** Gateways asked these meters for their reading (up to METERS_PER_EVENT). */
+    MeterReadsRequested: z.object({ meterIds: z.array(z.string()), requestedAt: z.string() }),
+    /** These meters answered with a stored reading (up to METERS_PER_EVENT). */
+    MetersAnswered: z.object({ answers: z.array(meterAnswerSchema), answeredAt: z.string() }),
+    /** One meter asked: written by runs before `MeterReadsRequested`; still replayed. */
     MeterReadRequested: z.object({ meterId: z.string(), requestedAt: z.string() }),
-    MeterAnswered: z.object({
-      meterId: z.string(),
-      /** The signed `ReadingRecorded` event in the meter's stream. */
-      readingEventId: z.string(),
-      /** Its revision in the meter stream, so billing reads that one event, not the whole stream. */
-      readingRevision: z.number().int().nonnegative(),
-      answeredAt: z.string(),
-    }),
+    /** One meter's answer: written by runs before `MetersAnswered`; still replayed. */
+    MeterAnswered: meterAnswerSchema.extend({ answeredAt: z.string() }),
     MeterReadingMissed: z.object({ meterId: z.string(), missedAt: z.string() }),
     /**
      * A closer (a gateway) holds the close until `expiresAt`: others leave the
@@ -52,8 +70,14 @@ export const billRunEvents = defineEvents(
       claimedAt: z.string(),
       expiresAt: z.string(),
     }),
-    MeterBilled: z.object({ meterId: z.string(), billId: z.string(), billedAt: z.string() }),
-    MeterSkipped: z.object({ meterId: z.string(), reason: z.string(), skippedAt: z.string() }),
+    /** The close billed these meters (up to METERS_PER_EVENT). */
+    MetersBilled: z.object({ bills: z.array(meterBillSchema), billedAt: z.string() }),
+    /** The close could not bill these meters, each with why (up to METERS_PER_EVENT). */
+    MetersSkipped: z.object({ skipped: z.array(meterSkipSchema), skippedAt: z.string() }),
+    /** One meter billed: written by runs before `MetersBilled`; still replayed. */
+    MeterBilled: meterBillSchema.extend({ billedAt: z.string() }),
+    /** One meter skipped: written by runs before `MetersSkipped`; still replayed. */
+    MeterSkipped: meterSkipSchema.extend({ skippedAt: z.string() }),
     BillRunCompleted: z.object({
       billed: z.number().int().nonnegative(),
       missed: z.number().int().nonnegative(),
@@ -151,6 +175,13 @@ function updateMeter(state: Open, meterId: string, change: Partial<MeterProgress
   state.meters[meterId] = next;
 }
 
+const answerMeter = (state: Open, { meterId, readingEventId, readingRevision }: MeterAnswer) =>
+  updateMeter(state, meterId, { status: 'answered', readingEventId, readingRevision });
+const billMeter = (state: Open, { meterId, billId }: MeterBill) =>
+  updateMeter(state, meterId, { status: 'billed', billId });
+const skipMeter = (state: Open, { meterId, reason }: MeterSkip) =>
+  updateMeter(state, meterId, { status: 'skipped', skipReason: reason });
+
 /**
  * Applies one event to a state this caller owns: an open run is updated in
  * place (meter entries are replaced, never edited, so a shallow copy of the
@@ -177,15 +208,17 @@ export function applyBillRunEvent(state: BillRunState, event: BillRunEvent): Bil
     case 'BillRunMetersListed':
       listMeters(state, event.data.meters);
       return state;
+    case 'MeterReadsRequested':
+      for (const meterId of event.data.meterIds) updateMeter(state, meterId, { asked: true });
+      return state;
+    case 'MetersAnswered':
+      for (const answer of event.data.answers) answerMeter(state, answer);
+      return state;
     case 'MeterReadRequested':
       updateMeter(state, event.data.meterId, { asked: true });
       return state;
     case 'MeterAnswered':
-      updateMeter(state, event.data.meterId, {
-        status: 'answered',
-        readingEventId: event.data.readingEventId,
-        readingRevision: event.data.readingRevision,
-      });
+      answerMeter(state, event.data);
       return state;
     case 'MeterReadingMissed':
       updateMeter(state, event.data.meterId, { status: 'missed' });
@@ -193,11 +226,17 @@ export function applyBillRunEvent(state: BillRunState, event: BillRunEvent): Bil
     case 'BillRunCloseClaimed':
       state.closeLease = { closer: event.data.closer, expiresAt: event.data.expiresAt };
       return state;
+    case 'MetersBilled':
+      for (const bill of event.data.bills) billMeter(state, bill);
+      return state;
+    case 'MetersSkipped':
+      for (const skip of event.data.skipped) skipMeter(state, skip);
+      return state;
     case 'MeterBilled':
-      updateMeter(state, event.data.meterId, { status: 'billed', billId: event.data.billId });
+      billMeter(state, event.data);
       return state;
     case 'MeterSkipped':
-      updateMeter(state, event.data.meterId, { status: 'skipped', skipReason: event.data.reason });
+      skipMeter(state, event.data);
       return state;
     case 'BillRunCompleted':
       state.status = 'completed';

@@ -1,7 +1,9 @@
 // Read model `billruns`: each run's live progress for the dashboard (meters
 // asked, answered, billed, missed, skipped, status) and the state of every
 // meter in it. Counts are recomputed from the meter rows once per run per
-// batch, with the same rules as billRunProgress in the domain.
+// batch, with the same rules as billRunProgress in the domain. A batch event
+// (up to 1,000 meters asked, answered, billed or skipped) is one statement;
+// runs written before them hold one event per meter, handled alike.
 
 import type { SqlExecutor } from '../../db/sql.ts';
 import { billRunEvents } from '../../domain/billrun/events.ts';
@@ -64,6 +66,21 @@ const listMeters = (
     [runId, meters.map((m) => m.meterId), meters.map((m) => m.propertyId)],
   );
 
+/** Sets one column of each listed meter of the event's run, with a status when given. */
+const meters = (
+  tx: SqlExecutor,
+  e: RecordedEvent,
+  entries: { meterId: string; value: string }[],
+  column: 'reading_event_id' | 'bill_id' | 'skip_reason',
+  status: 'answered' | 'billed' | 'skipped',
+) =>
+  tx.query(
+    `UPDATE bill_run_meters m SET status = $4, ${column} = v.value
+     FROM unnest($2::text[], $3::text[]) AS v(meter_id, value)
+     WHERE m.run_id = $1 AND m.meter_id = v.meter_id`,
+    [streamId(e), entries.map((x) => x.meterId), entries.map((x) => x.value), status],
+  );
+
 const handlers: Record<string, EventHandler> = {
   BillRunStarted: async (tx, e) => {
     const s = d('BillRunStarted', e);
@@ -75,6 +92,28 @@ const handlers: Record<string, EventHandler> = {
     await listMeters(tx, s.runId, s.meters);
   },
   BillRunMetersListed: (tx, e) => listMeters(tx, streamId(e), d('BillRunMetersListed', e).meters),
+  MeterReadsRequested: (tx, e) =>
+    tx.query(
+      'UPDATE bill_run_meters SET asked = true WHERE run_id = $1 AND meter_id = ANY($2::text[])',
+      [streamId(e), d('MeterReadsRequested', e).meterIds],
+    ),
+  MetersAnswered: (tx, e) => {
+    const answers = d('MetersAnswered', e).answers;
+    const entries = answers.map((a) => ({ meterId: a.meterId, value: a.readingEventId }));
+    return meters(tx, e, entries, 'reading_event_id', 'answered');
+  },
+  MetersBilled: (tx, e) => {
+    const entries = d('MetersBilled', e).bills.map((b) => ({
+      meterId: b.meterId,
+      value: b.billId,
+    }));
+    return meters(tx, e, entries, 'bill_id', 'billed');
+  },
+  MetersSkipped: (tx, e) => {
+    const skipped = d('MetersSkipped', e).skipped;
+    const entries = skipped.map((s) => ({ meterId: s.meterId, value: s.reason }));
+    return meters(tx, e, entries, 'skip_reason', 'skipped');
+  },
   MeterReadRequested: (tx, e) => meter(tx, e, d('MeterReadRequested', e).meterId, 'asked = true'),
   MeterAnswered: (tx, e) => {
     const a = d('MeterAnswered', e);

@@ -3,6 +3,8 @@ import {
   billRunDecider,
   billRunProgress,
   billRunStream,
+  decideMeters,
+  foldBillRun,
   MAX_CLOSE_LEASE_MS,
   MAX_METERS_PER_RUN,
   type BillRunCommand,
@@ -49,7 +51,7 @@ describe('bill run: RequestMeterRead', () => {
   it('records the request once', () => {
     given(billRunDecider, [started])
       .when(cmd('RequestMeterRead', { meterId: 'm1' }))
-      .then([{ type: 'MeterReadRequested', data: { meterId: 'm1', requestedAt: before } }]);
+      .then([requested('m1')]);
     given(billRunDecider, [started, requested('m1')])
       .when(cmd('RequestMeterRead', { meterId: 'm1' }))
       .then([]);
@@ -248,6 +250,141 @@ describe('bill run progress', () => {
   });
 });
 
+describe('bill run: batches of meters', () => {
+  it('records only the meters of a batch not recorded yet, in one event', () => {
+    given(billRunDecider, [started, requested('m1')])
+      .when(cmd('RequestMeterReads', { meterIds: ['m1', 'm2', 'm3', 'm2'] }))
+      .then([
+        { type: 'MeterReadsRequested', data: { meterIds: ['m2', 'm3'], requestedAt: before } },
+      ]);
+    given(billRunDecider, [started, answered('m2')])
+      .when(cmd('RecordMeterAnswers', { answers: ['m1', 'm2', 'm3'].map(answerOf) }))
+      .then([
+        {
+          type: 'MetersAnswered',
+          data: { answers: [answerOf('m1'), answerOf('m3')], answeredAt: before },
+        },
+      ]);
+  });
+  it('is a no-op when every meter of the batch is already recorded', () => {
+    given(billRunDecider, [started, answered('m1'), answered('m2')])
+      .when(cmd('RecordMeterAnswers', { answers: ['m2', 'm1'].map(answerOf) }))
+      .then([]);
+    given(billRunDecider, [started])
+      .when(cmd('RequestMeterReads', { meterIds: [] }))
+      .then([]);
+  });
+  it('refuses the meters it cannot record, each with why, and records the others', () => {
+    const { state } = given(billRunDecider, [started, missed('m2'), answered('m3')]);
+    const answers = ['m1', 'm2', 'mX', 'm3'].map(answerOf);
+    const decided = decideMeters(
+      { type: 'RecordMeterAnswers', data: { answers }, metadata: meta(before) },
+      state,
+    );
+    expect(decided.events).toEqual([
+      { type: 'MetersAnswered', data: { answers: [answerOf('m1')], answeredAt: before } },
+    ]);
+    expect(decided.refused.map((r) => [r.meterId, r.error.code])).toEqual([
+      ['m2', 'METER_ALREADY_MISSED'],
+      ['mX', 'METER_NOT_IN_RUN'],
+    ]);
+  });
+  it('refuses a batch of which nothing can be recorded with its first refusal', () => {
+    given(billRunDecider, [started])
+      .when(cmd('RequestMeterReads', { meterIds: ['m1', 'm2'] }, after))
+      .thenFails('DEADLINE_PASSED');
+    given(billRunDecider, [started, missed('m1')])
+      .when(cmd('SkipMeters', { skipped: [{ meterId: 'm1', reason: 'x' }] }))
+      .thenFails('METER_ALREADY_ENDED');
+    given(billRunDecider, [started])
+      .when(cmd('RecordMetersBilled', { bills: [{ meterId: 'm1', billId: 'b' }] }))
+      .thenFails('METER_NOT_ANSWERED');
+  });
+  it('ends meters in batches and completes the run with the batch that ends the last', () => {
+    given(billRunDecider, [started, answered('m1'), answered('m2'), missed('m3')])
+      .when(
+        cmd('RecordMetersBilled', {
+          bills: [
+            { meterId: 'm1', billId: 'b1' },
+            { meterId: 'm2', billId: 'b2' },
+          ],
+        }),
+      )
+      .then([
+        {
+          type: 'MetersBilled',
+          data: {
+            bills: [
+              { meterId: 'm1', billId: 'b1' },
+              { meterId: 'm2', billId: 'b2' },
+            ],
+            billedAt: before,
+          },
+        },
+        completed({ billed: 2, missed: 1, skipped: 0 }),
+      ]);
+    given(billRunDecider, [started, answered('m1'), billed('m1')])
+      .when(
+        cmd('SkipMeters', {
+          skipped: [
+            { meterId: 'm1', reason: 'x' },
+            { meterId: 'm2', reason: ' meter disabled ' },
+            { meterId: 'm3', reason: '' },
+          ],
+        }),
+      )
+      .then([
+        {
+          type: 'MetersSkipped',
+          data: { skipped: [{ meterId: 'm2', reason: 'meter disabled' }], skippedAt: before },
+        },
+      ]);
+  });
+  it('takes a meter twice in one batch once', () => {
+    given(billRunDecider, [started, answered('m1')])
+      .when(
+        cmd('RecordMetersBilled', {
+          bills: [
+            { meterId: 'm1', billId: 'b1' },
+            { meterId: 'm1', billId: 'b2' },
+          ],
+        }),
+      )
+      .then([
+        {
+          type: 'MetersBilled',
+          data: { bills: [{ meterId: 'm1', billId: 'b1' }], billedAt: before },
+        },
+      ]);
+  });
+});
+
+describe('bill run: runs written with one event per meter', () => {
+  it('fold to the same state as the batch events and decide alike', () => {
+    const perMeter = [
+      started,
+      legacy.requested('m1'),
+      legacy.requested('m2'),
+      legacy.answered('m1'),
+      legacy.answered('m2'),
+      legacy.billed('m1'),
+      legacy.skipped('m2'),
+    ];
+    const batched = [started, requested('m1'), requested('m2')];
+    batched.push(answered('m1'), answered('m2'), billed('m1'), skipped('m2'));
+    const old = foldBillRun(perMeter);
+    expect(old).toEqual(foldBillRun(batched));
+    expect(billRunProgress(old)).toEqual({
+      ...{ total: 3, asked: 2, answered: 2 },
+      ...{ billed: 1, missed: 0, skipped: 1 },
+    });
+    given(billRunDecider, perMeter)
+      .when(cmd('RecordMeterAnswers', { answers: ['m1', 'm3'].map(answerOf) }))
+      .then([{ type: 'MetersAnswered', data: { answers: [answerOf('m3')], answeredAt: before } }]);
+  });
+});
+
+const meta = (now: string) => ({ now, commandId: 'c', actor: 'admin-1' });
 const before = '2026-02-01T06:00:00.000Z';
 const deadline = '2026-02-01T12:00:00.000Z';
 const after = '2026-02-01T12:00:00.000Z';
@@ -280,14 +417,19 @@ const started: BillRunEvent = {
   },
 };
 const requested = (meterId: string): BillRunEvent => ({
-  type: 'MeterReadRequested',
-  data: { meterId, requestedAt: before },
+  type: 'MeterReadsRequested',
+  data: { meterIds: [meterId], requestedAt: before },
 });
 const answerCmd = (meterId: string, readingEventId = `r-${meterId}`, now = before) =>
   cmd('RecordMeterAnswer', { meterId, readingEventId, readingRevision: 3 }, now);
+const answerOf = (meterId: string) => ({
+  meterId,
+  readingEventId: `r-${meterId}`,
+  readingRevision: 3,
+});
 const answered = (meterId: string): BillRunEvent => ({
-  type: 'MeterAnswered',
-  data: { meterId, readingEventId: `r-${meterId}`, readingRevision: 3, answeredAt: before },
+  type: 'MetersAnswered',
+  data: { answers: [answerOf(meterId)], answeredAt: before },
 });
 const missedAt = (meterId: string, at: string): BillRunEvent => ({
   type: 'MeterReadingMissed',
@@ -295,13 +437,32 @@ const missedAt = (meterId: string, at: string): BillRunEvent => ({
 });
 const missed = (meterId: string) => missedAt(meterId, after);
 const billed = (meterId: string): BillRunEvent => ({
-  type: 'MeterBilled',
-  data: { meterId, billId: 'p1_2026-01', billedAt: before },
+  type: 'MetersBilled',
+  data: { bills: [{ meterId, billId: 'p1_2026-01' }], billedAt: before },
 });
 const skipped = (meterId: string): BillRunEvent => ({
-  type: 'MeterSkipped',
-  data: { meterId, reason: 'meter disabled', skippedAt: before },
+  type: 'MetersSkipped',
+  data: { skipped: [{ meterId, reason: 'meter disabled' }], skippedAt: before },
 });
+/** The one-meter events runs wrote before the batch events; stores still hold them. */
+const legacy = {
+  requested: (meterId: string): BillRunEvent => ({
+    type: 'MeterReadRequested',
+    data: { meterId, requestedAt: before },
+  }),
+  answered: (meterId: string): BillRunEvent => ({
+    type: 'MeterAnswered',
+    data: { ...answerOf(meterId), answeredAt: before },
+  }),
+  billed: (meterId: string): BillRunEvent => ({
+    type: 'MeterBilled',
+    data: { meterId, billId: 'p1_2026-01', billedAt: before },
+  }),
+  skipped: (meterId: string): BillRunEvent => ({
+    type: 'MeterSkipped',
+    data: { meterId, reason: 'meter disabled', skippedAt: before },
+  }),
+};
 const completed = (
   counts: { billed: number; missed: number; skipped: number },
   at = before,
