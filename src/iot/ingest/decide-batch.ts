@@ -6,7 +6,12 @@
 import type { Reading } from '../protocol/canonical.ts';
 import type { SinkRejectionCode, SinkResult } from '../session/ports.ts';
 import type { NewEvent } from '../../eventstore/port.ts';
-import { meterDecider, type MeterErrorCode } from '../../domain/meter/index.ts';
+import {
+  meterDecider,
+  type MeterErrorCode,
+  type MeterEvent,
+  type MeterState,
+} from '../../domain/meter/index.ts';
 import { readingEventId, type MeterEntry } from './meter-states.ts';
 
 export interface QueuedReading {
@@ -25,6 +30,10 @@ export interface BatchPlan {
   events: NewEvent[];
   /** The readings behind `events`, one each, in the same order. */
   stored: QueuedReading[];
+  /** The meter's state with `events` applied, for the cache once they commit. */
+  state: MeterState;
+  /** The decided events as the meter's own type, in the same order. */
+  meterEvents: MeterEvent[];
 }
 
 const rejectionFor = (code: MeterErrorCode): SinkRejectionCode => {
@@ -48,7 +57,7 @@ export function decideBatch(
   items: QueuedReading[],
   at: { receivedAt: string; actor: string },
 ): BatchPlan {
-  const plan: BatchPlan = { events: [], stored: [] };
+  const plan: BatchPlan = { events: [], stored: [], state: entry.state, meterEvents: [] };
   let state = entry.state;
   // Readings this plan stores, by seq: a resend of one of them in the same
   // batch (the meter reconnected while the first copy was still queued) gets
@@ -94,6 +103,7 @@ export function decideBatch(
     }
     for (const event of decided) {
       state = meterDecider.evolve(state, event);
+      plan.meterEvents.push(event);
       plan.events.push({
         id: readingEventId(reading.meterId, reading.seq),
         type: event.type,
@@ -106,5 +116,6 @@ export function decideBatch(
       storing.set(reading.seq, item);
     }
   }
+  plan.state = state;
   return plan;
 }

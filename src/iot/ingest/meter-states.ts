@@ -5,7 +5,7 @@
 // Entries marked stale (another writer changed the meter) reload on next use.
 
 import { hash } from 'node:crypto';
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { hexToBytes } from '@noble/hashes/utils.js';
 import {
   meterDecider,
   meterStream,
@@ -58,10 +58,29 @@ export class MeterEntry {
   apply(event: MeterEvent, revision: number): void {
     this.state = meterDecider.evolve(this.state, event);
     this.revision = revision;
+    this.remember(event);
+  }
+
+  private remember(event: MeterEvent): void {
     if (event.type === 'ReadingRecorded' || event.type === 'TamperAlarmRaised') {
       this.recent.set(event.data.seq, { signature: event.data.signature, type: event.type });
       if (this.recent.size > RECENT_SEQS) this.recent.delete(this.recent.keys().next().value!);
     }
+  }
+
+  /**
+   * Events just committed at `first`…, whose folded result the batch already
+   * computed (`state`): taken as is when the entry is still at the revision
+   * they follow, instead of folding every reading a second time.
+   */
+  applyDecided(events: MeterEvent[], state: MeterState, first: number): void {
+    if (this.revision !== first - 1) {
+      events.forEach((e, k) => this.apply(e, first + k));
+      return;
+    }
+    events.forEach((e) => this.remember(e));
+    this.state = state;
+    this.revision = first + events.length - 1;
   }
 
   reset(events: RecordedEvent[]): void {
@@ -117,4 +136,7 @@ export class MeterStates {
   }
 }
 
-export const signatureHex = (signature: Uint8Array): string => bytesToHex(signature);
+// One native call making a flat string: bytesToHex concatenated 64 pieces a
+// signature, a rope of garbage per reading.
+export const signatureHex = (signature: Uint8Array): string =>
+  Buffer.from(signature.buffer, signature.byteOffset, signature.length).toString('hex');

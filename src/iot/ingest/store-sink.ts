@@ -11,7 +11,7 @@
 import type { Reading } from '../protocol/canonical.ts';
 import type { ReadingSink, SinkRejectionCode, SinkResult } from '../session/ports.ts';
 import type { EventStore, StreamAppend } from '../../eventstore/port.ts';
-import { meterStream, type MeterEvent } from '../../domain/meter/index.ts';
+import { meterStream } from '../../domain/meter/index.ts';
 import { decideBatch, type QueuedReading } from './decide-batch.ts';
 import { MeterStates, signatureHex, type MeterEntry } from './meter-states.ts';
 
@@ -239,7 +239,7 @@ export class StoreReadingSink implements ReadingSink {
       const first = outcome.result.nextRevision - plan.events.length + 1;
       // A reload while the write was in flight may already hold these events.
       if (plan.entry.revision < outcome.result.nextRevision)
-        plan.events.forEach((e, k) => plan.entry.apply(e as unknown as MeterEvent, first + k));
+        plan.entry.applyDecided(plan.meterEvents, plan.state, first);
       plan.stored.forEach((item, k) => {
         item.resolve(item.outcome ?? { ok: true });
         const requestId = item.reading.requestId ?? null;
