@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SqlDatabase } from '../../src/db/sql.ts';
 import { propertiesProjection } from '../../src/projections/properties/index.ts';
+import { readingsProjection } from '../../src/projections/readings/index.ts';
 import {
   handledTypes,
   skipBatch,
@@ -98,4 +99,6 @@ it('asks the store only for the event types its read model handles', async () =>
   expect(types).not.toContain('ReadingRecorded');
   // A read model that sees every event (the activity feed) is not filtered.
   expect(handledTypes({ ...propertiesProjection, everyEvent: async () => {} })).toBeNull();
+  // Nor is one that handles readings: it would keep nearly every event.
+  expect(handledTypes(readingsProjection)).toBeNull();
 });
