@@ -4,7 +4,6 @@
 // `unnest` batch insert, one INSERT statement per row, on the same schema.
 // Progress goes to stderr; the last stdout line is one JSON object.
 
-import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { pgliteDatabase } from '../src/db/pglite.ts';
 import { postgresDatabase } from '../src/db/postgres.ts';
@@ -13,25 +12,12 @@ import { eventHash, GENESIS_HASH } from '../src/eventstore/integrity.ts';
 import type { EventStore, NewEvent } from '../src/eventstore/port.ts';
 import { migrate, openPostgresEventStore } from '../src/eventstore/postgres/index.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
+import { readingEvent } from './support/reading-event.ts';
 
 // BENCH_SCALE=0.1 for a quick run; 1 is what docs/benchmarks.md reports.
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const scaled = (n: number) => Math.max(1, Math.round(n * SCALE));
 const log = (message: string) => process.stderr.write(`${message}\n`);
-
-// A meter reading as the gateway stores it: signed fields plus metadata.
-const reading = (meter: number, seq: number): NewEvent => ({
-  id: randomUUID(),
-  type: 'ReadingRecorded',
-  data: {
-    meterId: `MTR-${meter}`,
-    seq,
-    registerWh: 1_000_000 + seq * 250,
-    readAt: new Date(1_780_000_000_000 + seq * 60_000).toISOString(),
-    signature: 'ab'.repeat(64),
-  },
-  metadata: { commandId: randomUUID(), actor: 'gateway:bench', at: '2026-06-01T00:00:00Z' },
-});
 
 async function timed(label: string, events: number, run: () => Promise<void>): Promise<number> {
   const started = process.hrtime.bigint();
@@ -96,7 +82,7 @@ async function benchStore(
 
   const appendSinglePerSec = await timed('append 1 event per append', sizes.single, async () => {
     for (let i = 0; i < sizes.single; i++) {
-      await store.append(`meter-${i % 10}`, [reading(i % 10, seq++)]);
+      await store.append(`meter-${i % 10}`, [readingEvent(i % 10, seq++)]);
     }
   });
   const batchEvents = sizes.batches * 100;
@@ -108,7 +94,7 @@ async function benchStore(
         const meter = 100 + (b % 20);
         await store.append(
           `meter-${meter}`,
-          Array.from({ length: 100 }, () => reading(meter, seq++)),
+          Array.from({ length: 100 }, () => readingEvent(meter, seq++)),
         );
       }
     },
@@ -124,7 +110,7 @@ async function benchStore(
             const meter = 300 + w;
             await store.append(
               `meter-${meter}`,
-              Array.from({ length: 100 }, () => reading(meter, seq++)),
+              Array.from({ length: 100 }, () => readingEvent(meter, seq++)),
             );
           }
         }),
@@ -138,7 +124,7 @@ async function benchStore(
     async () => {
       for (let b = 0; b < rowBatches; b++) {
         const meter = 200 + (b % 20);
-        const events = Array.from({ length: 100 }, () => reading(meter, seq++));
+        const events = Array.from({ length: 100 }, () => readingEvent(meter, seq++));
         await appendRowPerStatement(db, `meter-${meter}`, events);
       }
     },
@@ -152,7 +138,7 @@ async function benchStore(
         await store.appendMany(
           Array.from({ length: 100 }, (_, m) => ({
             stream: `meter-${1000 + m}`,
-            events: [reading(1000 + m, seq++)],
+            events: [readingEvent(1000 + m, seq++)],
           })),
         );
       }

@@ -15,25 +15,13 @@ import { postgresDatabase } from '../src/db/postgres.ts';
 import type { EventStore, NewEvent, RecordedEvent } from '../src/eventstore/port.ts';
 import { migrate, openPostgresEventStore } from '../src/eventstore/postgres/index.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
+import { readingEvent } from './support/reading-event.ts';
 import { samplePostgresCpu } from './support/postgres-cpu.ts';
 
 const EVENTS = Number(process.env.EVENTS ?? 100_000);
 const MATCH_EVERY = 100; // 1% of the log is in billrun- streams
 const METERS = 1000;
 const log = (message: string) => process.stderr.write(`${message}\n`);
-
-const reading = (meter: number, seq: number): NewEvent => ({
-  id: randomUUID(),
-  type: 'ReadingRecorded',
-  data: {
-    meterId: `MTR-${meter}`,
-    seq,
-    registerWh: 1_000_000 + seq * 250,
-    readAt: new Date(1_780_000_000_000 + seq * 60_000).toISOString(),
-    signature: 'ab'.repeat(64),
-  },
-  metadata: { commandId: randomUUID(), actor: 'gateway:bench', at: '2026-06-01T00:00:00Z' },
-});
 
 const runEvent = (seq: number): NewEvent => ({
   id: randomUUID(),
@@ -51,7 +39,7 @@ async function fill(store: EventStore): Promise<void> {
       const stream = i % MATCH_EVERY === 0 ? `billrun-${i % 7}` : `meter-MTR${i % METERS}`;
       appends.push({
         stream,
-        events: [stream.startsWith('billrun') ? runEvent(i) : reading(i, i)],
+        events: [stream.startsWith('billrun') ? runEvent(i) : readingEvent(i, i)],
       });
     }
     // One stream per appendMany entry may repeat: append them one group per stream.

@@ -30,15 +30,7 @@ afterAll(() => world?.close());
 
 it('records every answer however many times another gateway writes the run first', async () => {
   const meters = await installMany(world, 30, '2026-01-31T12:00:00Z', (i) => 40_000 + i);
-  const runId = randomUUID();
-  const start = {
-    runId,
-    period: '2026-01',
-    deadline: deadlineOf('2026-01'),
-    meters: meters.map(runMeter),
-  };
-  await startBillRun(world.deps, start, meta(world.superuser, '2026-02-01T00:00:00Z'));
-  const stream = billRunStream(runId);
+  const { runId, stream } = await startRun(meters);
   const tracked = foldRun(runId, await world.store.readStream(stream));
 
   // "Another gateway": before each of this writer's first 12 appends, one of
