@@ -10,8 +10,8 @@
 // writer takes another's entries for its own. A meter's fact of one type is
 // recorded once per run, so no later event of the run can need the same id.
 
-import { v5 as uuidv5 } from 'uuid';
 import type { BillRunEvent } from '../domain/billrun/index.ts';
+import { nameUuid } from './name-uuid.ts';
 
 const RUN_FACT_NAMESPACE = '2d4c8a61-3f7e-4b19-9c55-e0a6b7d41f83';
 
@@ -45,5 +45,5 @@ export function runFactEventId(runId: string, event: BillRunEvent): string | nul
   const sorted = [...entries].sort((a, b) =>
     meterOf(a) < meterOf(b) ? -1 : meterOf(a) > meterOf(b) ? 1 : 0,
   );
-  return uuidv5(`${runId}/${event.type}/${JSON.stringify(sorted)}`, RUN_FACT_NAMESPACE);
+  return nameUuid(`${runId}/${event.type}/${JSON.stringify(sorted)}`, RUN_FACT_NAMESPACE);
 }

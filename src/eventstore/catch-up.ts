@@ -127,10 +127,11 @@ export function catchUpSubscription(
     let prefetched: Promise<LogPage> | null = null;
     while (!stopped) {
       woken = false;
-      const { events, readTo, more } = await (prefetched ?? read(checkpoint));
+      const page = await (prefetched ?? read(checkpoint));
+      const { events, readTo, more } = page;
       prefetched = null;
       if (stopped) break;
-      if (filter) adaptWindow({ events, readTo, more });
+      if (filter) adaptWindow(page);
       if (more && readTo !== undefined) {
         prefetched = read(readTo);
         // A failed prefetch surfaces when awaited; until then it must not count as unhandled.

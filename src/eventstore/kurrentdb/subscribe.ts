@@ -75,11 +75,9 @@ export function subscribeToKurrent(
       await new Promise<void>((resolve) => idleWaiters.push(resolve));
     if (stopped) return;
     const reached = encodePosition(position);
-    const last = [delivered, searched].reduce<string | undefined>(
-      (a, b) => (a === undefined ? b : b === undefined || comparePositions(a, b) >= 0 ? a : b),
-      undefined,
-    );
-    if (last !== undefined && comparePositions(reached, last) <= 0) return;
+    // Nothing new if delivering or an earlier report already got this far.
+    if ([delivered, searched].some((p) => p !== undefined && comparePositions(reached, p) <= 0))
+      return;
     if (report) await options.onSkipped?.(reached);
     searched = reached;
     await checkCaughtUp();
