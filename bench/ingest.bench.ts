@@ -5,6 +5,7 @@
 // last stdout line is JSON for docs/benchmarks.md.
 
 import { fork, type ChildProcess } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { Fleet, type SimMeter } from '../devices/fleet.ts';
@@ -184,7 +185,16 @@ async function main(): Promise<void> {
       return outcomes;
     };
     const verifyPerSec = { native: verifyRate(nativeVerify, 2), noble: verifyRate(nobleVerify, 2) };
+    // The verify workers' threads are the ones the pool's start adds to this
+    // process: their CPU apart from V8's helper threads (GC, compiler) tells
+    // verification from garbage collection in the process's figure.
+    const threadsBefore = new Set(await readdir('/proc/self/task'));
     const verifier = await VerifyPool.start({});
+    const workerStats = (await readdir('/proc/self/task'))
+      .filter((tid) => !threadsBefore.has(tid))
+      .map((tid) => `/proc/${process.pid}/task/${tid}/stat`);
+    const workersCpu = async () =>
+      (await Promise.all(workerStats.map(cpuSecondsOf))).reduce((a, b) => a + b, 0);
     let acksSent = 0;
     const gateway = await runGateway(
       {
@@ -213,6 +223,7 @@ async function main(): Promise<void> {
         ...process.env,
         GATEWAY_URL: gateway.url,
         BENCH_PROFILE: process.env.FLEET_PROFILE ?? '',
+        BENCH_HEAP_PROFILE: '',
       },
       execArgv: ['--import', 'tsx'],
     });
@@ -232,6 +243,7 @@ async function main(): Promise<void> {
     const cpu0 = process.cpuUsage();
     const mainThreadStat = `/proc/${process.pid}/task/${process.pid}/stat`;
     const mainThread0 = await cpuSecondsOf(mainThreadStat);
+    const workers0 = await workersCpu();
     // Where the main thread's time goes besides CPU: loop delay (callbacks kept
     // waiting) and garbage collection (pauses, by kind).
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -259,14 +271,19 @@ async function main(): Promise<void> {
     }, 10);
     const t0 = performance.now();
     Object.assign(commits, { count: 0, readings: 0, ms: 0 });
+    const verifyBatches0 = { ...verifier.stats };
     acksSent = 0;
     child.send({ type: 'go' });
     const { report } = (await next('report')) as { report: FleetReport };
     const gatewayCpu = process.cpuUsage(cpu0);
     const mainThreadCpu = (await cpuSecondsOf(mainThreadStat)) - mainThread0;
+    const verifyWorkersCpu = (await workersCpu()) - workers0;
     const wall = (performance.now() - t0) / 1000;
     const pgCpu = await postgresCpu();
     const inWindow = { ...commits, acksSent };
+    // Messages to the verify workers and readings per message: small batches cost workers CPU.
+    const verifyBatches = verifier.stats.batches - verifyBatches0.batches;
+    const verifyItems = verifier.stats.items - verifyBatches0.items;
     loopDelay.disable();
     gcObserver.disconnect();
     clearInterval(stallWatch);
@@ -292,6 +309,10 @@ async function main(): Promise<void> {
         readingsPerSec: Math.round(report.acked / report.seconds),
         p99AckMs: report.p99AckMs,
         verifyPerSec,
+        verifyBatches: {
+          perSec: Math.round(verifyBatches / wall),
+          avgItems: Number((verifyItems / Math.max(1, verifyBatches)).toFixed(1)),
+        },
         generatorCpuPct: report.cpuPct,
         gatewayProcessCpuPct: Math.round((gatewayCpuSeconds / wall) * 100),
         gatewayMainThreadCpuPct: Math.round((mainThreadCpu / wall) * 100),
@@ -300,6 +321,8 @@ async function main(): Promise<void> {
         cpuUsPerReading: {
           gatewayMainThread: perReading(mainThreadCpu),
           gatewayProcess: perReading(gatewayCpuSeconds),
+          gatewayVerifyWorkers: perReading(verifyWorkersCpu),
+          gatewayOtherThreads: perReading(gatewayCpuSeconds - mainThreadCpu - verifyWorkersCpu),
           postgres: perReading(pgCpu.backends),
           postgresShared: perReading(pgCpu.shared),
           generator: perReading(report.cpuSeconds),

@@ -20,6 +20,12 @@ export interface VerifyPoolOptions {
   maxBatch?: number;
 }
 
+/** Batches sent and items in them since the pool started (the bench reports their ratio). */
+export interface VerifyPoolStats {
+  batches: number;
+  items: number;
+}
+
 interface Pending {
   item: VerifyItem;
   resolve: (ok: boolean) => void;
@@ -37,6 +43,7 @@ export class VerifyPool implements ReadingVerifier {
   private scheduled = false;
   private nextId = 0;
   private closed = false;
+  readonly stats: VerifyPoolStats = { batches: 0, items: 0 };
 
   private constructor(
     private readonly slots: Slot[],
@@ -140,6 +147,8 @@ export class VerifyPool implements ReadingVerifier {
       const batch = this.queue.splice(0, per);
       const id = this.nextId++;
       slot.batches.set(id, batch);
+      this.stats.batches++;
+      this.stats.items += batch.length;
       const packed = packItems(batch.map((p) => p.item));
       const req: WorkerRequest = { id, packed };
       // The buffer is transferred (moved), not copied.
