@@ -8,38 +8,38 @@
 // property kind, meters are billed in chunks (bill-batch.ts: one multi-stream
 // read and two group commits per chunk), and each chunk's outcomes are
 // appended at the run's revision as one `MetersBilled` and one `MetersSkipped`
-// event, decided by the run decider. A closer may take a lease on the close (`CloseOptions.lease`), so
-// another gateway leaves the work to it while it lasts. Every sub-command's
+// event, decided by the run decider (bill-run-meters.ts, record-on-run.ts).
+// A closer may take a lease on the close (`CloseOptions.lease`), so another
+// gateway leaves the work to it while it lasts. Gateways bill the answers
+// they record as they go (pipelined billing, with this close's ids), so the
+// close usually finds only misses and leftovers. Every sub-command's
 // id derives from the close's command id, and the outcome events' ids from
 // their meters (run-fact-ids.ts), so a retried close, or two closes of the
 // same run at once, settle where one close would have: each meter billed
 // once, nothing skipped for the race.
 
 import {
-  billRunStream,
   billRunProgress,
-  billRunReplay,
   cloneBillRun,
-  decideMeters,
   type BillRunCommand,
-  type BillRunEvent,
   type BillRunProgress,
   type ClaimBillRunClose,
   type BillRunState,
-  type MeterBatchCommand,
 } from '../domain/billrun/index.ts';
-import type { IssuedBill } from '../domain/billing/index.ts';
-import { DomainError, type CommandMetadata } from '../domain/shared/decider.ts';
-import { isWrongExpectedRevision, EventStoreError } from '../eventstore/errors.ts';
-import type { EventStore, NewEvent } from '../eventstore/port.ts';
-import { onMeterBilling, PeriodTariffs } from './bill-meter.ts';
-import { runFactEventId } from './run-fact-ids.ts';
-import { billAnsweredMeters } from './bill-batch.ts';
-import { mapLimit } from './map-limit.ts';
-import { loadRunAt, sub, type BillingDeps, type MissInput } from './billing-shared.ts';
-import { eventIdFor, foldStream } from './handle-command.ts';
-import { requireRole } from './tariffs.ts';
 import { meterBillingDecider, meterBillingStream } from '../domain/billing/meterbilling/index.ts';
+import { DomainError, type CommandMetadata } from '../domain/shared/decider.ts';
+import { onMeterBilling, PeriodTariffs } from './bill-meter.ts';
+import {
+  answeredMeters,
+  billAndRecord,
+  closeBillingMetadata,
+  type RunCursor,
+} from './bill-run-meters.ts';
+import { loadRunAt, sub, type BillingDeps, type MissInput } from './billing-shared.ts';
+import { foldStream } from './handle-command.ts';
+import { mapLimit } from './map-limit.ts';
+import { catchUp, recordOnRun } from './record-on-run.ts';
+import { requireRole } from './tariffs.ts';
 
 export interface MissOutcome extends MissInput {
   /** 'none' when the rule could not apply (e.g. the property was deactivated); `note` says why. */
@@ -74,14 +74,19 @@ export interface CloseOptions {
    * it is behind, the first append conflicts and the close catches up.
    */
   knownRun?: { state: BillRunState; revision: number };
+  /**
+   * Resolves once the caller's own billing of the run's answers has settled
+   * (a gateway's pipelined billing): the close records the misses first, then
+   * waits for it, and bills only what is left, instead of racing it.
+   */
+  ownBilling?: () => Promise<void>;
 }
 
 /** How long a close lease lasts unless renewed; a closer renews at half of it. */
 export const DEFAULT_CLOSE_LEASE_MS = 30_000;
 
-/** Run facts per append: a batch stays well below the store's limits. */
-const RUN_BATCH = 1000;
-const MAX_ATTEMPTS = 8;
+/** Missed meters whose rules are applied between two renewals of the lease. */
+const MISS_ROUND = 1000;
 
 const isSystemActor = (actor: string): boolean => actor.startsWith('system:');
 
@@ -119,12 +124,12 @@ export async function closeBillRun(
   const { period } = run;
   const meters = Object.entries(run.meters);
 
-  // Misses in rounds of RUN_BATCH, renewing the lease between rounds when due
+  // Misses in rounds of MISS_ROUND, renewing the lease between rounds when due
   // (each miss is several commands: a long list outlasts a lease).
   const missedMeters = meters.filter(([, m]) => m.status === 'missed');
   const missed: MissOutcome[] = [];
-  for (let from = 0; from < missedMeters.length; from += RUN_BATCH) {
-    const round = missedMeters.slice(from, from + RUN_BATCH);
+  for (let from = 0; from < missedMeters.length; from += MISS_ROUND) {
+    const round = missedMeters.slice(from, from + MISS_ROUND);
     missed.push(
       ...(await mapLimit(round, concurrency, ([meterId, m]) =>
         applyMiss(deps, { meterId, propertyId: m.propertyId, runId, period }, metadata),
@@ -134,61 +139,40 @@ export async function closeBillRun(
     if (renewal) recorded = await recordOnRun(store, runId, recorded, [renewal], { strict: false });
   }
 
+  if (options.ownBilling) {
+    await options.ownBilling();
+    // What the run gained meanwhile (the outcomes of that billing): not billed again.
+    recorded = { ...recorded, ...(await catchUp(store, runId, recorded)) };
+  }
   const tariffs = new PeriodTariffs(store, period);
-  const closeMeta = sub(metadata, 'close');
-  const answered = meters.flatMap(([meterId, m]) =>
-    m.status === 'answered'
-      ? [
-          {
-            ...{ runId, meterId, propertyId: m.propertyId, period },
-            readingEventId: m.readingEventId!,
-            readingRevision: m.readingRevision!,
-          },
-        ]
-      : [],
-  );
   const refused: CloseResult['refused'] = [...recorded.refused];
   // Each chunk's outcomes go on the run as soon as it is billed (the
   // dashboard sees the close advance), with a renewal of the lease when due.
-  await billAnsweredMeters(deps, tariffs, answered, closeMeta, {
-    concurrency,
-    onChunk: async (chunk, bills) => {
-      const outcomes = chunkOutcomes(chunk, bills, closeMeta);
+  const cursor: RunCursor = {
+    at: () => recorded,
+    moved: (to) => void (recorded = to),
+    alongside: () => {
       const renewal = lease?.renewalDue();
-      const commands = renewal ? [renewal, ...outcomes] : outcomes;
-      recorded = await recordOnRun(store, runId, recorded, commands, { strict: false });
-      refused.push(...recorded.refused);
+      return renewal ? [renewal] : [];
     },
-  });
+  };
+  refused.push(
+    ...(await billAndRecord(
+      deps,
+      tariffs,
+      runId,
+      answeredMeters(recorded.state),
+      closeBillingMetadata(metadata),
+      cursor,
+      concurrency,
+    )),
+  );
   return {
     position: closedAt,
     missed,
     progress: billRunProgress(recorded.state),
     refused,
   };
-}
-
-/** A chunk's outcomes for the run: one command for its bills, one for its skips. */
-function chunkOutcomes(
-  chunk: { meterId: string }[],
-  results: (IssuedBill | string)[],
-  metadata: CommandMetadata,
-): MeterBatchCommand[] {
-  const bills: { meterId: string; billId: string }[] = [];
-  const skipped: { meterId: string; reason: string }[] = [];
-  chunk.forEach(({ meterId }, i) => {
-    const result = results[i]!;
-    if (typeof result === 'string') skipped.push({ meterId, reason: result });
-    else bills.push({ meterId, billId: result.billId });
-  });
-  // Named by the chunk's first meter: the same on every close that bills this chunk.
-  const step = (kind: string) => sub(metadata, `${kind}/${chunk[0]?.meterId ?? ''}`);
-  const commands: MeterBatchCommand[] = [];
-  if (bills.length > 0)
-    commands.push({ type: 'RecordMetersBilled', data: { bills }, metadata: step('billed') });
-  if (skipped.length > 0)
-    commands.push({ type: 'SkipMeters', data: { skipped }, metadata: step('skipped') });
-  return commands;
 }
 
 /** The close lease of one closer on one run: the claim, and renewals once half of it has passed. */
@@ -259,117 +243,4 @@ async function applyMiss(
     if (!(error instanceof DomainError)) throw error;
     return { ...at, consecutiveMisses, action: 'none', note: `${error.code}: ${error.message}` };
   }
-}
-
-const isConflict = (error: unknown): boolean =>
-  isWrongExpectedRevision(error) ||
-  (error instanceof EventStoreError && error.code === 'IDEMPOTENCY_CONFLICT');
-
-type Refused = { meterId: string; reason: string };
-
-/**
- * Decides `commands` against the run and appends the events in batches at
- * the run's revision; a conflict (another close writing) reads what the run
- * gained and decides again, and the decider turns what is already recorded
- * into no-ops. Event ids derive from each command's id as `handleCommand`
- * derives them. `strict`: a refused command is thrown, nothing appended.
- * A refused renewal of the lease is dropped: another closer took over after
- * it expired, and both closes stay correct.
- */
-async function recordOnRun(
-  store: EventStore,
-  runId: string,
-  loaded: { state: BillRunState; revision: number },
-  commands: BillRunCommand[],
-  { strict }: { strict: boolean },
-): Promise<{ state: BillRunState; revision: number; position: string | null; refused: Refused[] }> {
-  let { state, revision } = loaded;
-  let position: string | null = null;
-  const refused: Refused[] = [];
-  for (let from = 0; from < commands.length; from += RUN_BATCH) {
-    const batch = commands.slice(from, from + RUN_BATCH);
-    for (let attempt = 1; ; attempt++) {
-      const decided = decideBatch(runId, cloneBillRun(state), batch);
-      if (strict && decided.errors[0]) throw decided.errors[0];
-      if (decided.events.length > 0) {
-        try {
-          const result = await store.append(billRunStream(runId), decided.events, {
-            expectedRevision: revision === -1 ? 'no_stream' : revision,
-          });
-          [revision, position] = [result.nextRevision, result.position];
-        } catch (error) {
-          if (!isConflict(error) || attempt >= MAX_ATTEMPTS) throw error;
-          ({ state, revision } = await catchUp(store, runId, { state, revision }));
-          continue;
-        }
-      }
-      state = decided.state;
-      refused.push(...decided.refused);
-      break;
-    }
-  }
-  return { state, revision, position, refused };
-}
-
-/** The run with the events appended since `at` (a copy: `at.state` stays as it was). */
-async function catchUp(
-  store: EventStore,
-  runId: string,
-  at: { state: BillRunState; revision: number },
-): Promise<{ state: BillRunState; revision: number }> {
-  const more = await store.readStream(billRunStream(runId), { fromRevision: at.revision + 1 });
-  if (more.length === 0) return at;
-  let state = cloneBillRun(at.state);
-  for (const event of more) state = billRunReplay.evolve(state, event as never);
-  return { state, revision: more[more.length - 1]!.revision };
-}
-
-function decideBatch(runId: string, state: BillRunState, commands: BillRunCommand[]) {
-  const events: NewEvent[] = [];
-  const refused: Refused[] = [];
-  const errors: DomainError[] = [];
-  for (const command of commands) {
-    const decided = decideOne(command, state);
-    refused.push(...decided.refused);
-    if (decided.error) {
-      errors.push(decided.error);
-      continue;
-    }
-    decided.events.forEach((event, index) => {
-      state = billRunReplay.evolve(state, event);
-      const { commandId, actor, now } = command.metadata;
-      events.push({
-        id: runFactEventId(runId, event) ?? eventIdFor(commandId, index),
-        type: event.type,
-        data: event.data,
-        metadata: { commandId, actor, at: now },
-      });
-    });
-  }
-  return { events, state, refused, errors };
-}
-
-/**
- * One command's events, or its error. A batch of outcomes records the meters
- * it can and reports each one the run refuses (the others still count).
- */
-function decideOne(
-  command: BillRunCommand,
-  state: BillRunState,
-): { events: BillRunEvent[]; refused: Refused[]; error?: DomainError } {
-  if (command.type === 'RecordMetersBilled' || command.type === 'SkipMeters') {
-    const decided = decideMeters(command, state);
-    const refused = decided.refused.map(({ meterId, error }) => ({
-      meterId,
-      reason: `${error.code}: ${error.message}`,
-    }));
-    return { events: decided.events, refused };
-  }
-  const decided = billRunReplay.decide(command, state);
-  if (!(decided instanceof Error)) return { events: decided, refused: [] };
-  const refused =
-    'meterId' in command.data
-      ? [{ meterId: command.data.meterId, reason: `${decided.code}: ${decided.message}` }]
-      : [];
-  return { events: [], refused, error: decided };
 }

@@ -2,14 +2,16 @@
 // found at start, then every run started later, through a subscription from
 // the log's head), sends `read` to this gateway's connected meters of a run
 // and to meters of it that connect before its deadline (each meter once per
-// run per gateway), records the answers the sink stored, and closes the run
-// through the billing service (misses, miss rules, billing) at the deadline,
-// or as soon as every meter has answered. Gateways sharing a run write
+// run per gateway), records the answers the sink stored, bills the answers
+// it recorded as soon as they are on the run (run-biller.ts), and closes the
+// run through the billing service (misses, miss rules, billing what is left)
+// at the deadline, or as soon as every meter has answered. Gateways sharing a run write
 // through the decider, so repeats are no-ops; the close goes to the gateway
 // that claims its lease first, and the others step in only if that lease
 // runs out (its holder died).
 
 import { v5 as uuidv5 } from 'uuid';
+import { gatewayCloseCommandId } from '../../commands/bill-run-meters.ts';
 import { BILLING_ACTOR, closeBillRun, type BillingDeps } from '../../commands/billing.ts';
 import { DEFAULT_CLOSE_LEASE_MS } from '../../commands/close-bill-run.ts';
 import {
@@ -23,6 +25,7 @@ import type { EventStore, RecordedEvent, Subscription } from '../../eventstore/p
 import type { GatewayServer } from '../gateway/server.ts';
 import type { StoredReading } from '../ingest/store-sink.ts';
 import { findOpenRuns } from './open-runs.ts';
+import { RunBiller } from './run-biller.ts';
 import { foldRun, RunWriter, type TrackedRun } from './run-writer.ts';
 
 // Namespace of request ids: uuid v5 of the run id, the same on every gateway
@@ -36,8 +39,6 @@ const CLOSE_RETRY_MS = 5000;
 const DEADLINE_MARGIN_MS = 20;
 /** Past a lease's expiry before trying to take it over. */
 const LEASE_MARGIN_MS = 100;
-/** The close's command id; the billing service derives its sub-steps' ids from it. */
-const closeCommandId = (runId: string): string => `billrun-close/${runId}`;
 
 export interface BillRunFanOutOptions {
   store: EventStore;
@@ -76,6 +77,7 @@ export class BillRunFanOut {
   private readonly byRequest = new Map<string, Followed>();
   private readonly runsOfMeter = new Map<string, Set<Followed>>();
   private readonly writer: RunWriter;
+  private readonly biller: RunBiller;
   private readonly clock: () => number;
   private readonly onError: (error: unknown) => void;
   private connected = new Set<string>();
@@ -87,7 +89,11 @@ export class BillRunFanOut {
   constructor(private readonly opts: BillRunFanOutOptions) {
     this.clock = opts.clock ?? Date.now;
     this.onError = opts.onError ?? (() => {});
-    this.writer = new RunWriter(opts.store, this.onError);
+    this.biller = new RunBiller(opts.billing, this.onError, this.clock);
+    // The answers this gateway records are billed at once (pipelined billing).
+    this.writer = new RunWriter(opts.store, this.onError, {
+      onAnswersRecorded: (run, answers) => this.biller.submit(run, answers),
+    });
   }
 
   async start(): Promise<void> {
@@ -134,6 +140,7 @@ export class BillRunFanOut {
     await this.subscription?.stop();
     for (const run of this.runs.values()) clearTimeout(run.timer);
     await this.writer.drain();
+    await this.biller.drainAll();
     await Promise.all(this.closing);
   }
 
@@ -202,6 +209,7 @@ export class BillRunFanOut {
 
   private untrack(run: Followed): void {
     clearTimeout(run.timer);
+    this.biller.forget(run);
     this.runs.delete(run.runId);
     this.byRequest.delete(run.requestId);
     if (run.state.status === 'none') return;
@@ -279,6 +287,7 @@ export class BillRunFanOut {
 
   private async closeRun(run: Followed): Promise<void> {
     if (this.stopped || run.closing) return;
+    // This gateway's answers are recorded before the close decides what is missed.
     await this.writer.drain();
     if (run.state.status !== 'open' || !this.runs.has(run.runId) || run.closing) return;
     const { gatewayId } = this.opts;
@@ -288,12 +297,14 @@ export class BillRunFanOut {
       return this.retryClose(run, Date.parse(lease.expiresAt) + LEASE_MARGIN_MS);
     // One command id for every gateway: sub-steps derive the same ids wherever they run.
     const now = new Date(this.clock()).toISOString();
-    const metadata = { now, commandId: closeCommandId(run.runId), actor: BILLING_ACTOR };
+    const metadata = { now, commandId: gatewayCloseCommandId(run.runId), actor: BILLING_ACTOR };
     run.closing = true;
     try {
       await closeBillRun(this.opts.billing, { runId: run.runId }, metadata, {
         lease: { closer: gatewayId, leaseMs: this.leaseMs(), clock: this.clock },
         knownRun: { state: run.state, revision: run.revision },
+        // The close bills only what this gateway's billing leaves, and does not race it.
+        ownBilling: () => this.biller.drain(run),
       });
     } finally {
       run.closing = false;

@@ -12,6 +12,7 @@
 // every gateway: run-fact-ids.ts).
 
 import { BILLING_ACTOR } from '../../commands/billing.ts';
+import { isRunConflict } from '../../commands/record-on-run.ts';
 import { runFactEventId } from '../../commands/run-fact-ids.ts';
 import {
   applyBillRunEvent,
@@ -21,11 +22,11 @@ import {
   foldBillRun,
   type BillRunEvent,
   type BillRunState,
+  type MeterAnswer,
   type MeterBatchCommand,
   type RecordMeterAnswer,
   type RequestMeterRead,
 } from '../../domain/billrun/index.ts';
-import { EventStoreError, isWrongExpectedRevision } from '../../eventstore/errors.ts';
 import type { EventStore, NewEvent } from '../../eventstore/port.ts';
 
 export interface TrackedRun {
@@ -45,24 +46,26 @@ export const foldRun = (runId: string, events: { revision: number }[]): TrackedR
 
 const MAX_ATTEMPTS = 8;
 
-/**
- * Another gateway wrote first: a plain revision conflict, or (when it wrote a
- * fact with the same derived id among others) an idempotency conflict.
- */
-const isConflict = (error: unknown): boolean =>
-  isWrongExpectedRevision(error) ||
-  (error instanceof EventStoreError && error.code === 'IDEMPOTENCY_CONFLICT');
+export interface RunWriterOptions {
+  /** How long a run's first queued fact waits for others (ms, default 10). */
+  flushDelayMs?: number;
+  /** Called with the answers this writer has just recorded on the run (e.g. to bill them). */
+  onAnswersRecorded?: (run: TrackedRun, answers: MeterAnswer[]) => void;
+}
 
 export class RunWriter {
   private readonly queues = new Map<TrackedRun, RunFact[]>();
   private readonly flushing = new Set<TrackedRun>();
   private readonly idle: (() => void)[] = [];
+  private readonly flushDelayMs: number;
 
   constructor(
     private readonly store: EventStore,
     private readonly onError: (error: unknown) => void,
-    private readonly flushDelayMs = 10,
-  ) {}
+    private readonly options: RunWriterOptions = {},
+  ) {
+    this.flushDelayMs = options.flushDelayMs ?? 10;
+  }
 
   submit(run: TrackedRun, fact: RunFact): void {
     const queue = this.queues.get(run);
@@ -114,7 +117,7 @@ export class RunWriter {
   private async write(run: TrackedRun, facts: RunFact[]): Promise<void> {
     for (let stalled = 0; ;) {
       const expected = run.revision;
-      const { events, state } = decideAll(run, facts);
+      const { events, state, answers } = decideAll(run, facts);
       if (events.length === 0) return;
       try {
         const result = await this.store.append(billRunStream(run.runId), events, {
@@ -125,9 +128,10 @@ export class RunWriter {
           run.state = state;
           run.revision = result.nextRevision;
         }
+        if (answers.length > 0) this.options.onAnswersRecorded?.(run, answers);
         return;
       } catch (error) {
-        if (!isConflict(error)) throw error;
+        if (!isRunConflict(error)) throw error;
         await this.catchUp(run);
         // Another gateway's write went in (a revision or, for a fact it also
         // recorded, an idempotency conflict): decide again, however often.
@@ -182,12 +186,15 @@ function batchMetadata(facts: RunFact[]): MeterBatchCommand['metadata'] {
  * updating the original); meters the decider refuses (e.g. past the
  * deadline) are dropped.
  */
-function decideAll(run: TrackedRun, facts: RunFact[]): { events: NewEvent[]; state: BillRunState } {
+function decideAll(run: TrackedRun, facts: RunFact[]) {
   let state = cloneBillRun(run.state);
   const events: NewEvent[] = [];
+  /** The answers among the events: only this writer's (another gateway's are left out). */
+  const answers: MeterAnswer[] = [];
   for (const command of batchesOf(run, facts)) {
     for (const event of decideMeters(command, state).events) {
       state = applyBillRunEvent(state, event);
+      if (event.type === 'MetersAnswered') answers.push(...event.data.answers);
       const { commandId, actor, now } = command.metadata;
       events.push({
         id: runFactEventId(run.runId, event)!,
@@ -197,5 +204,5 @@ function decideAll(run: TrackedRun, facts: RunFact[]): { events: NewEvent[]; sta
       });
     }
   }
-  return { events, state };
+  return { events, state, answers };
 }

@@ -1,0 +1,105 @@
+// Billing answered meters of a run and recording the outcomes on the run,
+// chunk by chunk: what a close does with the answered meters it finds, and
+// what a gateway does with the answers it has just recorded (pipelined
+// billing, long before the close). Both use the close's sub-command ids
+// (`closeBillingMetadata`), so a meter billed by a gateway and again by a
+// close, or by two gateways, gets the same bill, charge and history entry
+// once, and its outcome on the run once.
+
+import type { IssuedBill } from '../domain/billing/index.ts';
+import type { BillRunCommand, BillRunState, MeterBatchCommand } from '../domain/billrun/index.ts';
+import type { CommandMetadata } from '../domain/shared/decider.ts';
+import { billAnsweredMeters } from './bill-batch.ts';
+import type { AnsweredMeter, PeriodTariffs } from './bill-meter.ts';
+import { BILLING_ACTOR, sub, type BillingDeps } from './billing-shared.ts';
+import { recordOnRun, type Recorded, type RunAt, type Refused } from './record-on-run.ts';
+
+/** The command id of a gateway's close of a run: the same on every gateway. */
+export const gatewayCloseCommandId = (runId: string): string => `billrun-close/${runId}`;
+
+/** Metadata of the billing steps of a close (its sub-commands derive their ids from it). */
+export const closeBillingMetadata = (closeMetadata: CommandMetadata): CommandMetadata =>
+  sub(closeMetadata, 'close');
+
+/** Metadata a gateway bills a run's answers with: the billing steps of the gateways' close. */
+export const gatewayBillingMetadata = (runId: string, now: string): CommandMetadata =>
+  closeBillingMetadata({ now, commandId: gatewayCloseCommandId(runId), actor: BILLING_ACTOR });
+
+/** The run's answered meters not billed or skipped yet, as billing takes them. */
+export function answeredMeters(state: BillRunState): AnsweredMeter[] {
+  if (state.status === 'none') return [];
+  const { runId, period } = state;
+  const answered: AnsweredMeter[] = [];
+  for (const [meterId, m] of Object.entries(state.meters)) {
+    if (m.status !== 'answered') continue;
+    const { propertyId, readingEventId, readingRevision } = m;
+    answered.push({
+      ...{ runId, meterId, propertyId, period },
+      readingEventId: readingEventId!,
+      readingRevision: readingRevision!,
+    });
+  }
+  return answered;
+}
+
+/** Where the outcomes are recorded: the run as the biller holds it, and what to do once recorded. */
+export interface RunCursor {
+  /** The run to decide the next outcomes on (not changed by the caller while they are recorded). */
+  at(): RunAt;
+  /** The run after outcomes were recorded. */
+  moved(to: Recorded): void;
+  /** Commands to record with the next outcomes (e.g. a lease renewal that is due). */
+  alongside?(): BillRunCommand[];
+}
+
+/**
+ * Bills `meters` (answered meters of run `runId`) and records each chunk's
+ * outcomes on the run as soon as the chunk is billed. Returns the meters the
+ * run refused to record (e.g. another writer skipped them meanwhile).
+ */
+export async function billAndRecord(
+  deps: BillingDeps,
+  tariffs: PeriodTariffs,
+  runId: string,
+  meters: AnsweredMeter[],
+  metadata: CommandMetadata,
+  run: RunCursor,
+  concurrency: number,
+): Promise<Refused[]> {
+  const refused: Refused[] = [];
+  await billAnsweredMeters(deps, tariffs, meters, metadata, {
+    concurrency,
+    onChunk: async (chunk, bills) => {
+      const commands = [...(run.alongside?.() ?? []), ...chunkOutcomes(chunk, bills, metadata)];
+      const recorded = await recordOnRun(deps.store, runId, run.at(), commands, {
+        strict: false,
+      });
+      run.moved(recorded);
+      refused.push(...recorded.refused);
+    },
+  });
+  return refused;
+}
+
+/** A chunk's outcomes for the run: one command for its bills, one for its skips. */
+function chunkOutcomes(
+  chunk: { meterId: string }[],
+  results: (IssuedBill | string)[],
+  metadata: CommandMetadata,
+): MeterBatchCommand[] {
+  const bills: { meterId: string; billId: string }[] = [];
+  const skipped: { meterId: string; reason: string }[] = [];
+  chunk.forEach(({ meterId }, i) => {
+    const result = results[i]!;
+    if (typeof result === 'string') skipped.push({ meterId, reason: result });
+    else bills.push({ meterId, billId: result.billId });
+  });
+  // Named by the chunk's first meter: the same on every close that bills this chunk.
+  const step = (kind: string) => sub(metadata, `${kind}/${chunk[0]?.meterId ?? ''}`);
+  const commands: MeterBatchCommand[] = [];
+  if (bills.length > 0)
+    commands.push({ type: 'RecordMetersBilled', data: { bills }, metadata: step('billed') });
+  if (skipped.length > 0)
+    commands.push({ type: 'SkipMeters', data: { skipped }, metadata: step('skipped') });
+  return commands;
+}
