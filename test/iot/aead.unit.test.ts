@@ -46,6 +46,17 @@ describe('sealed frames', () => {
     expect(codeOf(() => o.open(sealed(c)))).toBe('FRAME_OUT_OF_ORDER');
   });
 
+  it('refuses counters past 2^53 as out of order (they are read rounded)', () => {
+    for (const high of [0x0020_0000, 0xffff_ffff]) {
+      const frame = new Sealer(key).seal(FrameType.Ping, body);
+      new DataView(frame.buffer, frame.byteOffset).setUint32(2, high);
+      expect(
+        codeOf(() => new Opener(key).open(sealed(frame))),
+        `high ${high}`,
+      ).toBe('FRAME_OUT_OF_ORDER');
+    }
+  });
+
   it('fails authentication on any flipped bit of header type, ciphertext or tag', () => {
     const frame = new Sealer(key).seal(FrameType.Ping, body);
     for (const at of [1, 12, frame.length - 1]) {

@@ -179,6 +179,16 @@ describe('u64 fields', () => {
     expect(() => bytesOf(1.5)).toThrow(RangeError);
     expect(new ByteReader(bigEndian(2n ** 53n - 1n)).u64()).toBe(Number.MAX_SAFE_INTEGER);
     expect(() => new ByteReader(bigEndian(2n ** 53n)).u64()).toThrow(ProtocolError);
-    expect(new ByteReader(bigEndian(2n ** 53n)).u64Big()).toBe(2n ** 53n);
+  });
+
+  it('reads any u64 rounded, exact up to 2^53-1 (frame counters)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), (n) => {
+        expect(new ByteReader(bytesOf(n)).u64Rounded()).toBe(n);
+      }),
+      { numRuns: 500 },
+    );
+    expect(new ByteReader(bigEndian(2n ** 53n)).u64Rounded()).toBe(2 ** 53);
+    expect(new ByteReader(bigEndian(2n ** 64n - 1n)).u64Rounded()).toBe(2 ** 64);
   });
 });

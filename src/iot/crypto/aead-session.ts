@@ -6,6 +6,7 @@
 import {
   PROTOCOL_VERSION,
   SEALED_HEADER_BYTES,
+  TAG_BYTES,
   type SealedFrameType,
 } from '../protocol/constants.ts';
 import { ProtocolError } from '../protocol/errors.ts';
@@ -18,7 +19,6 @@ import { nobleAead, type Aead } from './backend.ts';
  * protocol's 2^64, so no nonce is ever reused under one key.
  */
 const MAX_COUNTER = Number.MAX_SAFE_INTEGER;
-const MAX_SAFE_BIG = BigInt(MAX_COUNTER);
 
 /** Big-endian u64 of a safe integer at `at`. */
 const writeCounter = (out: Uint8Array, at: number, counter: number): void => {
@@ -34,14 +34,13 @@ const writeCounter = (out: Uint8Array, at: number, counter: number): void => {
   out[at + 7] = low & 0xff;
 };
 
-export const frameNonce = (counter: bigint | number): Uint8Array => {
-  const nonce = new Uint8Array(12);
-  writeCounter(nonce, 4, Number(counter));
-  return nonce;
-};
+// Each side keeps one nonce buffer, rewritten per frame: the AEAD is done
+// with it when its call returns, and a fresh one a frame was garbage at
+// thousands of frames a second.
 
 export class Sealer {
   private next = 0;
+  private readonly nonce = new Uint8Array(12);
   constructor(
     private readonly key: Uint8Array,
     private readonly aead: Aead = nobleAead,
@@ -49,39 +48,43 @@ export class Sealer {
 
   seal(type: SealedFrameType, body: Uint8Array): Uint8Array {
     if (this.next >= MAX_COUNTER) throw new Error('frame counter exhausted; reconnect');
+    const sealedBytes = body.length + TAG_BYTES;
+    const out = new Uint8Array(SEALED_HEADER_BYTES + sealedBytes);
     // version ‖ type ‖ u64 counter, written in place (encodeSealedHeader gives the same bytes).
-    const header = new Uint8Array(SEALED_HEADER_BYTES);
+    const header = out.subarray(0, SEALED_HEADER_BYTES);
     header[0] = PROTOCOL_VERSION;
     header[1] = type;
     writeCounter(header, 2, this.next);
-    const sealed = this.aead.seal(this.key, frameNonce(this.next), header, body);
+    writeCounter(this.nonce, 4, this.next);
+    const sealed = this.aead.seal(this.key, this.nonce, header, body);
+    if (sealed.length !== sealedBytes) throw new Error('AEAD output is not body plus tag');
     this.next += 1;
-    const out = new Uint8Array(header.length + sealed.length);
-    out.set(header);
-    out.set(sealed, header.length);
+    out.set(sealed, SEALED_HEADER_BYTES);
     return out;
   }
 }
 
 export class Opener {
   private expected = 0;
+  private readonly nonce = new Uint8Array(12);
   constructor(
     private readonly key: Uint8Array,
     private readonly aead: Aead = nobleAead,
   ) {}
 
   open(frame: SealedFrame): Uint8Array {
-    // Past 2^53 a counter is out of order anyway (this side never gets that far).
-    const counter = frame.counter > MAX_SAFE_BIG ? Infinity : Number(frame.counter);
+    // Past 2^53 a counter (rounded) is above any this side expects: out of order.
+    const { counter } = frame;
     if (counter < this.expected) {
-      throw new ProtocolError('REPLAYED_FRAME', `counter ${frame.counter} < ${this.expected}`);
+      throw new ProtocolError('REPLAYED_FRAME', `counter ${counter} < ${this.expected}`);
     }
     if (counter > this.expected) {
-      throw new ProtocolError('FRAME_OUT_OF_ORDER', `counter ${frame.counter} > ${this.expected}`);
+      throw new ProtocolError('FRAME_OUT_OF_ORDER', `counter ${counter} > ${this.expected}`);
     }
     let body: Uint8Array;
     try {
-      body = this.aead.open(this.key, frameNonce(this.expected), frame.header, frame.payload);
+      writeCounter(this.nonce, 4, this.expected);
+      body = this.aead.open(this.key, this.nonce, frame.header, frame.payload);
     } catch {
       throw new ProtocolError('DECRYPT_FAILED', `frame ${frame.counter} failed authentication`);
     }

@@ -28,6 +28,15 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export const utf8Bytes = (s: string): Uint8Array => utf8.encode(s);
 
+/** A u64 alone (ByteWriter's u64 bytes, and its RangeError outside 0..2^53-1). */
+export const u64Bytes = (n: number): Uint8Array => {
+  if (!Number.isSafeInteger(n) || n < 0) return new ByteWriter().u64(n).finish();
+  const out = new Uint8Array(8);
+  writeU32(out, 0, Math.floor(n / 0x1_0000_0000));
+  writeU32(out, 4, n >>> 0);
+  return out;
+};
+
 export class ByteWriter {
   private readonly parts: Uint8Array[] = [];
   private length = 0;
@@ -88,48 +97,73 @@ export class ByteReader {
   private at = 0;
   constructor(private readonly buf: Uint8Array) {}
 
+  // Integers are read in place and labels joined only for an error: a
+  // subarray per field and a label per length were most of a frame's garbage.
+  private advance(n: number, what: string, suffix = ''): number {
+    const at = this.at;
+    if (at + n > this.buf.length) {
+      throw new ProtocolError('MALFORMED_FRAME', `short ${what}${suffix}`);
+    }
+    this.at = at + n;
+    return at;
+  }
+
   private take(n: number, what: string): Uint8Array {
-    if (this.at + n > this.buf.length) throw new ProtocolError('MALFORMED_FRAME', `short ${what}`);
-    const out = this.buf.subarray(this.at, this.at + n);
-    this.at += n;
-    return out;
+    const at = this.advance(n, what);
+    return this.buf.subarray(at, at + n);
   }
 
   u8(what = 'u8'): number {
-    return this.take(1, what)[0] as number;
+    return this.buf[this.advance(1, what)] as number;
   }
 
-  u16(what = 'u16'): number {
-    const b = this.take(2, what);
-    return ((b[0] as number) << 8) | (b[1] as number);
+  u16(what = 'u16', suffix = ''): number {
+    const at = this.advance(2, what, suffix);
+    return ((this.buf[at] as number) << 8) | (this.buf[at + 1] as number);
   }
 
   /** Rejects values above Number.MAX_SAFE_INTEGER rather than losing precision. */
   u64(what = 'u64'): number {
-    const b = this.take(8, what);
-    const high = readU32(b, 0);
+    const at = this.advance(8, what);
+    const high = readU32(this.buf, at);
     // 2^53-1 is 0x001FFFFF_FFFFFFFF: any higher word above 0x1FFFFF is out of range.
     if (high > 0x1f_ffff) throw new ProtocolError('MALFORMED_FRAME', `${what} above 2^53-1`);
-    return high * 0x1_0000_0000 + readU32(b, 4);
+    return high * 0x1_0000_0000 + readU32(this.buf, at + 4);
   }
 
-  u64Big(what = 'u64'): bigint {
-    const b = this.take(8, what);
-    return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0);
+  /**
+   * Any u64 as a number, exact up to 2^53-1 and rounded above: for a frame
+   * counter, which is only compared with one that never passes 2^53-1 (a
+   * BigInt and a DataView a frame showed in the gateway's profile).
+   */
+  u64Rounded(what = 'u64'): number {
+    const at = this.advance(8, what);
+    return readU32(this.buf, at) * 0x1_0000_0000 + readU32(this.buf, at + 4);
   }
 
   fixed(n: number, what: string): Uint8Array {
     return this.take(n, what).slice();
   }
 
+  /** Like fixed, a view rather than a copy: for bytes nobody writes to afterwards. */
+  fixedView(n: number, what: string): Uint8Array {
+    return this.take(n, what);
+  }
+
   lp(what: string, maxBytes = 0xffff): Uint8Array {
-    const n = this.u16(`${what} length`);
+    return this.lpView(what, maxBytes).slice();
+  }
+
+  /** Like lp, a view rather than a copy: for bytes nobody writes to afterwards. */
+  lpView(what: string, maxBytes = 0xffff): Uint8Array {
+    const n = this.u16(what, ' length');
     if (n > maxBytes) throw new ProtocolError('MALFORMED_FRAME', `${what} longer than ${maxBytes}`);
-    return this.take(n, what).slice();
+    return this.take(n, what);
   }
 
   str(what: string, maxBytes: number): string {
-    const b = this.lp(what, maxBytes);
+    // Decoded at once, so the bytes need no copy.
+    const b = this.lpView(what, maxBytes);
     try {
       return strictUtf8.decode(b);
     } catch {

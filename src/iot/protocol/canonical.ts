@@ -21,6 +21,9 @@ export interface Reading {
 const TAG = utf8Bytes(Tags.reading);
 
 const checkId = (what: string, s: string): void => {
+  // A UTF-16 code unit is at most 3 UTF-8 bytes (a surrogate pair, 2 units, is 4),
+  // so a short id passes without being encoded (once per reading on the gateway).
+  if (s.length >= 1 && s.length * 3 <= Limits.maxIdBytes) return;
   const n = utf8Bytes(s).length;
   if (n < 1 || n > Limits.maxIdBytes) {
     throw new ProtocolError('MALFORMED_FRAME', `${what} must be 1-${Limits.maxIdBytes} bytes`);
@@ -53,13 +56,17 @@ export const encodeReading = (r: Reading): Uint8Array => {
   return w.finish();
 };
 
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
+
 /** Strict inverse of encodeReading: any other byte string is MALFORMED_FRAME. */
 export const decodeReading = (bytes: Uint8Array): Reading => {
   const rd = new ByteReader(bytes);
-  const tag = rd.lp('reading tag', TAG.length);
-  if (tag.length !== TAG.length || !tag.every((b, i) => b === TAG[i])) {
-    throw new ProtocolError('MALFORMED_FRAME', 'reading tag mismatch');
-  }
+  const tag = rd.lpView('reading tag', TAG.length);
+  if (!sameBytes(tag, TAG)) throw new ProtocolError('MALFORMED_FRAME', 'reading tag mismatch');
   const meterId = rd.str('meterId', Limits.maxIdBytes);
   const seq = rd.u64('seq');
   const registerWh = rd.u64('registerWh');

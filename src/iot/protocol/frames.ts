@@ -39,7 +39,8 @@ export interface PlainError {
 
 export interface SealedFrame {
   type: SealedFrameType;
-  counter: bigint;
+  /** Exact up to 2^53-1 (where a session's counters stop), rounded above. */
+  counter: number;
   /** The first SEALED_HEADER_BYTES bytes: the AEAD's associated data. */
   header: Uint8Array;
   /** Ciphertext followed by the 16-byte GCM tag. */
@@ -112,7 +113,7 @@ export const decodeFrame = (bytes: Uint8Array): Frame => {
     }
     default: {
       if (!SEALED_TYPES.has(type)) throw new ProtocolError('MALFORMED_FRAME', `frame type ${type}`);
-      const counter = rd.u64Big('counter');
+      const counter = rd.u64Rounded('counter');
       const payload = rd.rest();
       if (payload.length < TAG_BYTES)
         throw new ProtocolError('MALFORMED_FRAME', 'short sealed frame');

@@ -1,7 +1,7 @@
 // Bodies of the messages that travel inside sealed frames (after decryption).
 // The frame type byte in the sealed header says which body follows.
 
-import { ByteReader, ByteWriter } from './bytes.ts';
+import { ByteReader, ByteWriter, u64Bytes } from './bytes.ts';
 import { FrameType, Limits, SIGNATURE_BYTES } from './constants.ts';
 import { ProtocolError, isProtocolErrorCode, type ProtocolErrorCode } from './errors.ts';
 
@@ -38,14 +38,14 @@ export const messageFrameType = (m: Message) => {
 };
 
 export const encodeMessageBody = (m: Message): Uint8Array => {
+  // One per stored reading: eight bytes, without a writer and its list of parts.
+  if (m.type === 'ack') return u64Bytes(m.seq);
   const w = new ByteWriter();
   switch (m.type) {
     case 'auth-ok':
       return w.u64(m.serverTime).finish();
     case 'reading':
       return w.lp(m.canonical).raw(m.signature).finish();
-    case 'ack':
-      return w.u64(m.seq).finish();
     case 'read':
       return w.str(m.requestId).str(m.runId).finish();
     case 'error':
@@ -70,10 +70,11 @@ export const decodeMessageBody = (type: number, body: Uint8Array): Message => {
     case FrameType.AuthOk:
       return done({ type: 'auth-ok', serverTime: rd.u64('serverTime') });
     case FrameType.Reading:
+      // Views into the body, not copies: a decrypted body is the reading's alone.
       return done({
         type: 'reading',
-        canonical: rd.lp('reading', Limits.maxFrameBytes),
-        signature: rd.fixed(SIGNATURE_BYTES, 'signature'),
+        canonical: rd.lpView('reading', Limits.maxFrameBytes),
+        signature: rd.fixedView(SIGNATURE_BYTES, 'signature'),
       });
     case FrameType.Ack:
       return done({ type: 'ack', seq: rd.u64('seq') });
