@@ -179,12 +179,21 @@ describe('pipelined readings in one gateway session', () => {
     expect(s.closed).toEqual([]);
   });
 
+  it('takes a reading with room in the window without a promise to wait on', async () => {
+    const s = await setup({ window: 2 });
+    expect(s.gateway.handle(s.meter.sealReading(reading(1)).frame)).toBeUndefined();
+    await flush();
+    expect(s.sink.calls).toEqual([1]);
+  });
+
   it('holds the next frame while the window is full', async () => {
     const s = await setup({ window: 2 });
     await s.gateway.handle(s.meter.sealReading(reading(1)).frame);
     let thirdTaken = false;
     const second = s.gateway.handle(s.meter.sealReading(reading(2)).frame);
-    const third = second.then(() => s.gateway.handle(s.meter.sealReading(reading(3)).frame));
+    // The window is full: handle returns the wait (a frame that need not wait returns none).
+    expect(second).toBeInstanceOf(Promise);
+    const third = second!.then(() => s.gateway.handle(s.meter.sealReading(reading(3)).frame));
     void third.then(() => (thirdTaken = true));
     await flush();
     expect(s.sink.calls).toEqual([1, 2]);
@@ -199,7 +208,8 @@ describe('pipelined readings in one gateway session', () => {
     const s = await setup({ window: 1 });
     let returned = false;
     const handled = s.gateway.handle(s.meter.sealReading(reading(1)).frame);
-    void handled.then(() => (returned = true));
+    expect(handled).toBeInstanceOf(Promise);
+    void handled!.then(() => (returned = true));
     await flush();
     expect(returned).toBe(false);
     s.sink.settle(1);

@@ -57,16 +57,18 @@ export interface GatewayObserver extends ReadingObserver {
   batchCommitted(readings: number, seconds: number): void;
 }
 
-/** The verifier, timing each call for the observer. */
+/**
+ * The verifier, timing each call for the observer: the verifier's own promise
+ * with a reaction, not an async wrapper's extra promise and ticks per reading.
+ */
 const timed = (verifier: ReadingVerifier, observer: GatewayObserver): ReadingVerifier => ({
   kind: verifier.kind,
-  async verify(item) {
+  verify(item) {
     const started = performance.now();
-    try {
-      return await verifier.verify(item);
-    } finally {
-      observer.verified((performance.now() - started) / 1000);
-    }
+    const done = () => observer.verified((performance.now() - started) / 1000);
+    const verified = verifier.verify(item);
+    verified.then(done, done);
+    return verified;
   },
   close: () => verifier.close(),
 });

@@ -124,13 +124,14 @@ export const startGatewayServer = async (opts: GatewayServerOptions): Promise<Ga
     };
 
     // One loop per connection while frames wait, each handled to its end before
-    // the next: a promise per frame, not a then/catch/finally chain of three.
+    // the next; it awaits only a frame that must wait (most need no promise).
     const pump = async (): Promise<void> => {
       pumping = true;
       while (inbox.length > 0) {
         const bytes = inbox.shift()!;
         try {
-          await session.handle(bytes);
+          const waiting = session.handle(bytes);
+          if (waiting) await waiting;
         } catch (err) {
           // Directory or other port failures: nothing was stored, the meter may retry.
           session.fail('UNAVAILABLE', err instanceof Error ? err.message : 'internal error', 0);

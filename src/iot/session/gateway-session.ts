@@ -13,7 +13,7 @@ import { Opener, Sealer } from '../crypto/aead-session.ts';
 import type { CryptoBackend } from '../crypto/backend.ts';
 import { nodeBackend } from '../crypto/node-backend.ts';
 import { deriveSessionKeys, helloSigningHash, transcriptHash } from '../crypto/handshake.ts';
-import { decodeReading, type Reading } from '../protocol/canonical.ts';
+import { decodeReading } from '../protocol/canonical.ts';
 import { Limits, NONCE_BYTES } from '../protocol/constants.ts';
 import { ProtocolError, closesSession, type ProtocolErrorCode } from '../protocol/errors.ts';
 import {
@@ -101,7 +101,8 @@ export class GatewaySession {
     this.hello = { ...unsigned, signature };
     this.readings = new ReadingWindow(deps.readingWindow ?? 1, {
       isOpen: () => this.state.status === 'open',
-      store: (reading, signature) => this.store(reading, signature),
+      // The sink's own promise: no async wrapper (a promise and a tick a reading).
+      store: (reading, signature) => this.deps.sink.accept(reading, signature),
       answer: (seq, outcome) => this.answer(seq, outcome),
     });
   }
@@ -124,8 +125,13 @@ export class GatewaySession {
     return this.readings.settled();
   }
 
-  /** Handles one inbound frame. Callers must not overlap calls (await each). */
-  async handle(bytes: Uint8Array): Promise<void> {
+  /**
+   * Handles one inbound frame: undefined once it is dealt with, a promise
+   * while it waits (the auth's directory lookup, a full reading window), so
+   * most frames cost no promise and no tick. Callers must not overlap calls
+   * (await each promise before the next frame); port failures reject or throw.
+   */
+  handle(bytes: Uint8Array): Promise<void> | undefined {
     if (this.state.status === 'closed') return;
     try {
       const frame = decodeFrame(bytes);
@@ -138,19 +144,21 @@ export class GatewaySession {
       if (this.state.status === 'awaiting-auth') {
         if (frame.kind !== 'auth')
           throw new ProtocolError('UNEXPECTED_FRAME', `${frame.kind} before auth`);
-        await this.authenticate(frame.auth);
-        return;
+        return this.authenticate(frame.auth).catch((err: unknown) => this.refuseFrame(err));
       }
       if (frame.kind !== 'sealed')
         throw new ProtocolError('UNEXPECTED_FRAME', `${frame.kind} in session`);
       const body = this.state.opener.open(frame.sealed);
-      // Awaited only when it must wait (a full window): most frames cost no promise here.
-      const waiting = this.onMessage(decodeMessageBody(frame.sealed.type, body));
-      if (waiting) await waiting;
+      return this.onMessage(decodeMessageBody(frame.sealed.type, body));
     } catch (err) {
-      if (!(err instanceof ProtocolError)) throw err;
-      this.fail(err.code, err.message, 0);
+      this.refuseFrame(err);
     }
+  }
+
+  /** A frame the protocol refuses ends in an error to the meter; anything else goes up. */
+  private refuseFrame(err: unknown): void {
+    if (!(err instanceof ProtocolError)) throw err;
+    this.fail(err.code, err.message, 0);
   }
 
   /** Sends a sealed message on an open session; false when the session is not open. */
@@ -259,12 +267,6 @@ export class GatewaySession {
     }
     // Backpressure: the next frame waits until a reading of the window is answered.
     return this.readings.room();
-  }
-
-  /** A verified reading to the sink (in arrival order): what to answer once it is stored. */
-  private async store(reading: Reading, signature: Uint8Array): Promise<ReadingOutcome> {
-    const result = await this.deps.sink.accept(reading, signature);
-    return result.ok ? 'stored' : { code: result.code, message: 'reading refused' };
   }
 
   private answer(seq: number, outcome: ReadingOutcome): void {

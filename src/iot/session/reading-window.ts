@@ -8,6 +8,7 @@
 
 import type { Reading } from '../protocol/canonical.ts';
 import type { ProtocolErrorCode } from '../protocol/errors.ts';
+import type { SinkResult } from './ports.ts';
 
 /** How a reading ended: stored (ack), refused with a code, or dropped by a closed session. */
 export type ReadingOutcome = 'stored' | { code: ProtocolErrorCode; message: string } | null;
@@ -16,7 +17,7 @@ export interface ReadingWindowHooks {
   /** False once the session closed: readings not yet handed over are then dropped. */
   isOpen(): boolean;
   /** Hands a verified reading to storage; resolves to what storage made of it. */
-  store(reading: Reading, signature: Uint8Array): Promise<ReadingOutcome>;
+  store(reading: Reading, signature: Uint8Array): Promise<SinkResult>;
   /** Sends a reading's answer; called in arrival order. */
   answer(seq: number, outcome: ReadingOutcome): void;
 }
@@ -127,7 +128,7 @@ export class ReadingWindow {
     else if (!verdict)
       entry.outcome = { code: 'BAD_SIGNATURE', message: 'reading signature does not verify' };
     else {
-      let stored: Promise<ReadingOutcome>;
+      let stored: Promise<SinkResult>;
       try {
         stored = this.hooks.store(reading!, signature!);
       } catch {
@@ -135,8 +136,8 @@ export class ReadingWindow {
         return;
       }
       stored.then(
-        (outcome) => {
-          entry.outcome = outcome;
+        (result) => {
+          entry.outcome = result.ok ? 'stored' : { code: result.code, message: 'reading refused' };
           this.advance();
         },
         () => {
