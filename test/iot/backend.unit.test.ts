@@ -23,6 +23,9 @@ describe('crypto backends', () => {
         expect(x).toHaveLength(32);
         expect(x).toEqual(nobleBackend.ecdhX(a, pubB));
         expect(nodeBackend.signHash(hash, a)).toEqual(nobleBackend.signHash(hash, a));
+        const uncompressed = nobleBackend.uncompressedPublicKey(pubB);
+        expect(uncompressed).toHaveLength(65);
+        expect(nodeBackend.uncompressedPublicKey(pubB)).toEqual(uncompressed);
       }),
       { numRuns: 40 },
     );

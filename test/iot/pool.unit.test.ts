@@ -3,11 +3,17 @@
 
 import { sha256 } from '@noble/hashes/sha2.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { malleate, publicKeyOf, signHash } from '../../src/iot/crypto/ecdsa.ts';
+import {
+  malleate,
+  publicKeyOf,
+  signHash,
+  uncompressedPublicKey,
+} from '../../src/iot/crypto/ecdsa.ts';
 import { VerifyPool } from '../../src/iot/verify/pool.ts';
 import type { VerifyItem } from '../../src/iot/verify/types.ts';
 
 const enc = new TextEncoder();
+const otherKey = sha256(enc.encode('not the signer'));
 const items: { item: VerifyItem; valid: boolean }[] = Array.from({ length: 40 }, (_, i) => {
   const key = sha256(enc.encode(`pool key ${i % 5}`));
   const hash = sha256(enc.encode(`reading ${i}`));
@@ -35,6 +41,20 @@ describe.each(['native', 'noble'] as const)('VerifyPool (%s)', (kind) => {
   it('verifies a batch across workers with per-item answers in order', async () => {
     const results = await pool.verifyBatch(items.map((x) => x.item));
     expect(results).toEqual(items.map((x) => x.valid));
+  });
+
+  it('verifies under uncompressed keys as under compressed ones', async () => {
+    const uncompressed = items.map(({ item, valid }) =>
+      item.publicKey.length === 33
+        ? { item: { ...item, publicKey: uncompressedPublicKey(item.publicKey) }, valid }
+        : { item, valid },
+    );
+    const results = await pool.verifyBatch(uncompressed.map((x) => x.item));
+    expect(results).toEqual(uncompressed.map((x) => x.valid));
+    // A wrong key in either form is refused.
+    const [first, second] = [items[0]!.item, items[4]!.item];
+    const swapped = { ...first, publicKey: uncompressedPublicKey(publicKeyOf(otherKey)) };
+    expect(await pool.verifyBatch([swapped, second])).toEqual([false, true]);
   });
 
   it('coalesces single calls made in one tick', async () => {

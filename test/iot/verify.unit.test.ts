@@ -12,6 +12,7 @@ import {
   publicKeyOf,
   sValue,
   signHash,
+  uncompressedPublicKey,
 } from '../../src/iot/crypto/ecdsa.ts';
 import { nativeVerify } from '../../src/iot/verify/native.ts';
 import { nobleVerify } from '../../src/iot/verify/noble.ts';
@@ -38,6 +39,22 @@ describe('signature verification', () => {
     expect(verifyReadingSignature(pub, hash, sig)).toBe(true);
   });
 
+  it('tells low-S byte by byte exactly as the BigInt comparison does', () => {
+    const withS = (s: bigint) => {
+      const out = new Uint8Array(64);
+      for (let i = 63, v = s; i >= 32; i--, v >>= 8n) out[i] = Number(v & 0xffn);
+      return out;
+    };
+    for (const s of [0n, 1n, HALF_N - 1n, HALF_N, HALF_N + 1n, 2n ** 256n - 1n])
+      expect(isLowS(withS(s)), `s = ${s}`).toBe(s <= HALF_N);
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 64, maxLength: 64 }), (sig64) => {
+        expect(isLowS(sig64)).toBe(sValue(sig64) <= HALF_N);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('signs low-S and the malleated twin is high-S', () => {
     expect(isLowS(sig)).toBe(true);
     const high = malleate(sig);
@@ -58,6 +75,10 @@ describe('signature verification', () => {
       it('rejects a flipped bit in the hash', () =>
         expect(verify(pub, flip(hash, 3), sig)).toBe(false));
       it('rejects the wrong key', () => expect(verify(otherPub, hash, sig)).toBe(false));
+      it('verifies under the uncompressed key too, and refuses a wrong one', () => {
+        expect(verify(uncompressedPublicKey(pub), hash, sig)).toBe(true);
+        expect(verify(uncompressedPublicKey(otherPub), hash, sig)).toBe(false);
+      });
       it('returns false, not throws, on garbage', () => {
         expect(verify(new Uint8Array(33), hash, sig)).toBe(false);
         expect(verify(pub, hash, new Uint8Array(64))).toBe(false);

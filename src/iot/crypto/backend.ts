@@ -4,7 +4,14 @@
 // handshakes and frames per second. Both must produce identical bytes.
 
 import { gcm } from '@noble/ciphers/aes.js';
-import { ecdhX, isValidPublicKey, publicKeyOf, randomPrivateKey, signHash } from './ecdsa.ts';
+import {
+  ecdhX,
+  isValidPublicKey,
+  publicKeyOf,
+  randomPrivateKey,
+  signHash,
+  uncompressedPublicKey,
+} from './ecdsa.ts';
 
 /** AES-256-GCM with a 16-byte tag appended to the ciphertext. */
 export interface Aead {
@@ -25,6 +32,8 @@ export interface CryptoBackend {
   ecdhX(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
   /** Whether the bytes are a valid SEC1 encoding of a point on the curve. */
   isValidPublicKey(publicKey: Uint8Array): boolean;
+  /** The 65-byte uncompressed form of a valid public key; throws on an invalid one. */
+  uncompressedPublicKey(publicKey: Uint8Array): Uint8Array;
 }
 
 export const nobleAead: Aead = {
@@ -40,4 +49,5 @@ export const nobleBackend: CryptoBackend = {
   signHash,
   ecdhX,
   isValidPublicKey,
+  uncompressedPublicKey,
 };

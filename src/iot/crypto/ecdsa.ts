@@ -17,8 +17,21 @@ export const CURVE_N = secp.Point.CURVE().n;
 export const sValue = (sig64: Uint8Array): bigint =>
   BigInt('0x' + secp.etc.bytesToHex(sig64.subarray(32, 64)));
 
-export const isLowS = (sig64: Uint8Array): boolean =>
-  sig64.length === 64 && sValue(sig64) <= HALF_N;
+const HALF_N_BYTES = secp.etc.hexToBytes(HALF_N.toString(16).padStart(64, '0'));
+
+/**
+ * s ≤ n/2, comparing big-endian bytes: every verification asks, and a hex
+ * string and BigInt per signature cost the verify workers a microsecond or two.
+ */
+export const isLowS = (sig64: Uint8Array): boolean => {
+  if (sig64.length !== 64) return false;
+  for (let i = 0; i < 32; i++) {
+    const s = sig64[32 + i] as number;
+    const half = HALF_N_BYTES[i] as number;
+    if (s !== half) return s < half;
+  }
+  return true;
+};
 
 /** Deterministic (RFC 6979) low-S signature of a 32-byte message hash. */
 export const signHash = (hash32: Uint8Array, privateKey: Uint8Array): Uint8Array =>
@@ -41,6 +54,10 @@ export const nobleVerifyHash = (
 
 export const publicKeyOf = (privateKey: Uint8Array): Uint8Array =>
   secp.getPublicKey(privateKey, true);
+
+/** The 65-byte uncompressed form of a valid public key (throws on an invalid one). */
+export const uncompressedPublicKey = (pub: Uint8Array): Uint8Array =>
+  secp.Point.fromBytes(pub).toBytes(false);
 
 export const randomPrivateKey = (): Uint8Array => secp.utils.randomSecretKey();
 

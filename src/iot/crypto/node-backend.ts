@@ -14,6 +14,7 @@ interface NativeSecp256k1 {
   ecdsaSign(msg32: Uint8Array, privateKey: Uint8Array): { signature: Uint8Array };
   publicKeyCreate(privateKey: Uint8Array, compressed: boolean): Uint8Array;
   publicKeyVerify(publicKey: Uint8Array): boolean;
+  publicKeyConvert(publicKey: Uint8Array, compressed: boolean): Uint8Array;
   ecdh(
     publicKey: Uint8Array,
     privateKey: Uint8Array,
@@ -97,4 +98,7 @@ export const nodeBackend: CryptoBackend = {
     ? (publicKey) =>
         (publicKey.length === 33 || publicKey.length === 65) && native.publicKeyVerify(publicKey)
     : nobleBackend.isValidPublicKey,
+  uncompressedPublicKey: native
+    ? (publicKey) => native.publicKeyConvert(publicKey, false)
+    : nobleBackend.uncompressedPublicKey,
 };

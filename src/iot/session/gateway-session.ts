@@ -69,7 +69,11 @@ type State =
   | {
       status: 'open';
       meterId: string;
-      /** The key the meter authenticated with; rotating or revoking it ends the session. */
+      /**
+       * The key the meter authenticated with (rotating or revoking it ends the
+       * session), uncompressed: libsecp256k1 parses that form without the
+       * square root a compressed key costs each reading's verification (~12%).
+       */
       publicKey: Uint8Array;
       sealer: Sealer;
       opener: Opener;
@@ -205,7 +209,8 @@ export class GatewaySession {
     this.state = {
       status: 'open',
       meterId: auth.meterId,
-      publicKey: meter.publicKey,
+      // The auth signature verified under this key, so it is a valid point.
+      publicKey: this.crypto.uncompressedPublicKey(meter.publicKey),
       sealer: new Sealer(keys.gatewayToMeter, this.crypto.aead),
       opener: new Opener(keys.meterToGateway, this.crypto.aead),
       bucket: new TokenBucket(Limits.ratePerSecond, Limits.rateBurst, now),

@@ -10,7 +10,7 @@ export const verifierKind: VerifierKind = nativeVerify ? 'native' : 'noble';
 export const verifierFor = (kind: VerifierKind): VerifyFn | undefined =>
   kind === 'native' ? nativeVerify : nobleVerify;
 
-/** Verify a reading signature (compressed 33-byte key, SHA-256 hash, 64-byte r‖s, low-S). */
+/** Verify a reading signature (33- or 65-byte key, SHA-256 hash, 64-byte r‖s, low-S). */
 export const verifyReadingSignature: VerifyFn = nativeVerify ?? nobleVerify;
 
 /** The in-thread verifier, for tests and small deployments; the pool is the hot path. */

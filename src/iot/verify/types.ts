@@ -7,6 +7,7 @@ export type VerifierKind = 'native' | 'noble';
 export type VerifyFn = (publicKey: Uint8Array, hash32: Uint8Array, sig64: Uint8Array) => boolean;
 
 export interface VerifyItem {
+  /** 33-byte compressed or 65-byte uncompressed (faster to verify under). */
   publicKey: Uint8Array;
   hash: Uint8Array;
   signature: Uint8Array;

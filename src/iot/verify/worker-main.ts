@@ -1,10 +1,16 @@
-// Body of a verify-pool worker: receives packed batches (33-byte key ‖ 32-byte
-// hash ‖ 64-byte signature per item), answers one byte per item (1 = valid).
+// Body of a verify-pool worker: receives packed batches (key slot ‖ 32-byte
+// hash ‖ 64-byte signature per item, wire.ts), answers one byte per item (1 = valid).
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { verifierFor } from './select.ts';
 import type { VerifierKind } from './types.ts';
-import { ITEM_BYTES, type WorkerReply, type WorkerRequest } from './wire.ts';
+import {
+  ITEM_BYTES,
+  KEY_SLOT_BYTES,
+  packedKey,
+  type WorkerReply,
+  type WorkerRequest,
+} from './wire.ts';
 
 const port = parentPort;
 if (!port) throw new Error('worker-main must run in a worker thread');
@@ -19,10 +25,11 @@ port.on('message', (req: WorkerRequest) => {
   const results = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
     const at = i * ITEM_BYTES;
+    const hashAt = at + KEY_SLOT_BYTES;
     const ok = verify(
-      packed.subarray(at, at + 33),
-      packed.subarray(at + 33, at + 65),
-      packed.subarray(at + 65, at + ITEM_BYTES),
+      packedKey(packed, at),
+      packed.subarray(hashAt, hashAt + 32),
+      packed.subarray(hashAt + 32, at + ITEM_BYTES),
     );
     results[i] = ok ? 1 : 0;
   }
