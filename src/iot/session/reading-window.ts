@@ -88,12 +88,10 @@ export class ReadingWindow {
    */
   room(): Promise<void> | undefined {
     if (this.entries.length < Math.max(1, this.size)) return undefined;
-    return this.waitForRoom();
-  }
-
-  private async waitForRoom(): Promise<void> {
-    while (this.entries.length >= Math.max(1, this.size))
-      await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+    // One promise, no async loop: under load most frames fill the window again.
+    // Each answer frees a slot before it wakes a waiter, and nothing is added
+    // while the one caller waits, so the woken caller finds room.
+    return new Promise<void>((resolve) => this.slotWaiters.push(resolve));
   }
 
   /** Resolves once every reading taken so far has been answered (or dropped by a close). */
