@@ -260,14 +260,23 @@ async function main(): Promise<void> {
       }
     });
     gcObserver.observe({ entryTypes: ['gc'] });
-    // The loop's longest stalls, and when in the window they happened (s, ms).
-    const stalls: [number, number][] = [];
+    // The loop's longest stalls: when in the window they happened (s), how
+    // long (ms), and the acks sent meanwhile. Thousands of acks in a stall say
+    // the loop kept handling I/O callbacks (one libuv poll phase takes up to
+    // 48 x 1,024 ready events before it runs timers), not one long task.
+    const stalls: [number, number, number][] = [];
     let lastTick = performance.now();
+    let acksAtLastTick = 0;
     const stallWatch = setInterval(() => {
       const now = performance.now();
       if (now - lastTick > 300)
-        stalls.push([Math.round((now - t0) / 100) / 10, Math.round(now - lastTick)]);
+        stalls.push([
+          Math.round((now - t0) / 100) / 10,
+          Math.round(now - lastTick),
+          acksSent - acksAtLastTick,
+        ]);
       lastTick = now;
+      acksAtLastTick = acksSent;
     }, 10);
     const t0 = performance.now();
     Object.assign(commits, { count: 0, readings: 0, ms: 0 });
