@@ -183,10 +183,9 @@ async function childRole(role: string): Promise<void> {
     const db = postgresDatabase(process.env.BENCH_DB!);
     const gateway = await startGateway(openPostgresEventStore(db), 'gw-b');
     send({ type: 'url', url: gateway.url });
-    await new Promise((r) => process.once('message', r));
-    await gateway.close();
-    await db.close();
-    process.exit(0);
+    // Asked for its pipelined billing's figures at the end; killed after.
+    process.on('message', () => send({ type: 'billing', ...gateway.fanOut?.billingStats() }));
+    return;
   }
   const [from, to] = [Number(process.env.FROM), Number(process.env.TO)];
   const fleet = Fleet.start({
@@ -230,7 +229,9 @@ async function childRole(role: string): Promise<void> {
  * meter billed, and the last run completed.
  */
 function phaseMarks(t0Wall: number) {
+  let firstAsked: number | null = null;
   let lastAsked: number | null = null;
+  const billedAt: { at: number; meters: number }[] = [];
   let firstAnswer: number | null = null;
   let lastAnswer: number | null = null;
   let firstClaim: number | null = null;
@@ -245,8 +246,10 @@ function phaseMarks(t0Wall: number) {
     see(e: RecordedEvent) {
       const at = e.recordedAt.getTime();
       // Runs record meters many to an event; older runs one event per meter.
-      if (e.type === 'MeterReadsRequested' || e.type === 'MeterReadRequested')
+      if (e.type === 'MeterReadsRequested' || e.type === 'MeterReadRequested') {
+        firstAsked = min(firstAsked, at);
         lastAsked = max(lastAsked, at);
+      }
       if (e.type === 'MetersAnswered' || e.type === 'MeterAnswered') {
         firstAnswer = min(firstAnswer, at);
         lastAnswer = max(lastAnswer, at);
@@ -258,11 +261,14 @@ function phaseMarks(t0Wall: number) {
       if (e.type === 'MetersBilled' || e.type === 'MeterBilled') {
         firstBilled = min(firstBilled, at);
         lastBilled = max(lastBilled, at);
+        const meters = e.type === 'MetersBilled' ? (e.data.bills as unknown[]).length : 1;
+        billedAt.push({ at, meters });
       }
       if (e.type === 'BillRunCompleted') completed = max(completed, at);
     },
     /** `ended`: meters the close ended (billed, missed, skipped). */
     phases: (ended: number) => ({
+      firstAskRecordedS: s(firstAsked),
       lastAskRecordedS: s(lastAsked),
       firstAnswerRecordedS: s(firstAnswer),
       lastAnswerRecordedS: s(lastAnswer),
@@ -270,6 +276,10 @@ function phaseMarks(t0Wall: number) {
       firstBilledS: s(firstBilled),
       lastBilledS: s(lastBilled),
       completedS: s(completed),
+      /** Meters billed (pipelined, by the gateways) before any close was claimed. */
+      billedBeforeCloseClaim: billedAt
+        .filter(({ at }) => firstClaim === null || at < firstClaim)
+        .reduce((n, b) => n + b.meters, 0),
       closeClaims: closers,
       closeMetersPerSecond:
         firstClaim === null || completed === null
@@ -383,6 +393,10 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - t0) / 1000;
     fleets.forEach((f) => f.child.send({ type: 'stop' }));
     const done = await Promise.all(fleets.map((f) => f.next('done')));
+    b.child.send({ type: 'billing' });
+    const { type: _, ...billingB } = await b.next('billing');
+    /** Each gateway's pipelined billing: meters billed (or skipped) as their answers were recorded. */
+    const pipelinedBilling = { 'gw-a': gatewayA.fanOut?.billingStats(), 'gw-b': billingB };
     console.log(
       JSON.stringify({
         meters: METERS,
@@ -399,6 +413,7 @@ async function main(): Promise<void> {
         deadlineSeconds: DEADLINE_S,
         closeJitterMs: CLOSE_JITTER_MS ?? null,
         ...phases,
+        pipelinedBilling,
         connectJitterMs: CONNECT_JITTER_MS,
         startRunsSeconds: Number(startedS.toFixed(1)),
         readsAnswered: done.reduce((n, d) => n + (d.answered as number), 0),

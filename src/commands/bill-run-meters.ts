@@ -52,10 +52,18 @@ export interface RunCursor {
   alongside?(): BillRunCommand[];
 }
 
+export interface BilledAndRecorded {
+  /** Meters with a bill (issued here, or found issued by another writer). */
+  billed: number;
+  /** Meters that cannot be billed now, with the reason recorded on the run. */
+  skipped: number;
+  /** Outcomes the run refused to record (e.g. another writer skipped the meter meanwhile). */
+  refused: Refused[];
+}
+
 /**
  * Bills `meters` (answered meters of run `runId`) and records each chunk's
- * outcomes on the run as soon as the chunk is billed. Returns the meters the
- * run refused to record (e.g. another writer skipped them meanwhile).
+ * outcomes on the run as soon as the chunk is billed.
  */
 export async function billAndRecord(
   deps: BillingDeps,
@@ -65,9 +73,9 @@ export async function billAndRecord(
   metadata: CommandMetadata,
   run: RunCursor,
   concurrency: number,
-): Promise<Refused[]> {
+): Promise<BilledAndRecorded> {
   const refused: Refused[] = [];
-  await billAnsweredMeters(deps, tariffs, meters, metadata, {
+  const results = await billAnsweredMeters(deps, tariffs, meters, metadata, {
     concurrency,
     onChunk: async (chunk, bills) => {
       const commands = [...(run.alongside?.() ?? []), ...chunkOutcomes(chunk, bills, metadata)];
@@ -78,7 +86,8 @@ export async function billAndRecord(
       refused.push(...recorded.refused);
     },
   });
-  return refused;
+  const skipped = results.filter((r) => typeof r === 'string').length;
+  return { billed: results.length - skipped, skipped, refused };
 }
 
 /** A chunk's outcomes for the run: one command for its bills, one for its skips. */

@@ -28,8 +28,16 @@ interface Billing {
   idle: (() => void)[];
 }
 
+/** What this gateway's pipelined billing has done so far (for benchmarks and metrics). */
+export interface PipelinedBillingStats {
+  rounds: number;
+  billed: number;
+  skipped: number;
+}
+
 export class RunBiller {
   private readonly runs = new Map<TrackedRun, Billing>();
+  readonly stats: PipelinedBillingStats = { rounds: 0, billed: 0, skipped: 0 };
 
   constructor(
     private readonly billing: BillingDeps,
@@ -98,7 +106,7 @@ export class RunBiller {
     const metadata = gatewayBillingMetadata(run.runId, new Date(this.clock()).toISOString());
     // A meter the run refuses to record ended otherwise meanwhile (e.g. the
     // close skipped it): the run's record stands, nothing to do here.
-    await billAndRecord(
+    const done = await billAndRecord(
       this.billing,
       tariffs,
       run.runId,
@@ -115,5 +123,8 @@ export class RunBiller {
       },
       CONCURRENCY,
     );
+    this.stats.rounds++;
+    this.stats.billed += done.billed;
+    this.stats.skipped += done.skipped;
   }
 }
