@@ -25,7 +25,7 @@ import type { EventStore, RecordedEvent, Subscription } from '../../eventstore/p
 import type { GatewayServer } from '../gateway/server.ts';
 import type { StoredReading } from '../ingest/store-sink.ts';
 import { findOpenRuns } from './open-runs.ts';
-import { RunBiller } from './run-biller.ts';
+import { RunBiller, type PipelinedBillingStats } from './run-biller.ts';
 import { foldRun, RunWriter, type TrackedRun } from './run-writer.ts';
 
 // Namespace of request ids: uuid v5 of the run id, the same on every gateway
@@ -37,6 +37,8 @@ const RUN_PREFIX = billRunStream('');
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const CLOSE_RETRY_MS = 5000;
 const DEADLINE_MARGIN_MS = 20;
+/** The close bills others' answers once no meter of the run has ended for this long. */
+const OTHERS_QUIET_MS = 1000;
 /** Past a lease's expiry before trying to take it over. */
 const LEASE_MARGIN_MS = 100;
 
@@ -129,6 +131,11 @@ export class BillRunFanOut {
     });
   };
 
+  /** What this gateway's pipelined billing has done so far. */
+  billingStats(): PipelinedBillingStats {
+    return { ...this.biller.stats };
+  }
+
   /** Runs this gateway follows that are not completed. */
   openRunIds(): string[] {
     return [...this.runs.keys()];
@@ -161,10 +168,16 @@ export class BillRunFanOut {
       if (e.revision <= run.revision) continue;
       if (e.revision === run.revision + 1) {
         // The follower owns this state (the writer decides on copies): update in place.
-        run.state = applyBillRunEvent(run.state, e as unknown as BillRunEvent);
+        const event = e as unknown as BillRunEvent;
+        run.state = applyBillRunEvent(run.state, event);
         run.revision = e.revision;
-        // A large run lists its meters over several events: follow the later ones too.
-        if (e.type === 'BillRunMetersListed') this.followMeters(run);
+        // A large run lists its meters over several events: follow the later
+        // ones too (only the event's own meters: a 20,000-meter run is listed in 20).
+        if (event.type === 'BillRunMetersListed')
+          this.followMeters(
+            run,
+            event.data.meters.map((m) => m.meterId),
+          );
       } else {
         // A gap: the writer and the log disagree; read the run again.
         Object.assign(run, foldRun(runId, await this.opts.store.readStream(e.stream)));
@@ -195,10 +208,10 @@ export class BillRunFanOut {
     this.closeWhenAllAnswered(run);
   }
 
-  /** Maps each meter of the run to it and asks the connected ones not asked yet. */
-  private followMeters(run: Followed): void {
+  /** Maps each meter of the run (or of `meterIds`) to it and asks the connected ones not asked yet. */
+  private followMeters(run: Followed, meterIds?: string[]): void {
     if (run.state.status !== 'open') return;
-    for (const meterId of Object.keys(run.state.meters)) {
+    for (const meterId of meterIds ?? Object.keys(run.state.meters)) {
       const runs = this.runsOfMeter.get(meterId) ?? new Set();
       if (runs.has(run)) continue;
       runs.add(run);
@@ -303,8 +316,9 @@ export class BillRunFanOut {
       await closeBillRun(this.opts.billing, { runId: run.runId }, metadata, {
         lease: { closer: gatewayId, leaseMs: this.leaseMs(), clock: this.clock },
         knownRun: { state: run.state, revision: run.revision },
-        // The close bills only what this gateway's billing leaves, and does not race it.
+        // The close bills only what the gateways' billing leaves, and does not race it.
         ownBilling: () => this.biller.drain(run),
+        othersBilling: { quietMs: OTHERS_QUIET_MS },
       });
     } finally {
       run.closing = false;
