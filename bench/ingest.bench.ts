@@ -5,7 +5,7 @@
 // last stdout line is JSON for docs/benchmarks.md.
 
 import { fork, type ChildProcess } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { Fleet, type SimMeter } from '../devices/fleet.ts';
@@ -134,14 +134,24 @@ async function fleetRole(): Promise<void> {
   process.exit(0);
 }
 
-/** Verifications per second in this thread for `seconds`, on pre-signed readings. */
-function verifyRate(verify: VerifyFn | undefined, seconds: number): number | null {
+/**
+ * Verifications per second in this thread for `seconds`, on pre-signed
+ * readings, under compressed keys or (as the gateway's sessions verify) uncompressed.
+ */
+function verifyRate(
+  verify: VerifyFn | undefined,
+  seconds: number,
+  keyForm: 'compressed' | 'uncompressed' = 'compressed',
+): number | null {
   if (!verify) return null;
   const items = Array.from({ length: 256 }, (_, i) => {
     const reading = { meterId: meterId(i), seq: 1, registerWh: i, readAt: Date.now() };
     const signed = signReading(reading, meterKey(i));
     return {
-      pub: nodeBackend.publicKeyOf(meterKey(i)),
+      pub:
+        keyForm === 'compressed'
+          ? nodeBackend.publicKeyOf(meterKey(i))
+          : nodeBackend.uncompressedPublicKey(nodeBackend.publicKeyOf(meterKey(i))),
       hash: readingHash(reading),
       sig: signed.signature,
     };
@@ -184,7 +194,11 @@ async function main(): Promise<void> {
       commits.ms += performance.now() - t;
       return outcomes;
     };
-    const verifyPerSec = { native: verifyRate(nativeVerify, 2), noble: verifyRate(nobleVerify, 2) };
+    const verifyPerSec = {
+      native: verifyRate(nativeVerify, 2),
+      nativeUncompressedKey: verifyRate(nativeVerify, 2, 'uncompressed'),
+      noble: verifyRate(nobleVerify, 2),
+    };
     // The verify workers' threads are the ones the pool's start adds to this
     // process: their CPU apart from V8's helper threads (GC, compiler) tells
     // verification from garbage collection in the process's figure.
@@ -243,6 +257,14 @@ async function main(): Promise<void> {
     const cpu0 = process.cpuUsage();
     const mainThreadStat = `/proc/${process.pid}/task/${process.pid}/stat`;
     const mainThread0 = await cpuSecondsOf(mainThreadStat);
+    // Time the main thread was runnable but waited for a core (schedstat's
+    // second field, ns): with two cores shared by it, the verify workers, V8's
+    // helpers, the fleet and Postgres, that is where a loop that is never idle
+    // yet only half busy spends the rest.
+    const mainThreadSchedstat = `/proc/${process.pid}/task/${process.pid}/schedstat`;
+    const runQueueWaitSeconds = async () =>
+      Number((await readFile(mainThreadSchedstat, 'utf8')).split(' ')[1]) / 1e9;
+    const mainThreadWait0 = await runQueueWaitSeconds();
     const workers0 = await workersCpu();
     // Where the main thread's time goes besides CPU: loop delay (callbacks kept
     // waiting) and garbage collection (pauses, by kind).
@@ -287,6 +309,7 @@ async function main(): Promise<void> {
     const gatewayCpu = process.cpuUsage(cpu0);
     const mainThreadCpu = (await cpuSecondsOf(mainThreadStat)) - mainThread0;
     const verifyWorkersCpu = (await workersCpu()) - workers0;
+    const mainThreadWait = (await runQueueWaitSeconds()) - mainThreadWait0;
     const wall = (performance.now() - t0) / 1000;
     const pgCpu = await postgresCpu();
     const inWindow = { ...commits, acksSent };
@@ -325,6 +348,7 @@ async function main(): Promise<void> {
         generatorCpuPct: report.cpuPct,
         gatewayProcessCpuPct: Math.round((gatewayCpuSeconds / wall) * 100),
         gatewayMainThreadCpuPct: Math.round((mainThreadCpu / wall) * 100),
+        gatewayMainThreadWaitingForCpuPct: Math.round((mainThreadWait / wall) * 100),
         postgresCpuPct: Math.round((pgCpu.backends / wall) * 100),
         postgresSharedCpuPct: Math.round((pgCpu.shared / wall) * 100),
         cpuUsPerReading: {
