@@ -5,6 +5,7 @@
 // `ulimit -n` (20,000 here) sockets, so meters are split over two gateways
 // (this process and a child) and two fleet processes, and the gateways share
 // the runs. The last stdout line is JSON for docs/benchmarks.md.
+// BENCH_PROFILE=<file.cpuprofile> profiles gw-a's process during the runs.
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -30,6 +31,7 @@ import { migrate, openPostgresEventStore } from '../src/eventstore/postgres/inde
 import { nodeBackend } from '../src/iot/crypto/node-backend.ts';
 import { runGateway } from '../src/iot/gateway/run-gateway.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
+import { startProfile } from './support/profile.ts';
 
 const METERS = Number(process.env.BILLRUN_METERS ?? 20_000);
 const RUN_SIZE = Number(process.env.RUN_SIZE ?? METERS);
@@ -330,6 +332,9 @@ async function main(): Promise<void> {
     await Promise.all(fleets.map((f) => f.next('connected')));
     process.stderr.write(`all ${METERS} meters connected; starting runs\n`);
 
+    // BENCH_PROFILE=<file.cpuprofile> profiles this process (gw-a and the
+    // progress poll) from the first startBillRun to the last completion.
+    const stopProfile = await startProfile((message) => process.stderr.write(`${message}\n`));
     const t0 = performance.now();
     const t0Wall = Date.now();
     const deadline = new Date(Date.now() + DEADLINE_S * 1000).toISOString();
@@ -388,6 +393,7 @@ async function main(): Promise<void> {
       if (progress.completed === runIds.length) break;
       await new Promise((r) => setTimeout(r, 250));
     }
+    await stopProfile();
     const totals = progress;
     const phases = marks.phases(totals.billed + totals.missed + totals.skipped);
     const seconds = (performance.now() - t0) / 1000;

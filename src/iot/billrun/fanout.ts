@@ -201,6 +201,8 @@ export class BillRunFanOut {
   private track(tracked: TrackedRun): void {
     if (tracked.state.status !== 'open' || this.runs.has(tracked.runId)) return;
     const run: Followed = { ...tracked, requestId: requestIdFor(tracked.runId), asked: new Set() };
+    // Not polled while no run is followed (lookForNewMeters): who is connected now.
+    if (this.runs.size === 0) this.connected = new Set(this.opts.gateway.connectedMeters());
     this.runs.set(run.runId, run);
     this.byRequest.set(run.requestId, run);
     this.followMeters(run);
@@ -230,6 +232,10 @@ export class BillRunFanOut {
   }
 
   private lookForNewMeters(): void {
+    // Nothing to ask between runs: a set of every connected meter ten times a
+    // second cost a gateway of 10,000 meters 357 ms of CPU in a 19 s profile;
+    // `track` looks again when a run starts.
+    if (this.runs.size === 0) return;
     const now = new Set(this.opts.gateway.connectedMeters());
     for (const meterId of now) {
       if (this.connected.has(meterId)) continue;
