@@ -72,6 +72,11 @@ export async function billAnsweredMeters(
     concurrency: number;
     /** Called with each chunk's results, one call at a time, as chunks finish. */
     onChunk?: (chunk: AnsweredMeter[], results: (IssuedBill | string)[]) => Promise<void>;
+    /**
+     * The meters of a chunk still to bill, asked as the chunk starts (another
+     * writer may have billed some meanwhile); the results then cover only those.
+     */
+    due?: (chunk: AnsweredMeter[]) => AnsweredMeter[] | Promise<AnsweredMeter[]>;
   },
 ): Promise<(IssuedBill | string)[]> {
   const chunks: AnsweredMeter[][] = [];
@@ -81,7 +86,9 @@ export async function billAnsweredMeters(
   // and properties, so neither waits for the other; Node decides one while
   // Postgres writes another); their outcomes are reported one at a time.
   let reported: Promise<void> = Promise.resolve();
-  const settled = await mapLimit(chunks, CHUNKS_IN_FLIGHT, async (chunk) => {
+  const settled = await mapLimit(chunks, CHUNKS_IN_FLIGHT, async (all) => {
+    const chunk = options.due ? await options.due(all) : all;
+    if (chunk.length === 0) return [];
     const prepared = await prepareAll(deps.store, tariffs, chunk, metadata);
     const results = await writeChunk(deps, tariffs, chunk, prepared, metadata, options.concurrency);
     reported = reported.then(() => options.onChunk?.(chunk, results));

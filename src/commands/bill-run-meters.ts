@@ -25,6 +25,16 @@ export const closeBillingMetadata = (closeMetadata: CommandMetadata): CommandMet
 export const gatewayBillingMetadata = (runId: string, now: string): CommandMetadata =>
   closeBillingMetadata({ now, commandId: gatewayCloseCommandId(runId), actor: BILLING_ACTOR });
 
+/** Meters in the order gateways bill them (a close billing others' answers goes the other way). */
+export const byMeterId = (a: AnsweredMeter, b: AnsweredMeter): number =>
+  a.meterId < b.meterId ? -1 : a.meterId > b.meterId ? 1 : 0;
+
+/** Of `chunk`, the meters `state` still shows answered (not billed or skipped by another writer). */
+export const stillAnswered = (state: BillRunState, chunk: AnsweredMeter[]): AnsweredMeter[] =>
+  state.status === 'none'
+    ? []
+    : chunk.filter((m) => state.meters[m.meterId]?.status === 'answered');
+
 /** The run's answered meters not billed or skipped yet, as billing takes them. */
 export function answeredMeters(state: BillRunState): AnsweredMeter[] {
   if (state.status === 'none') return [];
@@ -50,6 +60,8 @@ export interface RunCursor {
   moved(to: Recorded): void;
   /** Commands to record with the next outcomes (e.g. a lease renewal that is due). */
   alongside?(): BillRunCommand[];
+  /** The meters of a chunk still answered and not billed, as the chunk starts. */
+  due?(chunk: AnsweredMeter[]): AnsweredMeter[] | Promise<AnsweredMeter[]>;
 }
 
 export interface BilledAndRecorded {
@@ -75,8 +87,10 @@ export async function billAndRecord(
   concurrency: number,
 ): Promise<BilledAndRecorded> {
   const refused: Refused[] = [];
+  const due = run.due?.bind(run);
   const results = await billAnsweredMeters(deps, tariffs, meters, metadata, {
     concurrency,
+    ...(due ? { due } : {}),
     onChunk: async (chunk, bills) => {
       const commands = [...(run.alongside?.() ?? []), ...chunkOutcomes(chunk, bills, metadata)];
       const recorded = await recordOnRun(deps.store, runId, run.at(), commands, {

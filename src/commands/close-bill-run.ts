@@ -28,12 +28,13 @@ import {
 } from '../domain/billrun/index.ts';
 import { meterBillingDecider, meterBillingStream } from '../domain/billing/meterbilling/index.ts';
 import { DomainError, type CommandMetadata } from '../domain/shared/decider.ts';
-import type { EventStore } from '../eventstore/port.ts';
 import { onMeterBilling, PeriodTariffs } from './bill-meter.ts';
 import {
   answeredMeters,
   billAndRecord,
+  byMeterId,
   closeBillingMetadata,
+  stillAnswered,
   type RunCursor,
 } from './bill-run-meters.ts';
 import { loadRunAt, sub, type BillingDeps, type MissInput } from './billing-shared.ts';
@@ -81,13 +82,6 @@ export interface CloseOptions {
    * waits for it, and bills only what is left, instead of racing it.
    */
   ownBilling?: () => Promise<void>;
-  /**
-   * Other writers (other gateways) bill the answers they recorded: before
-   * billing what they left, wait while the run's ended meters keep growing,
-   * until they have not grown for `quietMs` (a gateway that died bills no
-   * more), so the close takes over only answers nobody is billing.
-   */
-  othersBilling?: { quietMs: number };
 }
 
 /** How long a close lease lasts unless renewed; a closer renews at half of it. */
@@ -147,31 +141,39 @@ export async function closeBillRun(
     if (renewal) recorded = await recordOnRun(store, runId, recorded, [renewal], { strict: false });
   }
 
-  if (options.ownBilling) await options.ownBilling();
-  // What the run gained meanwhile (the outcomes of others' billing): not billed again.
-  if (options.ownBilling || options.othersBilling)
-    recorded = { ...recorded, ...(await catchUp(store, runId, recorded)) };
-  if (options.othersBilling) {
-    const renewal = () => lease?.renewalDue() ?? null;
-    recorded = await whileOthersBill(store, runId, recorded, options.othersBilling, renewal);
-  }
   const tariffs = new PeriodTariffs(store, period);
   const refused: CloseResult['refused'] = [...recorded.refused];
+  // Outcomes recorded and what the run gained come back in any order: keep the latest.
+  const advance = (to: Recorded): void => {
+    if (to.revision > recorded.revision) recorded = to;
+  };
+  const caughtUp = async () => advance({ ...recorded, ...(await catchUp(store, runId, recorded)) });
+  if (options.ownBilling) {
+    await options.ownBilling();
+    await caughtUp();
+  }
   // Each chunk's outcomes go on the run as soon as it is billed (the
   // dashboard sees the close advance), with a renewal of the lease when due.
   const cursor: RunCursor = {
     at: () => recorded,
-    moved: (to) => void (recorded = to),
+    moved: advance,
     alongside: () => {
       const renewal = lease?.renewalDue();
       return renewal ? [renewal] : [];
+    },
+    // Other gateways may be billing these answers (pipelined billing): as each
+    // chunk starts, leave out what the run shows billed since.
+    due: async (chunk) => {
+      await caughtUp();
+      return stillAnswered(recorded.state, chunk);
     },
   };
   const billing = await billAndRecord(
     deps,
     tariffs,
     runId,
-    answeredMeters(recorded.state),
+    // The other way from the gateways' own billing (byMeterId): they meet once.
+    answeredMeters(recorded.state).sort((a, b) => byMeterId(b, a)),
     closeBillingMetadata(metadata),
     cursor,
     concurrency,
@@ -183,39 +185,6 @@ export async function closeBillRun(
     progress: billRunProgress(recorded.state),
     refused,
   };
-}
-
-/** How often the close looks at the run while others bill. */
-const OTHERS_POLL_MS = 200;
-
-/** Meters the run shows ended (billed, missed or skipped). */
-const endedOf = (state: BillRunState): number =>
-  state.status === 'none'
-    ? 0
-    : state.progress.billed + state.progress.missed + state.progress.skipped;
-
-/**
- * The run once no answered meter is left unbilled, or once no meter has
- * ended for `quietMs` (nobody is billing the rest), renewing the lease when due.
- */
-async function whileOthersBill(
-  store: EventStore,
-  runId: string,
-  at: Recorded,
-  { quietMs }: { quietMs: number },
-  renewalDue: () => ClaimBillRunClose | null,
-): Promise<Recorded> {
-  let recorded = at;
-  let ended = endedOf(recorded.state);
-  let grewAt = Date.now();
-  while (answeredMeters(recorded.state).length > 0 && Date.now() - grewAt < quietMs) {
-    await new Promise((resolve) => setTimeout(resolve, Math.min(OTHERS_POLL_MS, quietMs)));
-    recorded = { ...recorded, ...(await catchUp(store, runId, recorded)) };
-    const renewal = renewalDue();
-    if (renewal) recorded = await recordOnRun(store, runId, recorded, [renewal], { strict: false });
-    if (endedOf(recorded.state) > ended) [ended, grewAt] = [endedOf(recorded.state), Date.now()];
-  }
-  return recorded;
 }
 
 /** The close lease of one closer on one run: the claim, and renewals once half of it has passed. */

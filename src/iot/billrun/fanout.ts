@@ -37,8 +37,6 @@ const RUN_PREFIX = billRunStream('');
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const CLOSE_RETRY_MS = 5000;
 const DEADLINE_MARGIN_MS = 20;
-/** The close bills others' answers once no meter of the run has ended for this long. */
-const OTHERS_QUIET_MS = 1000;
 /** Past a lease's expiry before trying to take it over. */
 const LEASE_MARGIN_MS = 100;
 
@@ -322,9 +320,8 @@ export class BillRunFanOut {
       await closeBillRun(this.opts.billing, { runId: run.runId }, metadata, {
         lease: { closer: gatewayId, leaseMs: this.leaseMs(), clock: this.clock },
         knownRun: { state: run.state, revision: run.revision },
-        // The close bills only what the gateways' billing leaves, and does not race it.
+        // The close bills only what this gateway's billing leaves, and does not race it.
         ownBilling: () => this.biller.drain(run),
-        othersBilling: { quietMs: OTHERS_QUIET_MS },
       });
     } finally {
       run.closing = false;

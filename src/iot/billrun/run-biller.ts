@@ -9,7 +9,12 @@
 // (bill-batch.ts bills up to 1,000 meters per round trip). What a failed
 // round leaves answered the close bills.
 
-import { gatewayBillingMetadata, billAndRecord } from '../../commands/bill-run-meters.ts';
+import {
+  billAndRecord,
+  byMeterId,
+  gatewayBillingMetadata,
+  stillAnswered,
+} from '../../commands/bill-run-meters.ts';
 import { PeriodTariffs, type AnsweredMeter } from '../../commands/bill-meter.ts';
 import type { BillingDeps } from '../../commands/billing-shared.ts';
 import { cloneBillRun, type MeterAnswer } from '../../domain/billrun/index.ts';
@@ -84,11 +89,10 @@ export class RunBiller {
   }
 
   private nextRound(run: TrackedRun, billing: Billing): void {
-    const { state } = run;
-    // Meters the run already shows ended (the close, another gateway) need nothing more.
-    const meters = billing.queue.filter(
-      (m) => state.status !== 'none' && state.meters[m.meterId]?.status === 'answered',
-    );
+    // Meters the run already shows ended (the close, another gateway) need
+    // nothing more. In meter order: a close billing them meanwhile goes the
+    // other way, so the two meet once instead of billing the same chunks.
+    const meters = stillAnswered(run.state, billing.queue).sort(byMeterId);
     billing.queue = [];
     if (meters.length === 0) {
       billing.busy = false;
@@ -120,6 +124,8 @@ export class RunBiller {
           run.state = to.state;
           run.revision = to.revision;
         },
+        // As each chunk starts: what the close has billed meanwhile, as this gateway follows the run.
+        due: (chunk) => stillAnswered(run.state, chunk),
       },
       CONCURRENCY,
     );
