@@ -203,7 +203,10 @@ async function main(): Promise<void> {
     // process: their CPU apart from V8's helper threads (GC, compiler) tells
     // verification from garbage collection in the process's figure.
     const threadsBefore = new Set(await readdir('/proc/self/task'));
-    const verifier = await VerifyPool.start({});
+    // VERIFY_WORKERS=<n> sizes the pool (default: one worker per core).
+    const verifier = await VerifyPool.start(
+      process.env.VERIFY_WORKERS ? { size: Number(process.env.VERIFY_WORKERS) } : {},
+    );
     const workerStats = (await readdir('/proc/self/task'))
       .filter((tid) => !threadsBefore.has(tid))
       .map((tid) => `/proc/${process.pid}/task/${tid}/stat`);
@@ -341,6 +344,7 @@ async function main(): Promise<void> {
         readingsPerSec: Math.round(report.acked / report.seconds),
         p99AckMs: report.p99AckMs,
         verifyPerSec,
+        verifyWorkers: verifier.size,
         verifyBatches: {
           perSec: Math.round(verifyBatches / wall),
           avgItems: Number((verifyItems / Math.max(1, verifyBatches)).toFixed(1)),
