@@ -56,8 +56,8 @@ export function answeredMeters(state: BillRunState): AnsweredMeter[] {
 export interface RunCursor {
   /** The run to decide the next outcomes on (not changed by the caller while they are recorded). */
   at(): RunAt;
-  /** The run after outcomes were recorded. */
-  moved(to: Recorded): void;
+  /** The run after a chunk's outcomes were recorded, and how many of them were bills and skips. */
+  moved(to: Recorded, chunk: { billed: number; skipped: number }): void;
   /** Commands to record with the next outcomes (e.g. a lease renewal that is due). */
   alongside?(): BillRunCommand[];
   /** The meters of a chunk still answered and not billed, as the chunk starts. */
@@ -96,12 +96,16 @@ export async function billAndRecord(
       const recorded = await recordOnRun(deps.store, runId, run.at(), commands, {
         strict: false,
       });
-      run.moved(recorded);
+      run.moved(recorded, countsOf(bills));
       refused.push(...recorded.refused);
     },
   });
+  return { ...countsOf(results), refused };
+}
+
+function countsOf(results: (IssuedBill | string)[]): { billed: number; skipped: number } {
   const skipped = results.filter((r) => typeof r === 'string').length;
-  return { billed: results.length - skipped, skipped, refused };
+  return { billed: results.length - skipped, skipped };
 }
 
 /** A chunk's outcomes for the run: one command for its bills, one for its skips. */

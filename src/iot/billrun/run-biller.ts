@@ -35,7 +35,9 @@ interface Billing {
 
 /** What this gateway's pipelined billing has done so far (for benchmarks and metrics). */
 export interface PipelinedBillingStats {
+  /** Rounds started. */
   rounds: number;
+  /** Meters of the chunks recorded so far: billed (or found billed by a close) and skipped. */
   billed: number;
   skipped: number;
 }
@@ -110,7 +112,8 @@ export class RunBiller {
     const metadata = gatewayBillingMetadata(run.runId, new Date(this.clock()).toISOString());
     // A meter the run refuses to record ended otherwise meanwhile (e.g. the
     // close skipped it): the run's record stands, nothing to do here.
-    const done = await billAndRecord(
+    this.stats.rounds++;
+    await billAndRecord(
       this.billing,
       tariffs,
       run.runId,
@@ -119,7 +122,9 @@ export class RunBiller {
       {
         // A copy: the follower updates the run in place while outcomes are recorded.
         at: () => ({ state: cloneBillRun(run.state), revision: run.revision }),
-        moved: (to) => {
+        moved: (to, chunk) => {
+          this.stats.billed += chunk.billed;
+          this.stats.skipped += chunk.skipped;
           if (run.revision >= to.revision) return;
           run.state = to.state;
           run.revision = to.revision;
@@ -129,8 +134,5 @@ export class RunBiller {
       },
       CONCURRENCY,
     );
-    this.stats.rounds++;
-    this.stats.billed += done.billed;
-    this.stats.skipped += done.skipped;
   }
 }
