@@ -53,7 +53,8 @@ describe('ledger CLI', () => {
     const first = await ledger(['migrate'], { DATABASE_URL: database.url });
     expect(first).toMatchObject({
       code: 0,
-      stdout: 'Postgres: applied eventstore/001_events.sql\n',
+      stdout:
+        'Postgres: applied eventstore/001_events.sql, eventstore/002_streams_fillfactor.sql\n',
     });
     const again = await ledger(['migrate'], { DATABASE_URL: database.url });
     expect(again).toMatchObject({ code: 0, stdout: 'Postgres: schema is up to date.\n' });
@@ -78,7 +79,7 @@ describe('ledger CLI', () => {
     const run = await ledger(['migrate'], { DATA_DIR: join(workDir, 'data') });
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(
-      `PGlite at ${join(workDir, 'data', 'pglite')}: applied eventstore/001_events.sql\n`,
+      `PGlite at ${join(workDir, 'data', 'pglite')}: applied eventstore/001_events.sql, eventstore/002_streams_fillfactor.sql\n`,
     );
   });
 

@@ -33,7 +33,10 @@ describe('openEventStore', () => {
       const { rows } = await opened.db.query<{ name: string }>(
         'SELECT name FROM schema_migrations',
       );
-      expect(rows.map((r) => r.name)).toEqual(['eventstore/001_events.sql']);
+      expect(rows.map((r) => r.name)).toEqual([
+        'eventstore/001_events.sql',
+        'eventstore/002_streams_fillfactor.sql',
+      ]);
     } finally {
       await opened.close();
     }
@@ -44,7 +47,10 @@ describe('openEventStore', () => {
     const dbs = [1, 2, 3].map(() => postgresDatabase(other.url));
     try {
       const applied = await Promise.all(dbs.map((db) => migrate(db)));
-      expect(applied.flat()).toEqual(['eventstore/001_events.sql']);
+      expect(applied.flat()).toEqual([
+        'eventstore/001_events.sql',
+        'eventstore/002_streams_fillfactor.sql',
+      ]);
     } finally {
       await Promise.all(dbs.map((db) => db.close()));
       await other.drop();
@@ -83,7 +89,7 @@ describe('openEventStore', () => {
     try {
       expect(await second.store.streamRevision(stream)).toBe(2);
       const { rows } = await second.db.query('SELECT name FROM schema_migrations');
-      expect(rows).toHaveLength(1);
+      expect(rows).toHaveLength(2);
     } finally {
       await second.close();
     }

@@ -73,4 +73,21 @@ describe('Postgres adapter', () => {
     expect(outcome).toMatchObject({ ok: false, error: { code: 'IDEMPOTENCY_CONFLICT' } });
     expect(await first.store.streamRevision(elsewhere)).toBe(-1);
   });
+  it('moves stream heads in place (HOT updates), so stream rows stay on their pages', async () => {
+    const streams = Array.from({ length: 300 }, () => streamName());
+    await first.store.appendMany(streams.map((stream) => ({ stream, events: newEvents(1) })));
+    const pages = async () => {
+      const { rows } = await first.db.query<{ stream: string; page: string }>(
+        `SELECT stream, (ctid::text::point)[0]::text AS page FROM streams WHERE stream = ANY($1::text[])`,
+        [streams],
+      );
+      return new Map(rows.map((row) => [row.stream, row.page]));
+    };
+    const before = await pages();
+    for (let round = 0; round < 30; round++)
+      await first.store.appendMany(streams.map((stream) => ({ stream, events: newEvents(1) })));
+    // A head moved to another page was not a HOT update: on full pages most were not.
+    const after = await pages();
+    expect(streams.filter((stream) => after.get(stream) !== before.get(stream))).toEqual([]);
+  });
 });
