@@ -78,18 +78,27 @@ async function fleetRole(): Promise<void> {
       const i = indexOf.get(id)!;
       topUp(i, fleet.meters[i]!, (performance.now() - t0) / 1000);
     },
-    onReject: (_id, _seq, code) => {
+    onReject: (id, _seq, code) => {
       rejected++;
       rejectedByCode[code] = (rejectedByCode[code] ?? 0) + 1;
+      if (!open) return;
+      const i = indexOf.get(id)!;
+      topUp(i, fleet.meters[i]!, (performance.now() - t0) / 1000);
     },
   });
   const indexOf = new Map(fleet.meters.map((m, i) => [m.meterId, i]));
   let open = false;
   let t0 = 0;
   // Each meter sends RATE readings a second, spread evenly, never more than WINDOW un-acked.
+  // A meter that stops with room in its window waits for the tick (`roomy`);
+  // one that fills it waits for an ack, so under overload the tick visits
+  // few meters (visiting all 5,000 every 10 ms was ~14% of the fleet's CPU).
+  const roomy = new Set<number>();
   const topUp = (i: number, m: SimMeter, elapsedSeconds: number) => {
     const due = Math.floor(elapsedSeconds * RATE + (i % 100) / 100);
     while (m.sent < due && m.unacked.size < WINDOW && m.presignedLeft > 0) m.sendReading();
+    if (m.unacked.size < WINDOW && m.presignedLeft > 0) roomy.add(i);
+    else roomy.delete(i);
   };
   let acked = 0;
   let rejected = 0;
@@ -107,11 +116,12 @@ async function fleetRole(): Promise<void> {
   const cpu0 = process.cpuUsage();
   t0 = performance.now();
   open = true;
-  // An index loop: entries() made 500,000 [i, m] pairs a second for 5,000 meters.
+  for (let i = 0; i < fleet.meters.length; i++) roomy.add(i);
   const timer = setInterval(() => {
     // One clock read a tick (one per meter was 2% of the fleet's CPU).
     const elapsed = (performance.now() - t0) / 1000;
-    for (let i = 0; i < fleet.meters.length; i++) topUp(i, fleet.meters[i]!, elapsed);
+    // A copy: topUp takes meters out of the set as it goes.
+    for (const i of [...roomy]) topUp(i, fleet.meters[i]!, elapsed);
   }, 10);
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
   open = false;
