@@ -78,8 +78,14 @@ export async function recordOnRun(
           });
           [revision, position] = [result.nextRevision, result.position];
         } catch (error) {
-          if (!isRunConflict(error) || attempt >= MAX_ATTEMPTS) throw error;
+          if (!isRunConflict(error)) throw error;
+          const before = revision;
           ({ state, revision } = await catchUp(store, runId, { state, revision }));
+          // Gateways and a close write the run at once: a conflict the run's
+          // progress explains is decided again however often; only conflicts
+          // with nothing new on the run give up, after MAX_ATTEMPTS in a row.
+          if (revision > before) attempt = 0;
+          else if (attempt >= MAX_ATTEMPTS) throw error;
           continue;
         }
       }
