@@ -35,8 +35,7 @@ export const problems = {
   429: problemSchema,
 } as const;
 
-export const statusSchema = <T extends string>(status: T) =>
-  z.object({ status: z.literal(status) });
+export { statusSchema } from './schemas/wire.ts';
 
 const attemptKey = (id: string) => `attempt:${id}`;
 

@@ -8,6 +8,7 @@ import { openPersonalData } from '../commands/accounts.ts';
 import type { SqlExecutor } from '../db/sql.ts';
 import { getAccount } from '../projections/accounts/index.ts';
 import type { PersonalDataVault, SealedPersonalData } from '../privacy/vault.ts';
+import { addressSchema, type ContactCard } from './schemas/properties.ts';
 
 const sealedSchema = z.object({
   v: z.literal(1),
@@ -16,24 +17,7 @@ const sealedSchema = z.object({
   ct: z.string(),
 });
 
-export const addressSchema = z.object({
-  houseNo: z.string(),
-  building: z.string(),
-  street: z.string(),
-  city: z.string(),
-  state: z.string(),
-  pincode: z.string(),
-});
 export type OpenedAddress = z.infer<typeof addressSchema>;
-
-export const contactCardSchema = z.object({
-  accountId: z.string(),
-  username: z.string(),
-  name: z.string(),
-  email: z.string(),
-  mobile: z.string(),
-});
-export type ContactCard = z.infer<typeof contactCardSchema>;
 
 const asSealed = (value: unknown): SealedPersonalData | null => {
   const parsed = sealedSchema.safeParse(value);

@@ -15,43 +15,20 @@ import {
   rotateGatewayKey,
   rotateMeterKey,
 } from '../../commands/inventory.ts';
-import { meterKinds } from '../../domain/meter/events.ts';
 import { listGateways, listMeters } from '../../projections/inventory/queries.ts';
 import { commandMetadata } from '../context.ts';
 import { staff } from './admin-properties.ts';
-import { created, instant, int, notFound, ok, settle } from './api-support.ts';
+import {
+  addGatewayBody,
+  addMeterBody,
+  gatewaySchema,
+  inventoryMeterSchema,
+  publicKeySchema as publicKey,
+} from '../schemas/admin.ts';
+import { doneSchema as done } from '../schemas/wire.ts';
+import { created, notFound, ok, settle } from './api-support.ts';
 
-const publicKey = z.string().regex(/^0[23][0-9a-f]{64}$/, 'a compressed secp256k1 key (hex)');
 const reason = z.strictObject({ reason: z.string().trim().min(1).max(500) });
-const done = z.object({ status: z.literal('done') });
-
-const gatewaySchema = z.object({
-  gatewayId: z.string(),
-  name: z.string(),
-  state: z.string(),
-  city: z.string(),
-  pincode: z.string(),
-  publicKey: z.string(),
-  status: z.enum(['enabled', 'disabled']),
-});
-
-const meterSchema = z.object({
-  meterId: z.string(),
-  serial: z.string(),
-  kind: z.string(),
-  publicKey: z.string(),
-  status: z.enum(['enabled', 'disabled']),
-  statusReason: z.string().nullable(),
-  propertyId: z.string().nullable(),
-  gatewayId: z.string().nullable(),
-  lastSeq: int.nullable(),
-  lastRegisterWh: int.nullable(),
-  lastReadAt: instant.nullable(),
-  lastSeenAt: instant.nullable(),
-  online: z.boolean(),
-  tamperAlarms: int,
-});
-
 export async function adminInventoryRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const db = app.api.readDb;
@@ -68,13 +45,7 @@ export async function adminInventoryRoutes(root: FastifyInstance) {
       preValidation: staff,
       schema: {
         tags: ['inventory'],
-        body: z.strictObject({
-          name: z.string().trim().min(1).max(100),
-          state: z.string().min(1).max(100),
-          city: z.string().min(1).max(100),
-          pincode: z.string().regex(/^\d{6}$/),
-          publicKey,
-        }),
+        body: addGatewayBody,
         response: created(z.object({ gatewayId: z.uuid() })),
       },
     },
@@ -97,7 +68,7 @@ export async function adminInventoryRoutes(root: FastifyInstance) {
           gatewayId: z.uuid().optional(),
           free: z.enum(['true', 'false']).optional(),
         }),
-        response: ok(z.array(meterSchema)),
+        response: ok(z.array(inventoryMeterSchema)),
       },
     },
     async (request) => {
@@ -114,11 +85,7 @@ export async function adminInventoryRoutes(root: FastifyInstance) {
       preValidation: staff,
       schema: {
         tags: ['inventory'],
-        body: z.strictObject({
-          serial: z.string().trim().min(1).max(40),
-          publicKey,
-          kind: z.enum(meterKinds),
-        }),
+        body: addMeterBody,
         response: created(z.object({ meterId: z.uuid() })),
       },
     },

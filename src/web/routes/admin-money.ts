@@ -17,40 +17,19 @@ import {
 import { actorOf } from '../auth-guard.ts';
 import { commandMetadata, idFromKey } from '../context.ts';
 import { staff } from './admin-properties.ts';
-import { created, int, notFound, ok, settle } from './api-support.ts';
-import { billSchema, pickBill } from './bills.ts';
-import { balanceSchema, paymentSchema } from './payments.ts';
+import {
+  counterPaymentBody,
+  counterPaymentRecordedSchema,
+  defaulterSchema,
+  propertyPaymentsSchema,
+} from '../schemas/admin.ts';
+import { billSchema, paymentSchema } from '../schemas/billing.ts';
+import { created, notFound, ok, settle } from './api-support.ts';
+import { pickBill } from './bills.ts';
 import type { BillRow } from '../../projections/bills/index.ts';
 
 const propertyParams = z.object({ propertyId: z.uuid() });
 const isoDate = z.iso.date();
-
-const defaulterSchema = z.object({
-  propertyId: z.string(),
-  ownerId: z.string().nullable(),
-  tenantId: z.string().nullable(),
-  overduePaise: int,
-  overdueBills: int,
-  oldestDueDate: z.string(),
-  ageDays: int,
-});
-
-const counterPayment = z.discriminatedUnion('method', [
-  z.strictObject({
-    method: z.literal('cash'),
-    receipt: z.string().trim().min(1).max(60),
-    amountPaise: z.number().int().positive(),
-    receivedAt: z.iso.datetime({ offset: true }),
-  }),
-  z.strictObject({
-    method: z.enum(['cheque', 'upi']),
-    receipt: z.string().trim().min(1).max(60),
-    amountPaise: z.number().int().positive(),
-    receivedAt: z.iso.datetime({ offset: true }),
-    /** Cheque number (6 digits) or UPI UTR/transaction id. */
-    methodReference: z.string().trim().min(1).max(35),
-  }),
-]);
 
 export async function adminMoneyRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<ZodTypeProvider>();
@@ -126,9 +105,7 @@ export async function adminMoneyRoutes(root: FastifyInstance) {
       schema: {
         tags: ['admin'],
         params: propertyParams,
-        response: ok(
-          z.object({ balance: balanceSchema.nullable(), payments: z.array(paymentSchema) }),
-        ),
+        response: ok(propertyPaymentsSchema),
       },
     },
     async (request) => {
@@ -146,8 +123,8 @@ export async function adminMoneyRoutes(root: FastifyInstance) {
       schema: {
         tags: ['admin'],
         params: propertyParams,
-        body: counterPayment,
-        response: created(z.object({ paymentReference: z.string(), recorded: z.boolean() })),
+        body: counterPaymentBody,
+        response: created(counterPaymentRecordedSchema),
       },
     },
     async (request, reply) => {

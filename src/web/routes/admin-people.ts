@@ -18,22 +18,13 @@ import { getTicket, ticketQueue } from '../../projections/tickets/index.ts';
 import { requireRole } from '../auth-guard.ts';
 import { commandMetadata } from '../context.ts';
 import { staff } from './admin-properties.ts';
-import { instant, notFound, ok, settle } from './api-support.ts';
-import { ticketDetailSchema, ticketSchema } from './tickets.ts';
+import { accountSchema, roleBody, rolesSchema } from '../schemas/admin.ts';
+import { ticketDetailSchema, ticketSchema, ticketTextSchema as text } from '../schemas/tickets.ts';
+import { doneSchema as done } from '../schemas/wire.ts';
+import { notFound, ok, settle } from './api-support.ts';
 
 const superuser = requireRole('superuser');
 const ticketParams = z.object({ ticketId: z.uuid() });
-const text = z.string().trim().min(1).max(4000);
-const done = z.object({ status: z.literal('done') });
-
-const accountSchema = z.object({
-  accountId: z.string(),
-  username: z.string(),
-  roles: z.array(z.string()),
-  status: z.string(),
-  registeredAt: instant,
-});
-
 export async function adminPeopleRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const db = app.api.readDb;
@@ -125,8 +116,8 @@ export async function adminPeopleRoutes(root: FastifyInstance) {
         schema: {
           tags: ['admin'],
           params: z.object({ accountId: z.uuid() }),
-          body: z.strictObject({ role: z.enum(ROLES) }),
-          response: ok(z.object({ roles: z.array(z.string()) })),
+          body: roleBody,
+          response: ok(rolesSchema),
         },
       },
       async (request, reply) => {

@@ -15,37 +15,13 @@ import { listGateways } from '../../projections/inventory/queries.ts';
 import { pendingApprovals } from '../../projections/properties/index.ts';
 import { requireRole } from '../auth-guard.ts';
 import { commandMetadata } from '../context.ts';
-import { addressSchema, openAddress } from '../personal-data.ts';
-import { instant, int, ok, settle } from './api-support.ts';
+import { openAddress } from '../personal-data.ts';
+import { approveBody, overviewSchema, pendingPropertySchema } from '../schemas/admin.ts';
+import { ok, settle } from './api-support.ts';
 
 export const staff = requireRole('admin', 'superuser');
 const params = z.object({ propertyId: z.uuid() });
 const done = z.object({ status: z.enum(['approved', 'rejected']) });
-
-const overviewSchema = z.object({
-  pendingApprovals: int,
-  approvedProperties: int,
-  meters: int,
-  metersOnline: int,
-  openTickets: int,
-  defaulters: int,
-  openBillRuns: int,
-  billedPaise: int,
-  collectedPaise: int,
-  overduePaise: int,
-});
-
-const pendingSchema = z.object({
-  propertyId: z.string(),
-  ownerId: z.string(),
-  kind: z.string(),
-  city: z.string(),
-  state: z.string(),
-  pincode: z.string(),
-  address: addressSchema.nullable(),
-  addedAt: instant,
-  gateways: z.array(z.object({ gatewayId: z.string(), name: z.string() })),
-});
 
 export async function adminPropertyRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<ZodTypeProvider>();
@@ -87,7 +63,7 @@ export async function adminPropertyRoutes(root: FastifyInstance) {
             .regex(/^\d{6}$/)
             .optional(),
         }),
-        response: ok(z.array(pendingSchema)),
+        response: ok(z.array(pendingPropertySchema)),
       },
     },
     async (request) => {
@@ -120,7 +96,7 @@ export async function adminPropertyRoutes(root: FastifyInstance) {
       schema: {
         tags: ['admin'],
         params,
-        body: z.strictObject({ gatewayId: z.uuid(), meterId: z.uuid() }),
+        body: approveBody,
         response: ok(done),
       },
     },

@@ -10,17 +10,10 @@ import { addCity, addState, loadRegion } from '../../commands/regions.ts';
 import { listRegions } from '../../projections/regions/index.ts';
 import { commandMetadata } from '../context.ts';
 import { staff } from './admin-properties.ts';
-import { created, int, notFound, ok, settle } from './api-support.ts';
+import { addCityBody, regionSchema } from '../schemas/admin.ts';
+import { created, notFound, ok, settle } from './api-support.ts';
 
 const stateCode = z.string().regex(/^[A-Z]{2}$/);
-const regionSchema = z.object({
-  stateCode: z.string(),
-  name: z.string(),
-  cities: z.array(
-    z.object({ cityId: z.string(), name: z.string(), pincodeFrom: int, pincodeTo: int }),
-  ),
-});
-
 export async function adminRegionRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const meta = (request: Parameters<typeof commandMetadata>[1]) => commandMetadata(app, request);
@@ -72,11 +65,7 @@ export async function adminRegionRoutes(root: FastifyInstance) {
       schema: {
         tags: ['regions'],
         params: z.object({ stateCode }),
-        body: z.strictObject({
-          name: z.string().trim().min(1).max(100),
-          pincodeFrom: z.number().int().min(100000).max(999999),
-          pincodeTo: z.number().int().min(100000).max(999999),
-        }),
+        body: addCityBody,
         response: created(z.object({ cityId: z.uuid() })),
       },
     },

@@ -18,40 +18,24 @@ import { requireRole } from '../auth-guard.ts';
 import { commandMetadata } from '../context.ts';
 import { ProblemError, sendProblem } from '../problem.ts';
 import { staff } from './admin-properties.ts';
-import { created, instant, int, notFound, ok, settle } from './api-support.ts';
+import {
+  billRunDetailSchema,
+  billRunSchema,
+  billRunStartedSchema,
+  startBillRunBody,
+} from '../schemas/admin.ts';
+import { billLineSchema } from '../schemas/billing.ts';
+import { int } from '../schemas/wire.ts';
+import { created, notFound, ok, settle } from './api-support.ts';
 import { tariffProblems } from './tariff-problems.ts';
 
 const superuser = requireRole('superuser');
 const kindParams = z.object({ kind: z.enum(propertyKinds) });
-const periodSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'YYYY-MM');
-
-const runSchema = z.object({
-  runId: z.string(),
-  period: z.string(),
-  status: z.enum(['open', 'completed']),
-  deadline: instant,
-  startedAt: instant,
-  completedAt: instant.nullable(),
-  total: int,
-  asked: int,
-  answered: int,
-  billed: int,
-  missed: int,
-  skipped: int,
-});
 
 const previewSchema = z.object({
   units: int,
   tariffVersion: int,
-  lines: z.array(
-    z.object({
-      code: z.string(),
-      label: z.string(),
-      quantityWh: int.nullable(),
-      ratePaisePerKwh: int.nullable(),
-      amountPaise: int,
-    }),
-  ),
+  lines: z.array(billLineSchema),
   totalPaise: int,
   dueDate: z.string(),
 });
@@ -138,7 +122,7 @@ export async function adminTariffRoutes(root: FastifyInstance) {
 
   app.get(
     '/api/admin/bill-runs',
-    { preValidation: staff, schema: { tags: ['bill runs'], response: ok(z.array(runSchema)) } },
+    { preValidation: staff, schema: { tags: ['bill runs'], response: ok(z.array(billRunSchema)) } },
     async () => listBillRuns(db),
   );
 
@@ -149,20 +133,7 @@ export async function adminTariffRoutes(root: FastifyInstance) {
       schema: {
         tags: ['bill runs'],
         params: z.object({ runId: z.uuid() }),
-        response: ok(
-          runSchema.extend({
-            meters: z.array(
-              z.object({
-                meterId: z.string(),
-                propertyId: z.string(),
-                status: z.string(),
-                asked: z.boolean(),
-                billId: z.string().nullable(),
-                skipReason: z.string().nullable(),
-              }),
-            ),
-          }),
-        ),
+        response: ok(billRunDetailSchema),
       },
     },
     async (request) => {
@@ -178,12 +149,8 @@ export async function adminTariffRoutes(root: FastifyInstance) {
       preValidation: staff,
       schema: {
         tags: ['bill runs'],
-        body: z.strictObject({
-          period: periodSchema,
-          /** Meters must answer by then; default 30 minutes from now. */
-          deadline: z.iso.datetime({ offset: true }).optional(),
-        }),
-        response: created(z.object({ runId: z.uuid(), meters: int })),
+        body: startBillRunBody,
+        response: created(billRunStartedSchema),
       },
     },
     async (request, reply) => {

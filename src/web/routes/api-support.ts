@@ -1,9 +1,9 @@
 // What the resource routes share: the services decorated as `app.api` (read
 // database, read-your-writes wait, payment providers, the audit runner), the
-// response schemas (instants and database integers), and the ownership check
-// every customer route makes: a property is reachable only by its owner or
-// current tenant, and anyone else gets the same 404 as for a property that
-// does not exist, so ids cannot be probed.
+// response helpers (the shapes themselves are in ../schemas/), and the
+// ownership check every customer route makes: a property is reachable only by
+// its owner or current tenant, and anyone else gets the same 404 as for a
+// property that does not exist, so ids cannot be probed.
 
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -132,19 +132,6 @@ export async function memberRows<Row>(
   if (rows.length === 0) await memberProperty(app, actor, propertyId);
   return rows;
 }
-
-/** Database integers arrive as numbers (node-postgres) or strings/bigints (PGlite); always sent as numbers. */
-export const int = z.codec(
-  z.number().int(),
-  z.union([z.number().int(), z.string().regex(/^-?\d+$/), z.bigint()]),
-  { decode: (n) => n, encode: (v) => Number(v) },
-);
-
-/** Instants leave as ISO strings whether the row held a Date or a string. */
-export const instant = z.codec(z.iso.datetime({ offset: true }), z.union([z.date(), z.string()]), {
-  decode: (s) => new Date(s),
-  encode: (v) => (v instanceof Date ? v : new Date(v)).toISOString(),
-});
 
 export const uuidParam = (name: string) => z.object({ [name]: z.uuid() });
 

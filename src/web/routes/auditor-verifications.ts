@@ -17,45 +17,10 @@ import { createAuditJobs, type AuditJob } from '../../audit/jobs.ts';
 import { requireRole } from '../auth-guard.ts';
 import { eventStreams } from '../live/sse.ts';
 import { ProblemError } from '../problem.ts';
-import { int, notFound, ok, problems } from './api-support.ts';
+import { verificationJobSchema as jobSchema } from '../schemas/audit.ts';
+import { notFound, ok, problems } from './api-support.ts';
 
 const auditor = requireRole('auditor', 'superuser');
-
-const reportSchema = z.object({
-  ok: z.boolean(),
-  store: z.string(),
-  eventsReplayed: int,
-  checks: z.array(
-    z.object({
-      id: z.string(),
-      title: z.string(),
-      ok: z.boolean(),
-      checked: int,
-      failures: z.array(z.object({ stream: z.string(), revision: int, reason: z.string() })),
-      notes: z.array(z.string()),
-    }),
-  ),
-});
-
-const jobSchema = z.object({
-  id: z.string(),
-  startedBy: z.string(),
-  status: z.enum(['counting', 'running', 'passed', 'failed', 'error', 'interrupted']),
-  startedAt: z.string(),
-  finishedAt: z.string().nullable(),
-  checks: z.array(
-    z.object({
-      id: z.string(),
-      title: z.string(),
-      done: int,
-      total: int,
-      state: z.enum(['waiting', 'replaying', 'finishing', 'done']),
-      ok: z.boolean().nullable(),
-    }),
-  ),
-  report: reportSchema.nullable(),
-  error: z.string().nullable(),
-});
 
 // Any string is looked up (and unknown ones are 404), so a mistyped id reads as "no such job".
 const jobParams = z.object({ id: z.string().max(100) });

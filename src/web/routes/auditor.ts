@@ -8,25 +8,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RecordedEvent } from '../../eventstore/port.ts';
 import { requireRole } from '../auth-guard.ts';
-import { instant, int, ok } from './api-support.ts';
+import { eventPageSchema as page } from '../schemas/audit.ts';
+import { ok } from './api-support.ts';
 import { verificationRoutes } from './auditor-verifications.ts';
 
 const auditor = requireRole('auditor', 'superuser');
-
-const eventSchema = z.object({
-  id: z.string(),
-  stream: z.string(),
-  revision: int,
-  position: z.string(),
-  type: z.string(),
-  data: z.record(z.string(), z.unknown()),
-  metadata: z.record(z.string(), z.unknown()),
-  recordedAt: instant,
-  prevHash: z.string(),
-  hash: z.string(),
-});
-
-const page = z.object({ events: z.array(eventSchema), next: z.string().nullable() });
 
 const limit = z.coerce.number().int().min(1).max(500).default(100);
 

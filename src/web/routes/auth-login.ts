@@ -24,10 +24,9 @@ import {
 } from '../auth-support.ts';
 import { commandMetadata, setSessionCookie } from '../context.ts';
 import { ProblemError } from '../problem.ts';
+import { signInResultSchema as signInResult } from '../schemas/auth.ts';
 import { authRateLimit, type RateLimits } from '../security.ts';
 import { codeProblem, codeSchema, smsLimitProblem, tokenSchema } from './auth-signup.ts';
-
-const signInResult = z.object({ status: z.enum(['signed-in', 'mfa-required']) });
 
 const invalidCredentials = () =>
   new ProblemError(401, 'INVALID_CREDENTIALS', 'Wrong username or password.');

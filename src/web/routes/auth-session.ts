@@ -6,27 +6,10 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { disableAccount, readProfile } from '../../commands/accounts.ts';
-import { ROLES } from '../../domain/account/index.ts';
 import { actorOf, requireRole, requireSession } from '../auth-guard.ts';
 import { problems, statusSchema } from '../auth-support.ts';
 import { clearSessionCookie, commandMetadata } from '../context.ts';
-
-const profileSchema = z.object({
-  accountId: z.string(),
-  username: z.string(),
-  roles: z.array(z.enum(ROLES)),
-  status: z.enum(['active', 'disabled', 'forgotten']),
-  emailVerified: z.boolean(),
-  mobileVerified: z.boolean(),
-  personal: z
-    .object({
-      name: z.string(),
-      email: z.string(),
-      mobile: z.string(),
-      aadhaarMasked: z.string().nullable(),
-    })
-    .nullable(),
-});
+import { profileSchema } from '../schemas/auth.ts';
 
 export async function sessionRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<ZodTypeProvider>();

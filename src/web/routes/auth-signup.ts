@@ -29,18 +29,9 @@ import {
   statusSchema,
 } from '../auth-support.ts';
 import { commandMetadata, idFromKey } from '../context.ts';
+import { signupBody } from '../schemas/auth.ts';
 import { ProblemError } from '../problem.ts';
 import { authRateLimit, type RateLimits } from '../security.ts';
-
-const signupBody = z.strictObject({
-  name: z.string().max(200),
-  username: z.string().max(64),
-  email: z.string().max(254),
-  mobile: z.string().max(20),
-  password: z.string().max(1024),
-  consent: z.literal(true),
-  aadhaar: z.string().max(20).optional(),
-});
 
 export const codeSchema = z.string().regex(/^\d{6}$/, 'a 6-digit code');
 export const tokenSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'a link token');

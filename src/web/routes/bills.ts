@@ -8,36 +8,13 @@ import { z } from 'zod';
 import { billsOf, getBill, type BillRow } from '../../projections/bills/index.ts';
 import { actorOf, requireRole } from '../auth-guard.ts';
 import { openAddress } from '../personal-data.ts';
-import { instant, int, memberProperty, memberRows, notFound, ok } from './api-support.ts';
+import { billDetailSchema, billSchema } from '../schemas/billing.ts';
+import { memberProperty, memberRows, notFound, ok } from './api-support.ts';
 import { billHtml, billPdf, type BillDocument } from './bill-document.ts';
 
 const customer = requireRole('customer');
 export const billIdSchema = z.string().regex(/^[0-9a-f-]{36}_\d{4}-\d{2}$/, 'a bill id');
 const billParams = z.object({ billId: billIdSchema });
-
-export const billSchema = z.object({
-  billId: z.string(),
-  propertyId: z.string(),
-  period: z.string(),
-  meterId: z.string(),
-  openingWh: int,
-  closingWh: int,
-  units: int,
-  tariffVersion: int,
-  arrearsPaise: int,
-  chargesPaise: int,
-  totalPaise: int,
-  issuedAt: instant,
-  dueDate: z.string(),
-});
-
-const lineSchema = z.object({
-  code: z.string(),
-  label: z.string(),
-  quantityWh: int.nullable(),
-  ratePaisePerKwh: int.nullable(),
-  amountPaise: int,
-});
 
 export const pickBill = (b: BillRow) => ({
   billId: b.billId,
@@ -94,7 +71,7 @@ export async function billRoutes(root: FastifyInstance) {
       schema: {
         tags: ['bills'],
         params: billParams,
-        response: ok(billSchema.extend({ lines: z.array(lineSchema) })),
+        response: ok(billDetailSchema),
       },
     },
     async (request) => {

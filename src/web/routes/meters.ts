@@ -6,18 +6,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { consumption, memberPropertyReadings } from '../../projections/readings/queries.ts';
 import { actorOf, requireRole } from '../auth-guard.ts';
-import { instant, int, memberRows, ok } from './api-support.ts';
+import { consumptionPointSchema, readingSchema } from '../schemas/billing.ts';
+import { memberRows, ok } from './api-support.ts';
 
 const customer = requireRole('customer');
 const params = z.object({ propertyId: z.uuid() });
-
-const readingSchema = z.object({
-  eventId: z.string(),
-  seq: int,
-  registerWh: int,
-  deltaWh: int,
-  readAt: instant,
-});
 
 export async function meterRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<ZodTypeProvider>();
@@ -62,7 +55,7 @@ export async function meterRoutes(root: FastifyInstance) {
         tags: ['meters'],
         params,
         querystring: z.strictObject({ granularity: z.enum(['daily', 'monthly']).default('daily') }),
-        response: ok(z.array(z.object({ period: z.string(), wh: int, readings: int }))),
+        response: ok(z.array(consumptionPointSchema)),
       },
     },
     async (request) => {

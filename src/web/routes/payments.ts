@@ -15,32 +15,12 @@ import { balanceOf, paymentHistory } from '../../projections/receivables/queries
 import { actorOf, requireRole } from '../auth-guard.ts';
 import { idFromKey } from '../context.ts';
 import { ProblemError } from '../problem.ts';
-import { instant, int, memberProperty, memberRows, notFound, ok, settle } from './api-support.ts';
+import { balanceSchema, checkoutBody, checkoutSchema, paymentSchema } from '../schemas/billing.ts';
+import { memberProperty, memberRows, notFound, ok, settle } from './api-support.ts';
 import { billIdSchema } from './bills.ts';
 
 const customer = requireRole('customer');
 const propertyParams = z.object({ propertyId: z.uuid() });
-
-export const balanceSchema = z.object({
-  balancePaise: int,
-  creditPaise: int,
-  chargedPaise: int,
-  lateFeesPaise: int,
-  paidPaise: int,
-  creditedPaise: int,
-});
-
-export const paymentSchema = z.object({
-  kind: z.enum(['payment', 'credit']),
-  reference: z.string().nullable(),
-  amountPaise: int,
-  method: z.string().nullable(),
-  methodReference: z.string().nullable(),
-  reason: z.string().nullable(),
-  unallocatedPaise: int,
-  allocations: z.array(z.object({ billId: z.string(), amountPaise: int })),
-  at: instant,
-});
 
 const ZERO = {
   balancePaise: 0,
@@ -121,17 +101,8 @@ export async function paymentRoutes(root: FastifyInstance) {
       schema: {
         tags: ['payments'],
         params: z.object({ billId: billIdSchema }),
-        body: z.strictObject({
-          // A path on this site only, so a checkout cannot send the payer elsewhere.
-          returnPath: z
-            .string()
-            .regex(/^\/(?!\/)[A-Za-z0-9/_?=&.-]*$/)
-            .max(200)
-            .default('/'),
-        }),
-        response: ok(
-          z.object({ checkoutUrl: z.string(), providerReference: z.string(), amountPaise: int }),
-        ),
+        body: checkoutBody,
+        response: ok(checkoutSchema),
       },
     },
     async (request) => {

@@ -11,57 +11,16 @@ import { getMeter } from '../../projections/inventory/queries.ts';
 import { getProperty, propertiesOf, type PropertyRow } from '../../projections/properties/index.ts';
 import { actorOf, requireRole } from '../auth-guard.ts';
 import { commandMetadata } from '../context.ts';
-import { addressSchema, openAddress } from '../personal-data.ts';
-import { asMember, created, instant, int, ok, settle } from './api-support.ts';
+import { openAddress } from '../personal-data.ts';
+import {
+  addPropertyBody,
+  propertyAddedSchema,
+  propertyDetailSchema,
+  propertySchema,
+} from '../schemas/properties.ts';
+import { asMember, created, ok, settle } from './api-support.ts';
 
 const customer = requireRole('customer');
-
-export const meterStatusSchema = z
-  .object({
-    meterId: z.string(),
-    serial: z.string(),
-    status: z.enum(['enabled', 'disabled']),
-    online: z.boolean(),
-    lastSeenAt: instant.nullable(),
-    lastReadAt: instant.nullable(),
-    lastRegisterWh: int.nullable(),
-  })
-  .nullable();
-
-export const propertySchema = z.object({
-  propertyId: z.string(),
-  role: z.enum(['owner', 'tenant']),
-  ownerId: z.string(),
-  tenantId: z.string().nullable(),
-  status: z.enum(['pending', 'approved', 'rejected', 'disabled', 'deactivated']),
-  statusReason: z.string().nullable(),
-  kind: z.enum(['residential', 'commercial']),
-  city: z.string(),
-  state: z.string(),
-  pincode: z.string(),
-  missedPeriod: z.string().nullable(),
-  addedAt: instant,
-  meter: meterStatusSchema,
-});
-
-const detailSchema = propertySchema.extend({
-  address: addressSchema.nullable(),
-  openInvitation: z
-    .object({ invitationId: z.string(), tenantId: z.string(), expiresAt: instant })
-    .nullable(),
-});
-
-const addBody = z.strictObject({
-  kind: z.enum(['residential', 'commercial']),
-  address: z.strictObject({
-    houseNo: z.string().max(50),
-    building: z.string().max(100),
-    street: z.string().max(200),
-    city: z.string().min(1).max(100),
-    state: z.string().min(1).max(100),
-    pincode: z.string().regex(/^\d{6}$/, 'a 6-digit pincode'),
-  }),
-});
 
 export async function meterStatus(db: SqlExecutor, meterId: string | null) {
   const meter = meterId === null ? null : await getMeter(db, meterId);
@@ -98,8 +57,8 @@ export async function propertyRoutes(root: FastifyInstance) {
       preValidation: customer,
       schema: {
         tags: ['properties'],
-        body: addBody,
-        response: created(z.object({ propertyId: z.uuid(), status: z.literal('pending') })),
+        body: addPropertyBody,
+        response: created(propertyAddedSchema),
       },
     },
     async (request, reply) => {
@@ -142,7 +101,7 @@ export async function propertyRoutes(root: FastifyInstance) {
       schema: {
         tags: ['properties'],
         params: z.object({ propertyId: z.uuid() }),
-        response: ok(detailSchema),
+        response: ok(propertyDetailSchema),
       },
     },
     async (request) => {

@@ -18,23 +18,19 @@ import {
 } from '../../commands/properties.ts';
 import { actorOf, requireRole } from '../auth-guard.ts';
 import { commandMetadata } from '../context.ts';
-import { contactCardSchema, contactCard } from '../personal-data.ts';
-import { created, instant, memberProperty, notFound, ok, settle } from './api-support.ts';
+import { contactCard } from '../personal-data.ts';
+import {
+  contactsSchema,
+  invitationSchema,
+  invitedSchema,
+  inviteBody,
+} from '../schemas/properties.ts';
+import { doneSchema as done } from '../schemas/wire.ts';
+import { created, memberProperty, notFound, ok, settle } from './api-support.ts';
 
 const customer = requireRole('customer');
 const propertyParams = z.object({ propertyId: z.uuid() });
 const invitationParams = z.object({ propertyId: z.uuid(), invitationId: z.uuid() });
-const done = z.object({ status: z.literal('done') });
-
-const invitationSchema = z.object({
-  invitationId: z.string(),
-  propertyId: z.string(),
-  city: z.string(),
-  pincode: z.string(),
-  owner: contactCardSchema.nullable(),
-  invitedAt: instant,
-  expiresAt: instant,
-});
 
 export async function tenancyRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<ZodTypeProvider>();
@@ -48,11 +44,8 @@ export async function tenancyRoutes(root: FastifyInstance) {
       schema: {
         tags: ['tenancy'],
         params: propertyParams,
-        body: z.strictObject({
-          username: z.string().min(1).max(64),
-          mobile: z.string().min(10).max(20),
-        }),
-        response: created(z.object({ invitationId: z.uuid() })),
+        body: inviteBody,
+        response: created(invitedSchema),
       },
     },
     async (request, reply) => {
@@ -179,9 +172,7 @@ export async function tenancyRoutes(root: FastifyInstance) {
       schema: {
         tags: ['tenancy'],
         params: propertyParams,
-        response: ok(
-          z.object({ owner: contactCardSchema.nullable(), tenant: contactCardSchema.nullable() }),
-        ),
+        response: ok(contactsSchema),
       },
     },
     async (request) => {

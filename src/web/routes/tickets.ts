@@ -7,41 +7,21 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { commentOnTicket, openTicket, reopenTicket } from '../../commands/tickets.ts';
-import { ticketCategories } from '../../domain/ticket/events.ts';
 import { getTicket, ticketsOf } from '../../projections/tickets/index.ts';
 import { actorOf, requireRole } from '../auth-guard.ts';
 import { commandMetadata } from '../context.ts';
-import { created, instant, int, memberProperty, notFound, ok, settle } from './api-support.ts';
+import {
+  openTicketBody,
+  ticketDetailSchema,
+  ticketOpenedSchema,
+  ticketSchema,
+  ticketTextSchema as text,
+} from '../schemas/tickets.ts';
+import { statusSchema } from '../schemas/wire.ts';
+import { created, memberProperty, notFound, ok, settle } from './api-support.ts';
 
 const customer = requireRole('customer');
 const ticketParams = z.object({ ticketId: z.uuid() });
-const text = z.string().trim().min(1).max(4000);
-
-export const ticketSchema = z.object({
-  ticketId: z.string(),
-  propertyId: z.string(),
-  openedBy: z.string(),
-  category: z.string(),
-  subject: z.string(),
-  text: z.string(),
-  status: z.string(),
-  assignee: z.string().nullable(),
-  resolution: z.string().nullable(),
-  commentCount: int,
-  openedAt: instant,
-  updatedAt: instant,
-});
-
-export const ticketDetailSchema = ticketSchema.extend({
-  comments: z.array(
-    z.object({
-      author: z.string(),
-      authorRole: z.string(),
-      text: z.string(),
-      commentedAt: instant,
-    }),
-  ),
-});
 
 export async function ticketRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<ZodTypeProvider>();
@@ -64,13 +44,8 @@ export async function ticketRoutes(root: FastifyInstance) {
       preValidation: customer,
       schema: {
         tags: ['tickets'],
-        body: z.strictObject({
-          propertyId: z.uuid(),
-          category: z.enum(ticketCategories),
-          subject: z.string().trim().min(1).max(200),
-          text,
-        }),
-        response: created(z.object({ ticketId: z.uuid() })),
+        body: openTicketBody,
+        response: created(ticketOpenedSchema),
       },
     },
     async (request, reply) => {
@@ -106,7 +81,7 @@ export async function ticketRoutes(root: FastifyInstance) {
         tags: ['tickets'],
         params: ticketParams,
         body: z.strictObject({ text }),
-        response: created(z.object({ status: z.literal('commented') })),
+        response: created(statusSchema('commented')),
       },
     },
     async (request, reply) => {
@@ -130,7 +105,7 @@ export async function ticketRoutes(root: FastifyInstance) {
         tags: ['tickets'],
         params: ticketParams,
         body: z.strictObject({ reason: text }),
-        response: ok(z.object({ status: z.literal('reopened') })),
+        response: ok(statusSchema('reopened')),
       },
     },
     async (request, reply) => {
