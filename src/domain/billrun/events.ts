@@ -148,18 +148,28 @@ const newMeter = (propertyId: string): MeterProgress => ({
 
 type Open = Exclude<BillRunState, { status: 'none' }>;
 
-function listMeters(state: Open, meters: RunMeter[]): void {
+/** Meter entries as they were before a tentative change (undefined: not listed then). */
+type Journal = Map<string, MeterProgress | undefined>;
+
+function listMeters(state: Open, meters: RunMeter[], journal?: Journal): void {
   for (const m of meters) {
     if (state.meters[m.meterId]) continue;
+    if (journal && !journal.has(m.meterId)) journal.set(m.meterId, undefined);
     state.meters[m.meterId] = newMeter(m.propertyId);
     state.progress.total++;
   }
 }
 
 /** Replaces a meter's entry and keeps the counts. */
-function updateMeter(state: Open, meterId: string, change: Partial<MeterProgress>): void {
+function updateMeter(
+  state: Open,
+  meterId: string,
+  change: Partial<MeterProgress>,
+  journal?: Journal,
+): void {
   const current = state.meters[meterId];
   if (!current) return;
+  if (journal && !journal.has(meterId)) journal.set(meterId, current);
   const next = { ...current, ...change };
   const p = state.progress;
   for (const [m, sign] of [
@@ -175,19 +185,26 @@ function updateMeter(state: Open, meterId: string, change: Partial<MeterProgress
   state.meters[meterId] = next;
 }
 
-const answerMeter = (state: Open, { meterId, readingEventId, readingRevision }: MeterAnswer) =>
-  updateMeter(state, meterId, { status: 'answered', readingEventId, readingRevision });
-const billMeter = (state: Open, { meterId, billId }: MeterBill) =>
-  updateMeter(state, meterId, { status: 'billed', billId });
-const skipMeter = (state: Open, { meterId, reason }: MeterSkip) =>
-  updateMeter(state, meterId, { status: 'skipped', skipReason: reason });
+const answerMeter = (
+  state: Open,
+  { meterId, readingEventId, readingRevision }: MeterAnswer,
+  journal?: Journal,
+) => updateMeter(state, meterId, { status: 'answered', readingEventId, readingRevision }, journal);
+const billMeter = (state: Open, { meterId, billId }: MeterBill, journal?: Journal) =>
+  updateMeter(state, meterId, { status: 'billed', billId }, journal);
+const skipMeter = (state: Open, { meterId, reason }: MeterSkip, journal?: Journal) =>
+  updateMeter(state, meterId, { status: 'skipped', skipReason: reason }, journal);
 
 /**
  * Applies one event to a state this caller owns: an open run is updated in
  * place (meter entries are replaced, never edited, so a shallow copy of the
  * table made with `cloneBillRun` is a true snapshot). Returns the new state.
  */
-export function applyBillRunEvent(state: BillRunState, event: BillRunEvent): BillRunState {
+export function applyBillRunEvent(
+  state: BillRunState,
+  event: BillRunEvent,
+  journal?: Journal,
+): BillRunState {
   if (event.type === 'BillRunStarted') {
     if (state.status !== 'none') return state;
     const { runId, period, deadline, meters } = event.data;
@@ -206,37 +223,38 @@ export function applyBillRunEvent(state: BillRunState, event: BillRunEvent): Bil
   if (state.status === 'none') return state;
   switch (event.type) {
     case 'BillRunMetersListed':
-      listMeters(state, event.data.meters);
+      listMeters(state, event.data.meters, journal);
       return state;
     case 'MeterReadsRequested':
-      for (const meterId of event.data.meterIds) updateMeter(state, meterId, { asked: true });
+      for (const meterId of event.data.meterIds)
+        updateMeter(state, meterId, { asked: true }, journal);
       return state;
     case 'MetersAnswered':
-      for (const answer of event.data.answers) answerMeter(state, answer);
+      for (const answer of event.data.answers) answerMeter(state, answer, journal);
       return state;
     case 'MeterReadRequested':
-      updateMeter(state, event.data.meterId, { asked: true });
+      updateMeter(state, event.data.meterId, { asked: true }, journal);
       return state;
     case 'MeterAnswered':
-      answerMeter(state, event.data);
+      answerMeter(state, event.data, journal);
       return state;
     case 'MeterReadingMissed':
-      updateMeter(state, event.data.meterId, { status: 'missed' });
+      updateMeter(state, event.data.meterId, { status: 'missed' }, journal);
       return state;
     case 'BillRunCloseClaimed':
       state.closeLease = { closer: event.data.closer, expiresAt: event.data.expiresAt };
       return state;
     case 'MetersBilled':
-      for (const bill of event.data.bills) billMeter(state, bill);
+      for (const bill of event.data.bills) billMeter(state, bill, journal);
       return state;
     case 'MetersSkipped':
-      for (const skip of event.data.skipped) skipMeter(state, skip);
+      for (const skip of event.data.skipped) skipMeter(state, skip, journal);
       return state;
     case 'MeterBilled':
-      billMeter(state, event.data);
+      billMeter(state, event.data, journal);
       return state;
     case 'MeterSkipped':
-      skipMeter(state, event.data);
+      skipMeter(state, event.data, journal);
       return state;
     case 'BillRunCompleted':
       state.status = 'completed';
@@ -246,6 +264,49 @@ export function applyBillRunEvent(state: BillRunState, event: BillRunEvent): Bil
       return state;
     }
   }
+}
+
+/**
+ * Changes to a state made in place that can be taken back: a decision of
+ * several steps runs on the run's own state (each step sees the ones before
+ * it) and `rollback` restores it, touching only the meters the steps changed
+ * (a copy of a 20,000-meter table per decision cost a gateway 1.3 s of CPU
+ * in a 19 s bill run). Apply, decide and roll back in one synchronous
+ * stretch: nothing else may see or change the state meanwhile.
+ */
+export interface Tentative {
+  /** The state with the events applied so far (the base itself, unless the run started here). */
+  readonly state: BillRunState;
+  apply(event: BillRunEvent): void;
+  /** Puts the base back as it was (events applied to a run started here leave the base alone). */
+  rollback(): void;
+}
+
+export function tentative(base: BillRunState): Tentative {
+  const journal: Journal = new Map();
+  const saved =
+    base.status === 'none'
+      ? null
+      : { status: base.status, closeLease: base.closeLease, progress: { ...base.progress } };
+  let state = base;
+  return {
+    get state() {
+      return state;
+    },
+    apply(event) {
+      state = applyBillRunEvent(state, event, state === base ? journal : undefined);
+    },
+    rollback() {
+      if (base.status === 'none' || saved === null) return;
+      for (const [meterId, before] of journal)
+        if (before) base.meters[meterId] = before;
+        else delete base.meters[meterId];
+      base.status = saved.status;
+      base.closeLease = saved.closeLease;
+      Object.assign(base.progress, saved.progress);
+      journal.clear();
+    },
+  };
 }
 
 /** A copy that later in-place updates of either side do not reach. */
