@@ -12,7 +12,7 @@ import type { CommandMetadata } from '../domain/shared/decider.ts';
 import { billAnsweredMeters } from './bill-batch.ts';
 import type { AnsweredMeter, PeriodTariffs } from './bill-meter.ts';
 import { BILLING_ACTOR, sub, type BillingDeps } from './billing-shared.ts';
-import { recordOnRun, type Recorded, type RunAt, type Refused } from './record-on-run.ts';
+import { recordOnRun, type RunAt, type Refused } from './record-on-run.ts';
 
 /** The command id of a gateway's close of a run: the same on every gateway. */
 export const gatewayCloseCommandId = (runId: string): string => `billrun-close/${runId}`;
@@ -54,10 +54,13 @@ export function answeredMeters(state: BillRunState): AnsweredMeter[] {
 
 /** Where the outcomes are recorded: the run as the biller holds it, and what to do once recorded. */
 export interface RunCursor {
-  /** The run to decide the next outcomes on (not changed by the caller while they are recorded). */
-  at(): RunAt;
-  /** The run after a chunk's outcomes were recorded, and how many of them were bills and skips. */
-  moved(to: Recorded, chunk: { billed: number; skipped: number }): void;
+  /**
+   * The run the outcomes are decided on: moved forward in place as they are
+   * recorded and as others' writes are found (record-on-run.ts `foldIn`).
+   */
+  run: RunAt;
+  /** A chunk's outcomes are on the run: how many of them were bills and skips. */
+  recorded?(chunk: { billed: number; skipped: number }): void;
   /** Commands to record with the next outcomes (e.g. a lease renewal that is due). */
   alongside?(): BillRunCommand[];
   /** The meters of a chunk still answered and not billed, as the chunk starts. */
@@ -93,10 +96,8 @@ export async function billAndRecord(
     ...(due ? { due } : {}),
     onChunk: async (chunk, bills) => {
       const commands = [...(run.alongside?.() ?? []), ...chunkOutcomes(chunk, bills, metadata)];
-      const recorded = await recordOnRun(deps.store, runId, run.at(), commands, {
-        strict: false,
-      });
-      run.moved(recorded, countsOf(bills));
+      const recorded = await recordOnRun(deps.store, runId, run.run, commands, { strict: false });
+      run.recorded?.(countsOf(bills));
       refused.push(...recorded.refused);
     },
   });

@@ -20,11 +20,9 @@
 
 import {
   billRunProgress,
-  cloneBillRun,
   type BillRunCommand,
   type BillRunProgress,
   type ClaimBillRunClose,
-  type BillRunState,
 } from '../domain/billrun/index.ts';
 import { meterBillingDecider, meterBillingStream } from '../domain/billing/meterbilling/index.ts';
 import { DomainError, type CommandMetadata } from '../domain/shared/decider.ts';
@@ -40,7 +38,7 @@ import {
 import { loadRunAt, sub, type BillingDeps, type MissInput } from './billing-shared.ts';
 import { foldStream } from './handle-command.ts';
 import { mapLimit } from './map-limit.ts';
-import { catchUp, recordOnRun, type Recorded } from './record-on-run.ts';
+import { catchUp, recordOnRun, type RunAt } from './record-on-run.ts';
 import { requireRole } from './tariffs.ts';
 
 export interface MissOutcome extends MissInput {
@@ -72,10 +70,11 @@ export interface CloseOptions {
   lease?: { closer: string; leaseMs?: number; clock?: () => number };
   /**
    * The run as the caller already follows it (a gateway's fan-out), to save
-   * reading the whole run stream. It is copied, never changed; if
-   * it is behind, the first append conflicts and the close catches up.
+   * reading the whole run stream. The close moves it forward in place, as a
+   * follower would (record-on-run.ts `foldIn`), and changes it no other way;
+   * if it is behind, the first append conflicts and the close catches up.
    */
-  knownRun?: { state: BillRunState; revision: number };
+  knownRun?: RunAt;
   /**
    * Resolves once the caller's own billing of the run's answers has settled
    * (a gateway's pipelined billing): the close records the misses first, then
@@ -115,21 +114,20 @@ export async function closeBillRun(
   const lease = options.lease && closeLease(runId, options.lease, metadata);
   const closing: BillRunCommand[] = [{ type: 'CloseBillRun', data: {}, metadata }];
   if (lease) closing.unshift(lease.claim());
-  const known = options.knownRun;
-  const start = known
-    ? { state: cloneBillRun(known.state), revision: known.revision }
-    : await loadRunAt(store, runId);
-  let recorded = await recordOnRun(store, runId, start, closing, { strict: true });
-  const closedAt = recorded.position;
-  const run = recorded.state;
+  const at: RunAt = options.knownRun ?? (await loadRunAt(store, runId));
+  const closed = await recordOnRun(store, runId, at, closing, { strict: true });
+  const closedAt = closed.position;
+  const run = at.state;
   if (run.status === 'none') throw new Error(`run ${runId} vanished`);
   const { period } = run;
+  // The misses as the close left them (the run moves on while they are applied).
   const meters = Object.entries(run.meters);
 
   // Misses in rounds of MISS_ROUND, renewing the lease between rounds when due
   // (each miss is several commands: a long list outlasts a lease).
   const missedMeters = meters.filter(([, m]) => m.status === 'missed');
   const missed: MissOutcome[] = [];
+  const refused: CloseResult['refused'] = [...closed.refused];
   for (let from = 0; from < missedMeters.length; from += MISS_ROUND) {
     const round = missedMeters.slice(from, from + MISS_ROUND);
     missed.push(
@@ -138,25 +136,21 @@ export async function closeBillRun(
       )),
     );
     const renewal = lease?.renewalDue();
-    if (renewal) recorded = await recordOnRun(store, runId, recorded, [renewal], { strict: false });
+    if (renewal) {
+      const renewed = await recordOnRun(store, runId, at, [renewal], { strict: false });
+      refused.push(...renewed.refused);
+    }
   }
 
   const tariffs = new PeriodTariffs(store, period);
-  const refused: CloseResult['refused'] = [...recorded.refused];
-  // Outcomes recorded and what the run gained come back in any order: keep the latest.
-  const advance = (to: Recorded): void => {
-    if (to.revision > recorded.revision) recorded = to;
-  };
-  const caughtUp = async () => advance({ ...recorded, ...(await catchUp(store, runId, recorded)) });
   if (options.ownBilling) {
     await options.ownBilling();
-    await caughtUp();
+    await catchUp(store, runId, at);
   }
   // Each chunk's outcomes go on the run as soon as it is billed (the
   // dashboard sees the close advance), with a renewal of the lease when due.
   const cursor: RunCursor = {
-    at: () => recorded,
-    moved: advance,
+    run: at,
     alongside: () => {
       const renewal = lease?.renewalDue();
       return renewal ? [renewal] : [];
@@ -164,8 +158,8 @@ export async function closeBillRun(
     // Other gateways may be billing these answers (pipelined billing): as each
     // chunk starts, leave out what the run shows billed since.
     due: async (chunk) => {
-      await caughtUp();
-      return stillAnswered(recorded.state, chunk);
+      await catchUp(store, runId, at);
+      return stillAnswered(at.state, chunk);
     },
   };
   const billing = await billAndRecord(
@@ -173,7 +167,7 @@ export async function closeBillRun(
     tariffs,
     runId,
     // The other way from the gateways' own billing (byMeterId): they meet once.
-    answeredMeters(recorded.state).sort((a, b) => byMeterId(b, a)),
+    answeredMeters(at.state).sort((a, b) => byMeterId(b, a)),
     closeBillingMetadata(metadata),
     cursor,
     concurrency,
@@ -182,7 +176,7 @@ export async function closeBillRun(
   return {
     position: closedAt,
     missed,
-    progress: billRunProgress(recorded.state),
+    progress: billRunProgress(at.state),
     refused,
   };
 }

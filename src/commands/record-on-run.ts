@@ -6,12 +6,20 @@
 // what is already recorded into no-ops, and outcome events' ids derive from
 // their meters (run-fact-ids.ts), so two writers recording the same outcome
 // settle as one.
+//
+// The writer's run is moved forward in place, never copied: a decision is
+// made on it tentatively and rolled back (events.ts `tentative`), and what
+// was appended (by this writer or others) is folded into it in revision
+// order, as a follower of the run's stream folds it. A follower folding the
+// same events meanwhile is fine: each event is folded once, by whoever holds
+// the revision just before it.
 
 import {
+  applyBillRunEvent,
   billRunReplay,
   billRunStream,
-  cloneBillRun,
   decideMeters,
+  tentative,
   type BillRunCommand,
   type BillRunEvent,
   type BillRunState,
@@ -22,13 +30,16 @@ import type { EventStore, NewEvent } from '../eventstore/port.ts';
 import { eventIdFor } from './handle-command.ts';
 import { runFactEventId } from './run-fact-ids.ts';
 
-/** A run as a writer holds it: its state and the revision of the last event folded in (-1: none). */
+/**
+ * A run as a writer holds it: its state and the revision of the last event
+ * folded in (-1: none). Writers move it forward in place (`foldIn`).
+ */
 export interface RunAt {
   state: BillRunState;
   revision: number;
 }
 
-export interface Recorded extends RunAt {
+export interface Recorded {
   /** Position of the last append, null when nothing was appended. */
   position: string | null;
   refused: Refused[];
@@ -49,86 +60,104 @@ export const isRunConflict = (error: unknown): boolean =>
   (error instanceof EventStoreError && error.code === 'IDEMPOTENCY_CONFLICT');
 
 /**
- * Decides `commands` against the run and appends the events in batches at
- * the run's revision; a conflict reads what the run gained and decides
- * again. Event ids derive from each command's id as `handleCommand` derives
+ * Folds events of the run's stream, numbered from `firstRevision` on, into
+ * `run` in place: only the one right after the revision it holds, in turn
+ * (a follower may have folded some of them already).
+ */
+export function foldIn(run: RunAt, events: readonly unknown[], firstRevision: number): void {
+  events.forEach((event, index) => {
+    if (firstRevision + index !== run.revision + 1) return;
+    run.state = applyBillRunEvent(run.state, event as BillRunEvent);
+    run.revision = firstRevision + index;
+  });
+}
+
+/** Folds into `run` what the run's stream gained past the revision it holds. */
+export async function catchUp(store: EventStore, runId: string, run: RunAt): Promise<void> {
+  const from = run.revision + 1;
+  foldIn(run, await store.readStream(billRunStream(runId), { fromRevision: from }), from);
+}
+
+/**
+ * Decides `commands` against `run` and appends the events in batches at
+ * its revision; a conflict folds in what the run gained and decides again.
+ * `run` moves forward in place with what was appended (see `foldIn`).
+ * Event ids derive from each command's id as `handleCommand` derives
  * them, or from the meters for batch facts. `strict`: a refused command is
- * thrown, nothing appended. `loaded` is never changed (each decision is made
- * on a copy), but the caller must not change it during the call either.
+ * thrown, nothing appended.
  */
 export async function recordOnRun(
   store: EventStore,
   runId: string,
-  loaded: RunAt,
+  run: RunAt,
   commands: BillRunCommand[],
   { strict }: { strict: boolean },
 ): Promise<Recorded> {
-  let { state, revision } = loaded;
   let position: string | null = null;
   const refused: Refused[] = [];
   for (let from = 0; from < commands.length; from += RUN_BATCH) {
     const batch = commands.slice(from, from + RUN_BATCH);
     for (let attempt = 1; ; attempt++) {
-      const decided = decideBatch(runId, cloneBillRun(state), batch);
+      const expected = run.revision;
+      const decided = decideBatch(runId, run.state, batch);
       if (strict && decided.errors[0]) throw decided.errors[0];
       if (decided.events.length > 0) {
         try {
           const result = await store.append(billRunStream(runId), decided.events, {
-            expectedRevision: revision === -1 ? 'no_stream' : revision,
+            expectedRevision: expected === -1 ? 'no_stream' : expected,
           });
-          [revision, position] = [result.nextRevision, result.position];
+          foldIn(run, decided.events, expected + 1);
+          position = result.position;
         } catch (error) {
           if (!isRunConflict(error)) throw error;
-          const before = revision;
-          ({ state, revision } = await catchUp(store, runId, { state, revision }));
+          await catchUp(store, runId, run);
           // Gateways and a close write the run at once: a conflict the run's
           // progress explains is decided again however often; only conflicts
           // with nothing new on the run give up, after MAX_ATTEMPTS in a row.
-          if (revision > before) attempt = 0;
+          if (run.revision > expected) attempt = 0;
           else if (attempt >= MAX_ATTEMPTS) throw error;
           continue;
         }
       }
-      state = decided.state;
       refused.push(...decided.refused);
       break;
     }
   }
-  return { state, revision, position, refused };
+  return { position, refused };
 }
 
-/** The run with the events appended since `at` (a copy: `at.state` stays as it was). */
-export async function catchUp(store: EventStore, runId: string, at: RunAt): Promise<RunAt> {
-  const more = await store.readStream(billRunStream(runId), { fromRevision: at.revision + 1 });
-  if (more.length === 0) return at;
-  let state = cloneBillRun(at.state);
-  for (const event of more) state = billRunReplay.evolve(state, event as never);
-  return { state, revision: more[more.length - 1]!.revision };
-}
-
+/**
+ * The events of `commands` in turn, each decided on the run as the ones
+ * before it leave it: applied to `state` tentatively, which is as it was again on return.
+ */
 function decideBatch(runId: string, state: BillRunState, commands: BillRunCommand[]) {
   const events: NewEvent[] = [];
   const refused: Refused[] = [];
   const errors: DomainError[] = [];
-  for (const command of commands) {
-    const decided = decideOne(command, state);
-    refused.push(...decided.refused);
-    if (decided.error) {
-      errors.push(decided.error);
-      continue;
-    }
-    decided.events.forEach((event, index) => {
-      state = billRunReplay.evolve(state, event);
-      const { commandId, actor, now } = command.metadata;
-      events.push({
-        id: runFactEventId(runId, event) ?? eventIdFor(commandId, index),
-        type: event.type,
-        data: event.data,
-        metadata: { commandId, actor, at: now },
+  const draft = tentative(state);
+  try {
+    for (const command of commands) {
+      const decided = decideOne(command, draft.state);
+      refused.push(...decided.refused);
+      if (decided.error) {
+        errors.push(decided.error);
+        continue;
+      }
+      decided.events.forEach((event, index) => {
+        draft.apply(event);
+        const { commandId, actor, now } = command.metadata;
+        events.push({
+          id: runFactEventId(runId, event) ?? eventIdFor(commandId, index),
+          type: event.type,
+          data: event.data,
+          metadata: { commandId, actor, at: now },
+        });
       });
-    });
+    }
+  } finally {
+    draft.rollback();
   }
-  return { events, state, refused, errors };
+  return { events, refused, errors };
 }
 
 /**

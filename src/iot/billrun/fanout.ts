@@ -163,9 +163,10 @@ export class BillRunFanOut {
         if (e.type === 'BillRunStarted') this.track(foldRun(runId, [e]));
         continue;
       }
-      if (e.revision <= run.revision) continue;
+      // An event at or below the run's revision was folded in already by this
+      // gateway's writer, biller or close (they move the run forward in place).
       if (e.revision === run.revision + 1) {
-        // The follower owns this state (the writer decides on copies): update in place.
+        // Folded in place (writers decide on it tentatively and fold in what they append).
         const event = e as unknown as BillRunEvent;
         run.state = applyBillRunEvent(run.state, event);
         run.revision = e.revision;
@@ -176,7 +177,7 @@ export class BillRunFanOut {
             run,
             event.data.meters.map((m) => m.meterId),
           );
-      } else {
+      } else if (e.revision > run.revision + 1) {
         // A gap: the writer and the log disagree; read the run again.
         Object.assign(run, foldRun(runId, await this.opts.store.readStream(e.stream)));
         this.followMeters(run);
@@ -319,7 +320,8 @@ export class BillRunFanOut {
     try {
       await closeBillRun(this.opts.billing, { runId: run.runId }, metadata, {
         lease: { closer: gatewayId, leaseMs: this.leaseMs(), clock: this.clock },
-        knownRun: { state: run.state, revision: run.revision },
+        // The close moves the run forward in place as it records, as this follower does.
+        knownRun: run,
         // The close bills only what this gateway's billing leaves, and does not race it.
         ownBilling: () => this.biller.drain(run),
       });

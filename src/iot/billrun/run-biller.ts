@@ -17,7 +17,7 @@ import {
 } from '../../commands/bill-run-meters.ts';
 import { PeriodTariffs, type AnsweredMeter } from '../../commands/bill-meter.ts';
 import type { BillingDeps } from '../../commands/billing-shared.ts';
-import { cloneBillRun, type MeterAnswer } from '../../domain/billrun/index.ts';
+import type { MeterAnswer } from '../../domain/billrun/index.ts';
 import type { TrackedRun } from './run-writer.ts';
 
 /** Meters billed at once in a round (bill-meter.ts concurrency for the one-meter path). */
@@ -120,14 +120,11 @@ export class RunBiller {
       meters,
       metadata,
       {
-        // A copy: the follower updates the run in place while outcomes are recorded.
-        at: () => ({ state: cloneBillRun(run.state), revision: run.revision }),
-        moved: (to, chunk) => {
+        // The run this gateway follows: outcomes are folded into it as they are recorded.
+        run,
+        recorded: (chunk) => {
           this.stats.billed += chunk.billed;
           this.stats.skipped += chunk.skipped;
-          if (run.revision >= to.revision) return;
-          run.state = to.state;
-          run.revision = to.revision;
         },
         // As each chunk starts: what the close has billed meanwhile, as this gateway follows the run.
         due: (chunk) => stillAnswered(run.state, chunk),

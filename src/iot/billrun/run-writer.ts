@@ -12,15 +12,13 @@
 // every gateway: run-fact-ids.ts).
 
 import { BILLING_ACTOR } from '../../commands/billing.ts';
-import { isRunConflict } from '../../commands/record-on-run.ts';
+import { catchUp, foldIn, isRunConflict } from '../../commands/record-on-run.ts';
 import { runFactEventId } from '../../commands/run-fact-ids.ts';
 import {
-  applyBillRunEvent,
   billRunStream,
-  cloneBillRun,
   decideMeters,
   foldBillRun,
-  type BillRunEvent,
+  tentative,
   type BillRunState,
   type MeterAnswer,
   type MeterBatchCommand,
@@ -97,42 +95,24 @@ export class RunWriter {
     }
   }
 
-  /**
-   * Folds in what other writers appended since the run's revision (a run of
-   * 20,000 meters written before batch events holds some 60,000: never read
-   * it whole per conflict).
-   * The follower may fold the same events meanwhile; each applies only the
-   * event right after the revision it holds.
-   */
-  private async catchUp(run: TrackedRun): Promise<void> {
-    const stream = billRunStream(run.runId);
-    const more = await this.store.readStream(stream, { fromRevision: run.revision + 1 });
-    for (const event of more) {
-      if (event.revision !== run.revision + 1) continue;
-      run.state = applyBillRunEvent(run.state, event as unknown as BillRunEvent);
-      run.revision = event.revision;
-    }
-  }
-
   private async write(run: TrackedRun, facts: RunFact[]): Promise<void> {
     for (let stalled = 0; ;) {
       const expected = run.revision;
-      const { events, state, answers } = decideAll(run, facts);
+      const { events, answers } = decideAll(run, facts);
       if (events.length === 0) return;
       try {
-        const result = await this.store.append(billRunStream(run.runId), events, {
+        await this.store.append(billRunStream(run.runId), events, {
           expectedRevision: expected,
         });
-        // A follower may have folded these already while the append was in flight.
-        if (run.revision < result.nextRevision) {
-          run.state = state;
-          run.revision = result.nextRevision;
-        }
+        // A follower may have folded some of these already while the append was in flight.
+        foldIn(run, events, expected + 1);
         if (answers.length > 0) this.options.onAnswersRecorded?.(run, answers);
         return;
       } catch (error) {
         if (!isRunConflict(error)) throw error;
-        await this.catchUp(run);
+        // What other writers appended since (a run of 20,000 meters written
+        // before batch events holds some 60,000: never read it whole per conflict).
+        await catchUp(this.store, run.runId, run);
         // Another gateway's write went in (a revision or, for a fact it also
         // recorded, an idempotency conflict): decide again, however often.
         // Giving up would drop answers, and the close would record those
@@ -182,27 +162,32 @@ function batchMetadata(facts: RunFact[]): MeterBatchCommand['metadata'] {
 }
 
 /**
- * Decides the batches on a copy of the run's state (the follower keeps
- * updating the original); meters the decider refuses (e.g. past the
+ * Decides the batches in turn on the run's own state, tentatively (each
+ * sees the ones before it; the state is as it was on return, and the
+ * follower keeps updating it); meters the decider refuses (e.g. past the
  * deadline) are dropped.
  */
 function decideAll(run: TrackedRun, facts: RunFact[]) {
-  let state = cloneBillRun(run.state);
+  const draft = tentative(run.state);
   const events: NewEvent[] = [];
   /** The answers among the events: only this writer's (another gateway's are left out). */
   const answers: MeterAnswer[] = [];
-  for (const command of batchesOf(run, facts)) {
-    for (const event of decideMeters(command, state).events) {
-      state = applyBillRunEvent(state, event);
-      if (event.type === 'MetersAnswered') answers.push(...event.data.answers);
-      const { commandId, actor, now } = command.metadata;
-      events.push({
-        id: runFactEventId(run.runId, event)!,
-        type: event.type,
-        data: event.data,
-        metadata: { commandId, actor, at: now },
-      });
+  try {
+    for (const command of batchesOf(run, facts)) {
+      for (const event of decideMeters(command, draft.state).events) {
+        draft.apply(event);
+        if (event.type === 'MetersAnswered') answers.push(...event.data.answers);
+        const { commandId, actor, now } = command.metadata;
+        events.push({
+          id: runFactEventId(run.runId, event)!,
+          type: event.type,
+          data: event.data,
+          metadata: { commandId, actor, at: now },
+        });
+      }
     }
+  } finally {
+    draft.rollback();
   }
-  return { events, state, answers };
+  return { events, answers };
 }
