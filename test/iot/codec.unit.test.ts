@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ByteReader, ByteWriter, toHex } from '../../src/iot/protocol/bytes.ts';
 import { decodeReading, encodeReading, type Reading } from '../../src/iot/protocol/canonical.ts';
-import { Limits } from '../../src/iot/protocol/constants.ts';
+import { FrameType, Limits } from '../../src/iot/protocol/constants.ts';
 import { ProtocolError } from '../../src/iot/protocol/errors.ts';
 import { decodeFrame, encodePlainError } from '../../src/iot/protocol/frames.ts';
 import {
@@ -150,6 +150,77 @@ describe('frames', () => {
       expect(decodeMessageBody(messageFrameType(m), encodeMessageBody(m))).toEqual(m);
     }
     expect(codeOf(() => decodeMessageBody(0x12, new Uint8Array(9)))).toBe('MALFORMED_FRAME');
+  });
+});
+
+describe('readings and acks bodies', () => {
+  const entry = (seq: number) => ({
+    canonical: encodeReading({ ...reading, seq }),
+    signature: new Uint8Array(64).fill(seq),
+  });
+  const readingsOf = (n: number): Message => ({
+    type: 'readings',
+    readings: Array.from({ length: n }, (_, i) => entry(i + 1)),
+  });
+  // u8 count ‖ entries, written by hand so a count the encoder refuses can be tried.
+  const rawReadings = (count: number, entries: number) =>
+    Uint8Array.of(
+      count,
+      ...Array.from({ length: entries }, (_, i) =>
+        encodeMessageBody({ type: 'reading', ...entry(i + 1) }),
+      ).flatMap((b) => [...b]),
+    );
+  const decodeReadings = (body: Uint8Array) => decodeMessageBody(FrameType.Readings, body);
+
+  it('have the documented layout: a count, then reading bodies or u64 seqs', () => {
+    const two = encodeMessageBody(readingsOf(2));
+    expect(toHex(two)).toBe(toHex(rawReadings(2, 2)));
+    expect(toHex(encodeMessageBody({ type: 'acks', seqs: [1, 258] }))).toBe(
+      '02' + '0000000000000001' + '0000000000000102',
+    );
+  });
+
+  it('round-trip from 1 to 16 entries', () => {
+    for (const n of [1, 2, Limits.maxReadingsPerFrame]) {
+      expect(decodeReadings(encodeMessageBody(readingsOf(n)))).toEqual(readingsOf(n));
+      const acks: Message = { type: 'acks', seqs: Array.from({ length: n }, (_, i) => i * 7) };
+      expect(decodeMessageBody(FrameType.Acks, encodeMessageBody(acks))).toEqual(acks);
+    }
+  });
+
+  it('the largest batch of 16 readings with 64-byte ids fits in a frame', () => {
+    const big = { ...reading, meterId: 'm'.repeat(64), requestId: 'r'.repeat(64) };
+    const body = encodeMessageBody({
+      type: 'readings',
+      readings: Array.from({ length: 16 }, (_, i) => ({
+        canonical: encodeReading({ ...big, seq: i + 1 }),
+        signature: new Uint8Array(64),
+      })),
+    });
+    expect(body.length + 10 + 16).toBeLessThanOrEqual(Limits.maxFrameBytes);
+  });
+
+  it('refuse count 0, a count over 16, trailing bytes and a truncated entry', () => {
+    expect(codeOf(() => decodeReadings(rawReadings(0, 0)))).toBe('MALFORMED_FRAME');
+    expect(codeOf(() => decodeReadings(rawReadings(17, 17)))).toBe('MALFORMED_FRAME');
+    expect(codeOf(() => decodeReadings(Uint8Array.of(...rawReadings(2, 2), 0)))).toBe(
+      'MALFORMED_FRAME',
+    );
+    expect(codeOf(() => decodeReadings(rawReadings(3, 2)))).toBe('MALFORMED_FRAME');
+    const full = rawReadings(2, 2);
+    expect(codeOf(() => decodeReadings(full.subarray(0, full.length - 1)))).toBe('MALFORMED_FRAME');
+    expect(codeOf(() => decodeReadings(new Uint8Array(0)))).toBe('MALFORMED_FRAME');
+    const acks = (count: number, seqs: number) => Uint8Array.of(count, ...new Uint8Array(8 * seqs));
+    expect(codeOf(() => decodeMessageBody(FrameType.Acks, acks(0, 0)))).toBe('MALFORMED_FRAME');
+    expect(codeOf(() => decodeMessageBody(FrameType.Acks, acks(17, 17)))).toBe('MALFORMED_FRAME');
+    expect(codeOf(() => decodeMessageBody(FrameType.Acks, acks(2, 1)))).toBe('MALFORMED_FRAME');
+    expect(codeOf(() => decodeMessageBody(FrameType.Acks, acks(1, 2)))).toBe('MALFORMED_FRAME');
+  });
+
+  it('are not encoded with 0 or more than 16 entries', () => {
+    expect(codeOf(() => encodeMessageBody(readingsOf(0)))).toBe('MALFORMED_FRAME');
+    expect(codeOf(() => encodeMessageBody(readingsOf(17)))).toBe('MALFORMED_FRAME');
+    expect(codeOf(() => encodeMessageBody({ type: 'acks', seqs: [] }))).toBe('MALFORMED_FRAME');
   });
 });
 

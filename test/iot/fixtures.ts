@@ -31,9 +31,21 @@ export class MemorySink implements ReadingSink {
   readonly stored: { reading: Reading; signature: Uint8Array }[] = [];
   /** Delay before resolving, to show acks wait for storage. */
   delayMs = 0;
+  /** While set, readings wait for `release()`, which decides them all at once (a group commit). */
+  holding = false;
+  private readonly held: (() => void)[] = [];
+
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  release(): void {
+    this.held.splice(0).forEach((decide) => decide());
+  }
 
   async accept(reading: Reading, signature: Uint8Array): Promise<SinkResult> {
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (this.holding) await new Promise<void>((r) => this.held.push(r));
     const last = this.stored.filter((s) => s.reading.meterId === reading.meterId).at(-1)?.reading;
     if (last && reading.seq <= last.seq) return { ok: false, code: 'REPLAYED_SEQ' };
     if (last && reading.registerWh < last.registerWh)

@@ -8,7 +8,7 @@ import { fromHex, toHex } from '../../src/iot/protocol/bytes.ts';
 import { encodeReading, readingHash, type Reading } from '../../src/iot/protocol/canonical.ts';
 import type { ProtocolErrorCode } from '../../src/iot/protocol/errors.ts';
 import { GatewaySession } from '../../src/iot/session/gateway-session.ts';
-import { MeterSession, type MeterEvent } from '../../src/iot/session/meter-session.ts';
+import { MeterSession, signEntry, type MeterEvent } from '../../src/iot/session/meter-session.ts';
 import { inlineVerifier } from '../../src/iot/verify/select.ts';
 import type { ReadingVerifier } from '../../src/iot/verify/types.ts';
 import { MemoryDirectory, MemorySink, testKey } from './fixtures.ts';
@@ -23,6 +23,7 @@ const setup = (
     enabled?: boolean;
     meterKey?: Uint8Array;
     verifier?: ReadingVerifier;
+    readingWindow?: number;
   } = {},
 ) => {
   const directory = new MemoryDirectory();
@@ -39,6 +40,7 @@ const setup = (
       sink,
       verifier: opts.verifier ?? inlineVerifier('noble'),
       clock: () => NOW,
+      readingWindow: opts.readingWindow ?? 1,
       ephemeralPrivateKey: fromHex(v.inputs.gatewayEphemeralPrivateKey),
       nonce: fromHex(v.inputs.nonce),
     },
@@ -198,6 +200,133 @@ describe('gateway and meter sessions', () => {
     await s.gateway.handle(s.meter.sealReading(reading(1, 1)).frame);
     expect(s.drain()).toMatchObject([{ type: 'rejected', code: 'UNAVAILABLE', refSeq: 1 }]);
     expect(s.sink.stored).toEqual([]);
+  });
+
+  describe('readings frames', () => {
+    const entry = (r: Reading) => signEntry(r, fromHex(v.inputs.meterPrivateKey));
+    const kinds = (events: MeterEvent[]) =>
+      events.map((e) =>
+        e.type === 'acks'
+          ? `acks ${e.seqs.join(',')}`
+          : e.type === 'ack'
+            ? `ack ${e.seq}`
+            : e.type === 'rejected'
+              ? `${e.code} ${e.refSeq}`
+              : e.type,
+      );
+
+    it('acks a batch in one acks frame after storing each reading', async () => {
+      const s = setup({ readingWindow: 8 });
+      await handshake(s);
+      const batch = [reading(1, 10), reading(2, 20), reading(3, 30)];
+      s.sink.holding = true;
+      await s.gateway.handle(s.meter.sealReadings(batch.map(entry)));
+      await expect.poll(() => s.sink.heldCount).toBe(3);
+      expect(s.toMeter).toEqual([]);
+      s.sink.release();
+      await s.gateway.settled();
+      expect(s.toMeter).toHaveLength(1);
+      expect(kinds(s.drain())).toEqual(['acks 1,2,3']);
+      expect(s.sink.stored.map((x) => x.reading)).toEqual(batch);
+    });
+
+    it('answers mixed outcomes in arrival order, an error in its place', async () => {
+      const s = setup({ readingWindow: 8 });
+      await handshake(s);
+      await s.gateway.handle(s.meter.sealReading(reading(1, 10)).frame);
+      await s.gateway.settled();
+      const forged = { ...entry(reading(3, 30)), signature: entry(reading(9, 9)).signature };
+      const batch = [
+        entry(reading(2, 20)),
+        forged,
+        entry(reading(4, 40)),
+        entry(reading(4, 41)),
+        entry({ ...reading(5, 50), readAt: NOW + 301_000 }),
+        entry(reading(6, 60)),
+        entry(reading(7, 70)),
+      ];
+      s.sink.holding = true;
+      await s.gateway.handle(s.meter.sealReadings(batch));
+      // 2, 4, 4 again, 6 and 7 reach storage; 3 and 5 are refused before it.
+      await expect.poll(() => s.sink.heldCount).toBe(5);
+      s.sink.release();
+      await s.gateway.settled();
+      expect(kinds(s.drain())).toEqual([
+        'ack 1',
+        'acks 2',
+        'BAD_SIGNATURE 3',
+        'acks 4',
+        'REPLAYED_SEQ 4',
+        'CLOCK_SKEW 5',
+        'acks 6,7',
+      ]);
+      expect(s.sink.stored.map((x) => x.reading.seq)).toEqual([1, 2, 4, 6, 7]);
+      expect(s.closed).toEqual([]);
+    });
+
+    it('closes on a batch naming another meter anywhere, storing none of it', async () => {
+      const s = setup({ readingWindow: 8 });
+      await handshake(s);
+      const batch = [reading(1, 10), reading(2, 20), { ...reading(3, 30), meterId: 'OTHER' }];
+      await s.gateway.handle(s.meter.sealReadings(batch.map(entry)));
+      await s.gateway.settled();
+      expect(s.closed).toEqual(['METER_MISMATCH']);
+      expect(kinds(s.drain())).toEqual(['METER_MISMATCH 0']);
+      expect(s.sink.stored).toEqual([]);
+    });
+
+    it('closes on a batch with an undecodable reading, storing none of it', async () => {
+      const s = setup({ readingWindow: 8 });
+      await handshake(s);
+      const good = entry(reading(1, 10));
+      const truncated = { ...entry(reading(2, 20)), canonical: good.canonical.subarray(0, 30) };
+      await s.gateway.handle(s.meter.sealReadings([good, truncated]));
+      await s.gateway.settled();
+      expect(s.closed).toEqual(['MALFORMED_FRAME']);
+      expect(s.sink.stored).toEqual([]);
+    });
+
+    it('counts each reading of a batch against the rate limit', async () => {
+      const s = setup({ readingWindow: 8 });
+      await handshake(s);
+      for (let from = 1; from <= 45; from += 15) {
+        const seqs = Array.from({ length: 15 }, (_, i) => from + i);
+        await s.gateway.handle(s.meter.sealReadings(seqs.map((q) => entry(reading(q, q)))));
+      }
+      await s.gateway.settled();
+      const events = s.drain();
+      const acked = events.flatMap((e) => (e.type === 'acks' ? e.seqs : []));
+      const limited = events.flatMap((e) =>
+        e.type === 'rejected' && e.code === 'RATE_LIMITED' ? [e.refSeq] : [],
+      );
+      expect(acked).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      expect(limited).toEqual([41, 42, 43, 44, 45]);
+      expect(s.closed).toEqual([]);
+    });
+
+    it('acks single readings in ack frames until the meter sends a batch', async () => {
+      const s = setup();
+      await handshake(s);
+      await s.gateway.handle(s.meter.sealReading(reading(1, 10)).frame);
+      await s.gateway.handle(s.meter.sealReadings([entry(reading(2, 20))]));
+      await s.gateway.handle(s.meter.sealReading(reading(3, 30)).frame);
+      await s.gateway.settled();
+      expect(kinds(s.drain())).toEqual(['ack 1', 'acks 2', 'acks 3']);
+    });
+
+    it('takes a batch larger than the window whole; the next frame waits for room', async () => {
+      const s = setup({ readingWindow: 4 });
+      await handshake(s);
+      s.sink.delayMs = 20;
+      const batch = Array.from({ length: 10 }, (_, i) => entry(reading(i + 1, i + 1)));
+      const waiting = s.gateway.handle(s.meter.sealReadings(batch));
+      expect(waiting).toBeInstanceOf(Promise);
+      await waiting;
+      // Woken only once fewer than 4 readings were in progress: at least 7 answered.
+      expect(s.sink.stored.length).toBeGreaterThanOrEqual(7);
+      await s.gateway.settled();
+      expect(s.sink.stored).toHaveLength(10);
+    });
   });
 
   it.each([

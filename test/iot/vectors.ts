@@ -34,6 +34,13 @@ export const vectorInputs = {
     readAt: 1_785_000_001_000,
     requestId: 'req-7',
   } satisfies Reading,
+  /** The second reading of the `readings` vector (the first is `reading`). */
+  nextReading: {
+    meterId: 'MTR-000001',
+    seq: 43,
+    registerWh: 1_234_600,
+    readAt: 1_785_000_002_000,
+  } satisfies Reading,
 };
 
 export type Vectors = ReturnType<typeof generateVectors>;
@@ -66,6 +73,25 @@ export const generateVectors = () => {
     FrameType.Reading,
     encodeMessageBody({ type: 'reading', canonical, signature: readingSignature }),
   );
+  const nextCanonical = encodeReading(i.nextReading);
+  const nextSignature = signHash(readingHash(i.nextReading), mPriv);
+  const readingsFrame = new Sealer(keys.meterToGateway).seal(
+    FrameType.Readings,
+    encodeMessageBody({
+      type: 'readings',
+      readings: [
+        { canonical, signature: readingSignature },
+        { canonical: nextCanonical, signature: nextSignature },
+      ],
+    }),
+  );
+  // The gateway's second frame (counter 1, after auth-ok) acking both readings.
+  const gatewaySealer = new Sealer(keys.gatewayToMeter);
+  gatewaySealer.seal(FrameType.AuthOk, encodeMessageBody({ type: 'auth-ok', serverTime: 0 }));
+  const acksFrame = gatewaySealer.seal(
+    FrameType.Acks,
+    encodeMessageBody({ type: 'acks', seqs: [i.reading.seq, i.nextReading.seq] }),
+  );
   return {
     inputs: i,
     gatewayPublicKey: toHex(publicKeyOf(gwPriv)),
@@ -89,6 +115,10 @@ export const generateVectors = () => {
     readingSignature: toHex(readingSignature),
     readingSignatureHighS: toHex(malleate(readingSignature)),
     readingFrame: toHex(readingFrame),
+    nextReadingCanonical: toHex(nextCanonical),
+    nextReadingSignature: toHex(nextSignature),
+    readingsFrame: toHex(readingsFrame),
+    acksFrame: toHex(acksFrame),
   };
 };
 

@@ -66,6 +66,31 @@ describe('protocol test vectors', () => {
     expect(hex(reading.subarray(2 + len))).toBe(v.readingSignature);
   });
 
+  it('the readings frame carries both signed readings, the acks frame both seqs', () => {
+    const readings = gcmOpen(v.meterToGatewayKey, v.readingsFrame);
+    expect(readings[0]).toBe(2);
+    const entries: [string, string][] = [];
+    for (let at = 1, i = 0; i < 2; i++) {
+      const len = readings.readUInt16BE(at);
+      const canonical = readings.subarray(at + 2, at + 2 + len);
+      entries.push([hex(canonical), hex(readings.subarray(at + 2 + len, at + 2 + len + 64))]);
+      at += 2 + len + 64;
+      if (i === 1) expect(at).toBe(readings.length);
+    }
+    expect(entries).toEqual([
+      [v.readingCanonical, v.readingSignature],
+      [v.nextReadingCanonical, v.nextReadingSignature],
+    ]);
+    const acks = gcmOpen(v.gatewayToMeterKey, v.acksFrame);
+    expect(v.acksFrame.slice(4, 20)).toBe('0000000000000001');
+    expect(acks.length).toBe(17);
+    expect(acks[0]).toBe(2);
+    expect([acks.readBigUInt64BE(1), acks.readBigUInt64BE(9)]).toEqual([
+      BigInt(v.inputs.reading.seq),
+      BigInt(v.inputs.nextReading.seq),
+    ]);
+  });
+
   it('the reading hash is SHA-256 of the canonical bytes', () => {
     expect(sha(fromHex(v.readingCanonical))).toBe(v.readingHash);
   });
@@ -83,6 +108,8 @@ describe('protocol test vectors', () => {
       expect(ok(v.meterPublicKey, v.transcriptHash, v.authSignature)).toBe(true);
       expect(ok(v.meterPublicKey, v.readingHash, v.readingSignature)).toBe(true);
       expect(ok(v.meterPublicKey, v.readingHash, v.readingSignatureHighS)).toBe(false);
+      const nextHash = sha(fromHex(v.nextReadingCanonical));
+      expect(ok(v.meterPublicKey, nextHash, v.nextReadingSignature)).toBe(true);
     });
   }
 });

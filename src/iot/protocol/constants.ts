@@ -16,10 +16,12 @@ export const FrameType = {
   Error: 0x14,
   Ping: 0x15,
   Pong: 0x16,
+  Readings: 0x17,
+  Acks: 0x18,
 } as const;
 export type FrameTypeName = keyof typeof FrameType;
 export type SealedFrameType = (typeof FrameType)[
-  'AuthOk' | 'Reading' | 'Ack' | 'Read' | 'Error' | 'Ping' | 'Pong'];
+  'AuthOk' | 'Reading' | 'Ack' | 'Read' | 'Error' | 'Ping' | 'Pong' | 'Readings' | 'Acks'];
 
 export const SEALED_TYPES: ReadonlySet<number> = new Set([
   FrameType.AuthOk,
@@ -29,6 +31,8 @@ export const SEALED_TYPES: ReadonlySet<number> = new Set([
   FrameType.Error,
   FrameType.Ping,
   FrameType.Pong,
+  FrameType.Readings,
+  FrameType.Acks,
 ]);
 
 export const Tags = {
@@ -49,9 +53,11 @@ export const Limits = {
   handshakeTimeoutMs: 10_000,
   heartbeatMs: 30_000,
   maxClockSkewMs: 5 * 60_000,
-  /** Token bucket per session for sealed frames from the meter. */
+  /** Token bucket per session for readings from the meter (each reading of a batch counts). */
   ratePerSecond: 20,
   rateBurst: 40,
+  /** Readings in one `readings` frame and seqs in one `acks` frame: 1..16. */
+  maxReadingsPerFrame: 16,
 } as const;
 
 export const NONCE_BYTES = 32;

@@ -13,7 +13,7 @@ import { Opener, Sealer } from '../crypto/aead-session.ts';
 import type { CryptoBackend } from '../crypto/backend.ts';
 import { nodeBackend } from '../crypto/node-backend.ts';
 import { deriveSessionKeys, helloSigningHash, transcriptHash } from '../crypto/handshake.ts';
-import { decodeReading } from '../protocol/canonical.ts';
+import { decodeReading, type Reading } from '../protocol/canonical.ts';
 import { Limits, NONCE_BYTES } from '../protocol/constants.ts';
 import { ProtocolError, closesSession, type ProtocolErrorCode } from '../protocol/errors.ts';
 import {
@@ -28,6 +28,7 @@ import {
   encodeMessageBody,
   messageFrameType,
   type Message,
+  type SignedEntry,
 } from '../protocol/messages.ts';
 import type { ReadingVerifier } from '../verify/types.ts';
 import type {
@@ -88,6 +89,10 @@ export class GatewaySession {
   private readonly clock: () => number;
   private readonly crypto: CryptoBackend;
   private readonly readings: ReadingWindow;
+  /** Set by the meter's first `readings` frame: from then on stored readings are acked in `acks` frames. */
+  private batchedAcks = false;
+  /** Seqs of stored readings answered but not acked yet (batched acks only), in order. */
+  private readonly pendingAcks: number[] = [];
 
   constructor(
     private readonly deps: GatewaySessionDeps,
@@ -126,7 +131,7 @@ export class GatewaySession {
 
   /** Resolves once every reading taken so far has been answered (or dropped by a close). */
   settled(): Promise<void> {
-    return this.readings.settled();
+    return this.readings.settled().then(this.flushAcks);
   }
 
   /**
@@ -168,6 +173,8 @@ export class GatewaySession {
   /** Sends a sealed message on an open session; false when the session is not open. */
   send(message: Message): boolean {
     if (this.state.status !== 'open') return false;
+    // Acks of readings stored earlier leave before anything sent after them.
+    if (message.type !== 'acks') this.flushAcks();
     const frame = this.state.sealer.seal(messageFrameType(message), encodeMessageBody(message));
     this.transport.send(frame);
     return true;
@@ -223,6 +230,8 @@ export class GatewaySession {
     switch (m.type) {
       case 'reading':
         return this.onReading(m.canonical, m.signature);
+      case 'readings':
+        return this.onReadings(m.readings);
       case 'ping':
         this.send({ type: 'pong', nonce: m.nonce });
         return;
@@ -235,6 +244,7 @@ export class GatewaySession {
         return;
       case 'auth-ok':
       case 'ack':
+      case 'acks':
       case 'read':
         throw new ProtocolError('UNEXPECTED_FRAME', `${m.type} is gateway-to-meter only`);
       default: {
@@ -246,14 +256,45 @@ export class GatewaySession {
 
   private onReading(canonical: Uint8Array, signature: Uint8Array): Promise<void> | undefined {
     if (this.state.status !== 'open') return;
-    const { meterId, publicKey, bucket } = this.state;
     const reading = decodeReading(canonical);
+    this.checkMeter(reading, this.state.meterId);
+    this.take(reading, canonical, signature);
+    // Backpressure: the next frame waits until a reading of the window is answered.
+    return this.readings.room();
+  }
+
+  /**
+   * A batch is checked as a frame first, all or nothing: a malformed reading
+   * or one naming another meter ends the session before any of the frame is
+   * taken. Then each reading goes through the per-reading checks in order.
+   * The window takes the whole frame even beyond its size; the next frame
+   * waits until fewer than `readingWindow` readings are in progress again.
+   */
+  private onReadings(entries: readonly SignedEntry[]): Promise<void> | undefined {
+    if (this.state.status !== 'open') return;
+    const { meterId } = this.state;
+    const readings = entries.map((e) => decodeReading(e.canonical));
+    for (const reading of readings) this.checkMeter(reading, meterId);
+    this.batchedAcks = true;
+    for (let i = 0; i < entries.length; i++) {
+      this.take(readings[i]!, entries[i]!.canonical, entries[i]!.signature);
+    }
+    return this.readings.room();
+  }
+
+  private checkMeter(reading: Reading, meterId: string): void {
     if (reading.meterId !== meterId) {
       throw new ProtocolError(
         'METER_MISMATCH',
         `reading for ${reading.meterId} in ${meterId}'s session`,
       );
     }
+  }
+
+  /** Per-reading checks in order (rate, clock, signature); storage decides the rest. */
+  private take(reading: Reading, canonical: Uint8Array, signature: Uint8Array): void {
+    if (this.state.status !== 'open') return;
+    const { publicKey, bucket } = this.state;
     const now = this.clock();
     if (!bucket.take(now)) {
       this.readings.refuse(reading.seq, 'RATE_LIMITED', 'too many readings');
@@ -270,17 +311,34 @@ export class GatewaySession {
       const verified = this.deps.verifier.verify({ publicKey, hash: signed, signature });
       this.readings.add(reading, signature, verified);
     }
-    // Backpressure: the next frame waits until a reading of the window is answered.
-    return this.readings.room();
   }
 
   private answer(seq: number, outcome: ReadingOutcome): void {
     if (outcome === null) return;
     if (outcome === 'stored') {
-      this.send({ type: 'ack', seq });
       this.deps.observer?.readingIngested();
-    } else this.refuse(outcome.code, outcome.message, seq);
+      if (!this.batchedAcks) {
+        this.send({ type: 'ack', seq });
+        return;
+      }
+      // A group commit resolves its readings' promises in one loop, so their
+      // answers run back to back in one microtask checkpoint: a flush queued
+      // behind the first runs after the last and sends them in one frame.
+      const pending = this.pendingAcks.push(seq);
+      if (pending === 1) queueMicrotask(this.flushAcks);
+      else if (pending === Limits.maxReadingsPerFrame) this.flushAcks();
+    } else {
+      // Sending the error first flushes the acks of the readings before it.
+      this.refuse(outcome.code, outcome.message, seq);
+    }
   }
+
+  /** Stored readings answered together and not acked yet leave as one `acks` frame. */
+  private readonly flushAcks = (): void => {
+    if (this.pendingAcks.length === 0) return;
+    this.send({ type: 'acks', seqs: this.pendingAcks });
+    this.pendingAcks.length = 0;
+  };
 
   private refuse(code: ProtocolErrorCode, message: string, seq: number): void {
     this.deps.observer?.readingRejected(code);

@@ -40,11 +40,18 @@ export class ReadingWindow {
   private readonly slotWaiters: (() => void)[] = [];
   private readonly settledWaiters: (() => void)[] = [];
 
+  private readonly limit: number;
+
   constructor(
-    /** Readings in progress at once; the next frame waits while this many are. */
-    private readonly size: number,
+    /**
+     * Readings in progress at once; the next frame waits while this many are.
+     * A frame of several readings is taken whole, even past this size.
+     */
+    size: number,
     private readonly hooks: ReadingWindowHooks,
-  ) {}
+  ) {
+    this.limit = Math.max(1, size);
+  }
 
   /** A reading refused before verification (rate limit, clock skew), answered in its turn. */
   refuse(seq: number, code: ProtocolErrorCode, message: string): void {
@@ -87,10 +94,10 @@ export class ReadingWindow {
    * progress, else a promise that resolves once that is so again.
    */
   room(): Promise<void> | undefined {
-    if (this.entries.length < Math.max(1, this.size)) return undefined;
+    if (this.entries.length < this.limit) return undefined;
     // One promise, no async loop: under load most frames fill the window again.
-    // Each answer frees a slot before it wakes a waiter, and nothing is added
-    // while the one caller waits, so the woken caller finds room.
+    // A waiter is woken only once fewer than `size` readings are in progress,
+    // and nothing is added while the one caller waits, so it finds room.
     return new Promise<void>((resolve) => this.slotWaiters.push(resolve));
   }
 
@@ -112,7 +119,8 @@ export class ReadingWindow {
     while (this.entries.length > 0 && this.entries[0]!.outcome !== undefined) {
       const entry = this.entries.shift()!;
       this.hooks.answer(entry.seq, entry.outcome!);
-      this.slotWaiters.shift()?.();
+      // A batch may have taken the window past its size: wake only once there is room.
+      if (this.entries.length < this.limit) this.slotWaiters.shift()?.();
     }
     if (this.entries.length === 0) this.settledWaiters.splice(0).forEach((resolve) => resolve());
   }
