@@ -21,14 +21,16 @@ import { staff } from './admin-properties.ts';
 import {
   addGatewayBody,
   addMeterBody,
+  disableBody as reason,
+  gatewayAddedSchema,
   gatewaySchema,
   inventoryMeterSchema,
-  publicKeySchema as publicKey,
+  meterAddedSchema,
+  rotateKeyBody as gatewayKey,
 } from '../schemas/admin.ts';
 import { doneSchema as done } from '../schemas/wire.ts';
 import { created, notFound, ok, settle } from './api-support.ts';
 
-const reason = z.strictObject({ reason: z.string().trim().min(1).max(500) });
 export async function adminInventoryRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const db = app.api.readDb;
@@ -46,7 +48,7 @@ export async function adminInventoryRoutes(root: FastifyInstance) {
       schema: {
         tags: ['inventory'],
         body: addGatewayBody,
-        response: created(z.object({ gatewayId: z.uuid() })),
+        response: created(gatewayAddedSchema),
       },
     },
     async (request, reply) => {
@@ -86,7 +88,7 @@ export async function adminInventoryRoutes(root: FastifyInstance) {
       schema: {
         tags: ['inventory'],
         body: addMeterBody,
-        response: created(z.object({ meterId: z.uuid() })),
+        response: created(meterAddedSchema),
       },
     },
     async (request, reply) => {
@@ -99,7 +101,6 @@ export async function adminInventoryRoutes(root: FastifyInstance) {
   );
 
   const meta = (request: Parameters<typeof commandMetadata>[1]) => commandMetadata(app, request);
-  const gatewayKey = z.strictObject({ publicKey });
   const route = <B extends z.ZodObject>(
     path: string,
     body: B | null,

@@ -16,12 +16,17 @@ import { pendingApprovals } from '../../projections/properties/index.ts';
 import { requireRole } from '../auth-guard.ts';
 import { commandMetadata } from '../context.ts';
 import { openAddress } from '../personal-data.ts';
-import { approveBody, overviewSchema, pendingPropertySchema } from '../schemas/admin.ts';
+import {
+  approvalSchema as done,
+  approveBody,
+  overviewSchema,
+  pendingPropertySchema,
+  rejectBody,
+} from '../schemas/admin.ts';
 import { ok, settle } from './api-support.ts';
 
 export const staff = requireRole('admin', 'superuser');
 const params = z.object({ propertyId: z.uuid() });
-const done = z.object({ status: z.enum(['approved', 'rejected']) });
 
 export async function adminPropertyRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<ZodTypeProvider>();
@@ -118,7 +123,7 @@ export async function adminPropertyRoutes(root: FastifyInstance) {
       schema: {
         tags: ['admin'],
         params,
-        body: z.strictObject({ reason: z.string().trim().min(1).max(500) }),
+        body: rejectBody,
         response: ok(done),
       },
     },

@@ -10,10 +10,16 @@ import { addCity, addState, loadRegion } from '../../commands/regions.ts';
 import { listRegions } from '../../projections/regions/index.ts';
 import { commandMetadata } from '../context.ts';
 import { staff } from './admin-properties.ts';
-import { addCityBody, regionSchema } from '../schemas/admin.ts';
+import {
+  addCityBody,
+  addStateBody,
+  cityAddedSchema,
+  regionSchema,
+  stateAddedSchema,
+  stateCodeSchema as stateCode,
+} from '../schemas/admin.ts';
 import { created, notFound, ok, settle } from './api-support.ts';
 
-const stateCode = z.string().regex(/^[A-Z]{2}$/);
 export async function adminRegionRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const meta = (request: Parameters<typeof commandMetadata>[1]) => commandMetadata(app, request);
@@ -47,8 +53,8 @@ export async function adminRegionRoutes(root: FastifyInstance) {
       preValidation: staff,
       schema: {
         tags: ['regions'],
-        body: z.strictObject({ stateCode, name: z.string().trim().min(1).max(100) }),
-        response: created(z.object({ stateCode: z.string() })),
+        body: addStateBody,
+        response: created(stateAddedSchema),
       },
     },
     async (request, reply) => {
@@ -66,7 +72,7 @@ export async function adminRegionRoutes(root: FastifyInstance) {
         tags: ['regions'],
         params: z.object({ stateCode }),
         body: addCityBody,
-        response: created(z.object({ cityId: z.uuid() })),
+        response: created(cityAddedSchema),
       },
     },
     async (request, reply) => {

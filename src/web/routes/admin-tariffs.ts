@@ -23,6 +23,7 @@ import {
   billRunSchema,
   billRunStartedSchema,
   startBillRunBody,
+  tariffPublishedSchema,
 } from '../schemas/admin.ts';
 import { billLineSchema } from '../schemas/billing.ts';
 import { int } from '../schemas/wire.ts';
@@ -61,7 +62,7 @@ export async function adminTariffRoutes(root: FastifyInstance) {
         tags: ['tariffs'],
         params: kindParams,
         body: tariffTermsSchema.strict(),
-        response: created(z.object({ version: int })),
+        response: created(tariffPublishedSchema),
       },
     },
     async (request, reply) => {

@@ -81,6 +81,8 @@ export const addGatewayBody = z.strictObject({
   publicKey: publicKeySchema,
 });
 export type AddGatewayInput = z.input<typeof addGatewayBody>;
+export const gatewayAddedSchema = z.object({ gatewayId: z.uuid() });
+export type GatewayAdded = z.input<typeof gatewayAddedSchema>;
 
 export const addMeterBody = z.strictObject({
   serial: z.string().trim().min(1).max(40),
@@ -88,6 +90,12 @@ export const addMeterBody = z.strictObject({
   kind: z.enum(meterKinds),
 });
 export type AddMeterInput = z.input<typeof addMeterBody>;
+export const meterAddedSchema = z.object({ meterId: z.uuid() });
+export type MeterAdded = z.input<typeof meterAddedSchema>;
+
+/** A new key for a gateway or meter. */
+export const rotateKeyBody = z.strictObject({ publicKey: publicKeySchema });
+export const disableBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
 
 export const regionSchema = z.object({
   stateCode: z.string(),
@@ -98,12 +106,25 @@ export const regionSchema = z.object({
 });
 export type Region = z.input<typeof regionSchema>;
 
+export const stateCodeSchema = z.string().regex(/^[A-Z]{2}$/);
+export const addStateBody = z.strictObject({
+  stateCode: stateCodeSchema,
+  name: z.string().trim().min(1).max(100),
+});
+export const stateAddedSchema = z.object({ stateCode: z.string() });
+export type StateAdded = z.input<typeof stateAddedSchema>;
+
 export const addCityBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
   pincodeFrom: z.number().int().min(100000).max(999999),
   pincodeTo: z.number().int().min(100000).max(999999),
 });
 export type AddCityInput = z.input<typeof addCityBody>;
+export const cityAddedSchema = z.object({ cityId: z.uuid() });
+export type CityAdded = z.input<typeof cityAddedSchema>;
+
+export const tariffPublishedSchema = z.object({ version: int });
+export type TariffPublished = z.input<typeof tariffPublishedSchema>;
 
 export const billRunSchema = z.object({
   runId: z.string(),
@@ -141,6 +162,7 @@ export const startBillRunBody = z.strictObject({
 });
 export const billRunStartedSchema = z.object({ runId: z.uuid(), meters: int });
 export type BillRunStarted = z.input<typeof billRunStartedSchema>;
+export type StartBillRunInput = z.input<typeof startBillRunBody>;
 
 export const defaulterSchema = z.object({
   propertyId: z.string(),
@@ -193,4 +215,10 @@ export const accountSchema = z.object({
 export type Account = z.input<typeof accountSchema>;
 
 export const roleBody = z.strictObject({ role: z.enum(ROLES) });
+export type RoleInput = z.input<typeof roleBody>;
 export const rolesSchema = z.object({ roles: z.array(z.string()) });
+export type Roles = z.input<typeof rolesSchema>;
+
+/** An admin's refusal of a property, with its reason. */
+export const rejectBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+export const approvalSchema = z.object({ status: z.enum(['approved', 'rejected']) });

@@ -91,6 +91,7 @@ export const propertyAddedSchema = z.object({
   propertyId: z.uuid(),
   status: z.literal('pending'),
 });
+export type PropertyAdded = z.input<typeof propertyAddedSchema>;
 
 export const invitationSchema = z.object({
   invitationId: z.string(),
@@ -110,6 +111,7 @@ export const inviteBody = z.strictObject({
 export type InviteInput = z.input<typeof inviteBody>;
 
 export const invitedSchema = z.object({ invitationId: z.uuid() });
+export type Invited = z.input<typeof invitedSchema>;
 
 export const contactsSchema = z.object({
   owner: contactCardSchema.nullable(),

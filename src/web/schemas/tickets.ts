@@ -44,3 +44,4 @@ export const openTicketBody = z.strictObject({
 export type OpenTicketInput = z.input<typeof openTicketBody>;
 
 export const ticketOpenedSchema = z.object({ ticketId: z.uuid() });
+export type TicketOpened = z.input<typeof ticketOpenedSchema>;

@@ -1,48 +1,20 @@
 // Typed calls for the auditor view (src/web/routes/auditor.ts and
 // auditor-verifications.ts), and following a verification job's progress
-// over server-sent events, falling back to polling if the stream breaks.
+// over server-sent events, falling back to polling if the stream breaks. The
+// shapes are the routes' own zod schemas (src/web/schemas/), imported as types only.
 
+import type {
+  AuditFailure,
+  AuditReport,
+  CheckProgress,
+  EventPage,
+  LoggedEvent,
+  VerificationJob,
+} from '../../../src/web/schemas/audit.ts';
 import { api, type Api } from './api.ts';
 import type { EventSourceLike } from './live.svelte.ts';
 
-export interface LoggedEvent {
-  id: string;
-  stream: string;
-  revision: number;
-  position: string;
-  type: string;
-  data: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  recordedAt: string;
-  prevHash: string;
-  hash: string;
-}
-
-export interface EventPage {
-  events: LoggedEvent[];
-  next: string | null;
-}
-
-export interface AuditFailure {
-  stream: string;
-  /** Negative: the failure names no stream revision (e.g. a read-model row). */
-  revision: number;
-  reason: string;
-}
-
-export interface AuditReport {
-  ok: boolean;
-  store: string;
-  eventsReplayed: number;
-  checks: {
-    id: string;
-    title: string;
-    ok: boolean;
-    checked: number;
-    failures: AuditFailure[];
-    notes: string[];
-  }[];
-}
+export type { AuditFailure, AuditReport, CheckProgress, EventPage, LoggedEvent, VerificationJob };
 
 const enc = encodeURIComponent;
 
@@ -59,28 +31,6 @@ export const auditApi = (client: Api = api) => ({
   verify: () => client.post<VerificationJob>('/api/auditor/verifications'),
   job: (id: string) => client.get<VerificationJob>(`/api/auditor/verifications/${enc(id)}`),
 });
-
-export interface CheckProgress {
-  id: string;
-  title: string;
-  done: number;
-  total: number;
-  state: 'waiting' | 'replaying' | 'finishing' | 'done';
-  ok: boolean | null;
-}
-
-export interface VerificationJob {
-  id: string;
-  /** Account id of who started it. */
-  startedBy: string;
-  /** `interrupted`: the server running it stopped before it finished. */
-  status: 'counting' | 'running' | 'passed' | 'failed' | 'error' | 'interrupted';
-  startedAt: string;
-  finishedAt: string | null;
-  checks: CheckProgress[];
-  report: AuditReport | null;
-  error: string | null;
-}
 
 export interface FollowOptions {
   open?: (url: string) => EventSourceLike;
