@@ -17,54 +17,66 @@ export const GENESIS_HASH = '0'.repeat(64);
  * instances such as Date or Map), so a hash never covers a lossy encoding.
  */
 export function canonicalJson(value: unknown, path = '$'): string {
-  // The fast writer gives up (null) on anything it would have to reject or
-  // is unsure of; the checking writer then gives the same text or the error.
-  return writeFast(value, 0) ?? write(value, path, new Set());
+  // The fast writer gives up (undefined) on anything it would have to reject
+  // or is unsure of; the checking writer then gives the same text or the error.
+  const sorted = sortedCopy(value, 0);
+  return sorted === undefined ? write(value, path, new Set()) : JSON.stringify(sorted);
 }
 
 /** Past this depth the fast writer defers to the checking one, which detects cycles. */
 const FAST_MAX_DEPTH = 64;
 
 /**
- * Canonical JSON without building a path for every value (that string
- * building was most of the cost of validating an append): null instead of
- * any error, so the caller can produce the error with its path.
+ * A copy of plain JSON data with every object's keys inserted in sorted
+ * order, which native JSON.stringify then writes as the canonical text: no
+ * path built per value (that was most of the cost of validating an append)
+ * and no string concatenation in JavaScript (a quarter faster than writing
+ * the text here, on reading events). Undefined instead of any error, so the
+ * caller can produce the error with its path. Gives up on keys that would not
+ * keep their insertion order (array indices, which objects list first) or
+ * that an assignment would not create (`__proto__`).
  */
-function writeFast(value: unknown, depth: number): string | null {
+function sortedCopy(value: unknown, depth: number): unknown {
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
     case 'boolean':
-      return value ? 'true' : 'false';
+      return value;
     case 'number':
-      return Number.isFinite(value) ? JSON.stringify(value) : null;
+      return Number.isFinite(value) ? value : undefined;
     case 'object': {
-      if (value === null) return 'null';
-      if (depth >= FAST_MAX_DEPTH) return null;
+      if (value === null) return null;
+      if (depth >= FAST_MAX_DEPTH) return undefined;
       if (Array.isArray(value)) {
-        let text = '[';
+        const copy: unknown[] = new Array(value.length);
         for (let i = 0; i < value.length; i++) {
-          const item = writeFast(value[i], depth + 1);
-          if (item === null) return null;
-          text += i === 0 ? item : `,${item}`;
+          const item = sortedCopy(value[i], depth + 1);
+          if (item === undefined) return undefined;
+          copy[i] = item;
         }
-        return `${text}]`;
+        return copy;
       }
       const proto = Object.getPrototypeOf(value) as unknown;
-      if (proto !== Object.prototype && proto !== null) return null;
+      if (proto !== Object.prototype && proto !== null) return undefined;
       const record = value as Record<string, unknown>;
-      const keys = Object.keys(record).sort();
-      let text = '{';
-      for (let i = 0; i < keys.length; i++) {
-        const key = keys[i]!;
-        const item = writeFast(record[key], depth + 1);
-        if (item === null) return null;
-        text += `${i === 0 ? '' : ','}${JSON.stringify(key)}:${item}`;
+      const keys = Object.keys(record);
+      for (let i = 1; i < keys.length; i++) {
+        if (keys[i - 1]! > keys[i]!) {
+          keys.sort();
+          break;
+        }
       }
-      return `${text}}`;
+      const copy: Record<string, unknown> = {};
+      for (const key of keys) {
+        const first = key.charCodeAt(0);
+        if ((first >= 48 && first <= 57) || key === '__proto__') return undefined;
+        const item = sortedCopy(record[key], depth + 1);
+        if (item === undefined) return undefined;
+        copy[key] = item;
+      }
+      return copy;
     }
     default:
-      return null;
+      return undefined;
   }
 }
 

@@ -54,6 +54,27 @@ describe('canonicalJson', () => {
     expect(canonicalJson(Object.assign(Object.create(null), { z: 1, a: 2 }))).toBe('{"a":2,"z":1}');
   });
 
+  it('sorts array-index keys and __proto__ like any other key', () => {
+    const parsed: unknown = JSON.parse('{"b":1,"10":2,"9":3,"__proto__":{"x":[1]},"a":4}');
+    expect(canonicalJson(parsed)).toBe('{"10":2,"9":3,"__proto__":{"x":[1]},"a":4,"b":1}');
+  });
+
+  it('is keys sorted at every depth around JSON.stringify of each leaf (property)', () => {
+    const reference = (value: unknown): string => {
+      if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+      if (value === null || typeof value !== 'object') return JSON.stringify(value);
+      const record = value as Record<string, unknown>;
+      const keys = Object.keys(record).sort();
+      return `{${keys.map((k) => `${JSON.stringify(k)}:${reference(record[k])}`).join(',')}}`;
+    };
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(canonicalJson(value)).toBe(reference(value));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('is the same for any key order (property)', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (object) => {
