@@ -6,7 +6,7 @@
 import type { SqlExecutor } from '../../db/sql.ts';
 import type { AppendResult } from '../port.ts';
 import type { PreparedAppend } from './append.ts';
-import { type ChainedBatch, chainBatch, jsonArray } from './batch.ts';
+import { type ChainedBatch, chainBatch, integerArray, jsonArray, textArray } from './batch.ts';
 import { encodePosition } from './positions.ts';
 
 export interface StreamHead {
@@ -102,17 +102,17 @@ export async function insertEvents(
      FROM inserted i CROSS JOIN (SELECT pg_notify($13, '')) AS wake
      GROUP BY i.stream`,
     [
-      cols.stream,
-      cols.revision,
-      cols.id,
-      cols.type,
+      textArray(cols.stream),
+      integerArray(cols.revision),
+      textArray(cols.id),
+      textArray(cols.type),
       jsonArray(cols.data),
       jsonArray(cols.metadata),
-      cols.prevHash,
-      cols.hash,
-      heads.stream,
-      heads.revision,
-      heads.hash,
+      textArray(cols.prevHash),
+      textArray(cols.hash),
+      textArray(heads.stream),
+      integerArray(heads.revision),
+      textArray(heads.hash),
       createdButRejected,
       channel,
     ],

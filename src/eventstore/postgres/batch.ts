@@ -91,3 +91,18 @@ export function chainBatch(
  * them as a `jsonb[]` literal, which cost more than hashing them.
  */
 export const jsonArray = (texts: string[]): string => `[${texts.join(',')}]`;
+
+/**
+ * A Postgres array literal of texts the store has validated (stream names,
+ * event types, UUIDs, hex hashes): none holds a quote or a backslash, so one
+ * join makes it, where node-postgres would run two regex replacements on
+ * every element. Anything else goes to node-postgres as the array, escaped.
+ */
+export function textArray(values: string[]): string | string[] {
+  if (UNSAFE_IN_ARRAY.test(values.join(''))) return values;
+  return values.length === 0 ? '{}' : `{"${values.join('","')}"}`;
+}
+const UNSAFE_IN_ARRAY = /["\\]/;
+
+/** A Postgres array literal of integers. */
+export const integerArray = (values: number[]): string => `{${values.join(',')}}`;

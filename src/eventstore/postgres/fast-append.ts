@@ -13,7 +13,7 @@ import { GENESIS_HASH } from '../integrity.ts';
 import type { PreparedAppend } from './append.ts';
 import type { StreamHead, Written } from './append-sql.ts';
 import { writtenHeads } from './append-sql.ts';
-import { chainBatch, jsonArray } from './batch.ts';
+import { chainBatch, integerArray, jsonArray, textArray } from './batch.ts';
 
 /** A bounded map of stream heads; an entry is only ever a guess the database checks. */
 export class HeadCache {
@@ -77,19 +77,19 @@ export async function casAppend(
      FROM inserted i CROSS JOIN (SELECT pg_notify($14, '')) AS wake
      GROUP BY i.stream`,
     [
-      heads.stream,
-      heads.fromRevision,
-      heads.fromHash,
-      heads.revision,
-      heads.hash,
-      cols.stream,
-      cols.revision,
-      cols.id,
-      cols.type,
+      textArray(heads.stream),
+      integerArray(heads.fromRevision),
+      textArray(heads.fromHash),
+      integerArray(heads.revision),
+      textArray(heads.hash),
+      textArray(cols.stream),
+      integerArray(cols.revision),
+      textArray(cols.id),
+      textArray(cols.type),
       jsonArray(cols.data),
       jsonArray(cols.metadata),
-      cols.prevHash,
-      cols.hash,
+      textArray(cols.prevHash),
+      textArray(cols.hash),
       channel,
     ],
   );
