@@ -108,7 +108,8 @@ export function decideBatch(
         id: readingEventId(reading.meterId, reading.seq),
         type: event.type,
         data: event.data,
-        metadata: { commandId, actor: at.actor, at: at.receivedAt },
+        // Keys in sorted order: the store's canonical JSON then has nothing to sort.
+        metadata: { actor: at.actor, at: at.receivedAt, commandId },
       });
       if (event.type === 'TamperAlarmRaised')
         item.outcome = { ok: false, code: 'REGISTER_BACKWARDS' };
