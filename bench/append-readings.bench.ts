@@ -65,7 +65,7 @@ async function openVariant(name: string, module: StoreModule): Promise<Variant> 
         {
           type: 'MeterRegistered',
           data: {
-            ...{ meterId: entry.meterId, serial: `SN-${entry.meterId}`, kind: 'single_phase' },
+            ...{ meterId: entry.meterId, serial: `SN-${entry.meterId}`, kind: 'single-phase' },
             ...{ publicKey: `02${'ab'.repeat(32)}`, registeredAt: at },
           },
         },
