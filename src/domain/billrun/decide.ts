@@ -93,7 +93,25 @@ export const METERS_PER_EVENT = 1000;
  * free text, and 1,000 long ones would pass the store's 256 KiB per event.
  */
 const BATCH_EVENT_BYTES = 192 * 1024;
-const utf8 = new TextEncoder();
+
+/** Bytes of `text` in UTF-8, counted without encoding it (one allocation per entry fed the GC). */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const low = text.charCodeAt(i + 1);
+      // A surrogate pair is one 4-byte character; a lone surrogate encodes as U+FFFD (3 bytes).
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
+}
 
 type Open = Exclude<BillRunState, { status: 'none' }>;
 
@@ -158,7 +176,7 @@ function batches<T>(entries: T[]): T[][] {
   let current: T[] = [];
   let bytes = 0;
   for (const entry of entries) {
-    const size = utf8.encode(JSON.stringify(entry)).length;
+    const size = utf8Length(JSON.stringify(entry));
     if (
       current.length === METERS_PER_EVENT ||
       (current.length > 0 && bytes + size > BATCH_EVENT_BYTES)

@@ -172,17 +172,21 @@ function updateMeter(
   if (journal && !journal.has(meterId)) journal.set(meterId, current);
   const next = { ...current, ...change };
   const p = state.progress;
-  for (const [m, sign] of [
-    [current, -1],
-    [next, 1],
-  ] as const) {
-    if (m.asked) p.asked += sign;
-    if (m.readingEventId !== null) p.answered += sign;
-    if (m.status === 'billed') p.billed += sign;
-    if (m.status === 'missed') p.missed += sign;
-    if (m.status === 'skipped') p.skipped += sign;
+  // The counts move by what changed (no arrays per update: a 20,000-meter run updates 60,000 times).
+  if (next.asked !== current.asked) p.asked += next.asked ? 1 : -1;
+  const wasAnswered = current.readingEventId !== null;
+  if ((next.readingEventId !== null) !== wasAnswered) p.answered += wasAnswered ? -1 : 1;
+  if (next.status !== current.status) {
+    countStatus(p, current.status, -1);
+    countStatus(p, next.status, 1);
   }
   state.meters[meterId] = next;
+}
+
+function countStatus(p: BillRunProgress, status: MeterRunStatus, sign: 1 | -1): void {
+  if (status === 'billed') p.billed += sign;
+  else if (status === 'missed') p.missed += sign;
+  else if (status === 'skipped') p.skipped += sign;
 }
 
 const answerMeter = (

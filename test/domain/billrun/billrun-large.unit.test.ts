@@ -11,6 +11,7 @@ import {
   billRunProgress,
   foldBillRun,
   METERS_PER_EVENT,
+  utf8Length,
   type BillRunCommand,
   type BillRunEvent,
 } from '../../../src/domain/billrun/index.ts';
@@ -136,5 +137,11 @@ describe('bill run: large runs', () => {
       expect(new TextEncoder().encode(JSON.stringify(e.data)).length).toBeLessThan(256 * 1024);
     expect(batches.flatMap((e) => e.data.skipped)).toEqual(skipped);
     expect(decided.at(-1)!.type).toBe('BillRunCompleted');
+  });
+
+  it('counts the UTF-8 bytes as the encoder would, without encoding it', () => {
+    const texts = ['m-1', 'é', '€ 5', '😀', 'a😀b', '\ud83d', '\ude00x', 'x\ud83d', ''];
+    for (const text of texts)
+      expect(utf8Length(text), JSON.stringify(text)).toBe(new TextEncoder().encode(text).length);
   });
 });
