@@ -6,6 +6,16 @@
 // listening socket (staff get events, customers 403).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type {
+  Account,
+  BillRun,
+  BillRunDetail,
+  Defaulter,
+  Roles,
+} from '../../src/web/schemas/admin.ts';
+import type { EventPage, VerificationJob } from '../../src/web/schemas/audit.ts';
+import type { Bill } from '../../src/web/schemas/billing.ts';
+import type { PropertyAdded } from '../../src/web/schemas/properties.ts';
 import { createRoutesHarness, type RoutesHarness } from './routes-fixture.ts';
 import { buildWorld, type World } from './routes-world.ts';
 
@@ -22,24 +32,20 @@ describe('admin, auditor and live routes', () => {
   });
 
   it('shows bill-run progress, bills across properties and the overview', async () => {
-    const run = (await w.admin.get(`/api/admin/bill-runs/${w.runId}`)).json<{
-      total: number;
-      billed: number;
-      meters: { billId: string | null }[];
-    }>();
+    const run = (await w.admin.get(`/api/admin/bill-runs/${w.runId}`)).json<BillRunDetail>();
     expect(run.total).toBe(2);
     expect(run.billed).toBe(2);
     expect(run.meters.map((m) => m.billId).sort()).toEqual([w.a.billId, w.b.billId].sort());
     const runs = await w.admin.get('/api/admin/bill-runs');
-    expect(runs.json<{ runId: string }[]>().map((r) => r.runId)).toEqual([w.runId]);
+    expect(runs.json<BillRun[]>().map((r) => r.runId)).toEqual([w.runId]);
     const bills = await w.admin.get(`/api/admin/bills?propertyId=${w.a.propertyId}`);
-    expect(bills.json<{ billId: string }[]>().map((b) => b.billId)).toEqual([w.a.billId]);
+    expect(bills.json<Bill[]>().map((b) => b.billId)).toEqual([w.a.billId]);
     const overview = await w.admin.get('/api/admin/overview');
     expect(overview.json()).toMatchObject({ approvedProperties: 2, openTickets: 2 });
   });
 
   it('sums revenue billed, collected and overdue on the overview', async () => {
-    const bills = (await w.admin.get('/api/admin/bills')).json<{ chargesPaise: number }[]>();
+    const bills = (await w.admin.get('/api/admin/bills')).json<Bill[]>();
     const billed = bills.reduce((sum, b) => sum + b.chargesPaise, 0);
     expect(billed).toBeGreaterThan(1000);
     const paid = await w.admin.post(`/api/admin/properties/${w.a.propertyId}/payments`, {
@@ -61,7 +67,7 @@ describe('admin, auditor and live routes', () => {
     const future = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
     expect((await w.admin.get('/api/admin/defaulters')).json()).toEqual([]);
     const byAmount = await w.admin.get(`/api/admin/defaulters?asOf=${future}`);
-    const rows = byAmount.json<{ propertyId: string; overduePaise: number; ageDays: number }[]>();
+    const rows = byAmount.json<Defaulter[]>();
     expect(rows.map((r) => r.propertyId).sort()).toEqual([w.a.propertyId, w.b.propertyId].sort());
     expect(rows.every((r) => r.overduePaise > 0 && r.ageDays > 0)).toBe(true);
     const byAge = await w.admin.get(`/api/admin/defaulters?asOf=${future}&sort=age`);
@@ -82,7 +88,7 @@ describe('admin, auditor and live routes', () => {
         pincode: '411001',
       },
     });
-    const { propertyId } = added.json<{ propertyId: string }>();
+    const { propertyId } = added.json<PropertyAdded>();
     const refused = await w.admin.post(`/api/admin/properties/${propertyId}/approve`, {
       gatewayId: w.gatewayId,
       meterId: w.b.meterId,
@@ -103,41 +109,58 @@ describe('admin, auditor and live routes', () => {
       role: 'auditor',
     });
     expect(granted.statusCode).toBe(200);
-    expect(granted.json<{ roles: string[] }>().roles.sort()).toEqual(['auditor', 'customer']);
+    expect(granted.json<Roles>().roles.sort()).toEqual(['auditor', 'customer']);
     expect((await w.b.browser.get('/api/properties')).statusCode).toBe(401);
     const auditors = await w.admin.get('/api/admin/accounts?role=auditor');
-    expect(auditors.json<{ accountId: string }[]>().map((a) => a.accountId)).toEqual([
-      w.b.accountId,
-    ]);
+    expect(auditors.json<Account[]>().map((a) => a.accountId)).toEqual([w.b.accountId]);
   });
 
   it('an auditor pages through the log and a stream, and runs a verification', async () => {
     const auditor = await h.signIn(w.b.accountId, ['customer', 'auditor']);
-    const first = (await auditor.get('/api/auditor/events?limit=3')).json<{
-      events: { position: string }[];
-      next: string;
-    }>();
+    const first = (await auditor.get('/api/auditor/events?limit=3')).json<EventPage>();
     expect(first.events).toHaveLength(3);
     const second = (
-      await auditor.get(`/api/auditor/events?limit=3&after=${encodeURIComponent(first.next)}`)
-    ).json<{ events: { position: string }[] }>();
+      await auditor.get(`/api/auditor/events?limit=3&after=${encodeURIComponent(first.next!)}`)
+    ).json<EventPage>();
     expect(second.events[0]!.position).not.toBe(first.events[2]!.position);
     const stream = await auditor.get(`/api/auditor/streams/property-${w.a.propertyId}`);
-    expect(stream.json<{ events: { type: string }[] }>().events[0]!.type).toBe('PropertyAdded');
+    expect(stream.json<EventPage>().events[0]!.type).toBe('PropertyAdded');
     // A background job (test/web/auditor-verifications.int.test.ts covers it in depth).
     const started = await auditor.post('/api/auditor/verifications');
     expect(started.statusCode).toBe(202);
-    const { id } = started.json<{ id: string }>();
-    let job = (await auditor.get(`/api/auditor/verifications/${id}`)).json<{
-      finishedAt: string | null;
-      report: { eventsReplayed: number; checks: unknown[] } | null;
-    }>();
+    const { id } = started.json<VerificationJob>();
+    let job = (await auditor.get(`/api/auditor/verifications/${id}`)).json<VerificationJob>();
     for (let i = 0; i < 200 && job.finishedAt === null; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       job = (await auditor.get(`/api/auditor/verifications/${id}`)).json();
     }
     expect(job.report!.checks.length).toBeGreaterThan(0);
     expect(job.report!.eventsReplayed).toBeGreaterThan(10);
+  });
+
+  it('checks every JSON answer under /api against a declared schema', async () => {
+    // The serializer refuses an answer its schema does not accept (test/web/wire-schemas.unit.test.ts),
+    // so a route without one would be the only way a shape could drift unseen.
+    const doc = (await h.app.inject({ method: 'GET', url: '/api/docs/json' })).json<{
+      paths: Record<string, Record<string, { responses: Record<string, { content?: object }> }>>;
+    }>();
+    const unchecked = Object.entries(doc.paths).flatMap(([path, operations]) =>
+      Object.entries(operations)
+        .filter(([, op]) =>
+          Object.entries(op.responses).every(
+            ([status, answer]) => !status.startsWith('2') || answer.content === undefined,
+          ),
+        )
+        .map(([method]) => `${method} ${path}`),
+    );
+    // Bytes and event streams: a PDF, the SSE feeds (their payloads are the job's schema or
+    // the live feeds' own shapes).
+    expect(unchecked.sort()).toEqual([
+      'get /api/auditor/verifications/{id}/events',
+      'get /api/bills/{billId}/pdf',
+      'get /api/live',
+      'get /api/live/mine',
+    ]);
   });
 
   it('streams live dashboard events to staff over SSE; customers get 403', async () => {

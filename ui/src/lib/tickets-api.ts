@@ -11,8 +11,14 @@ import type {
 import type { StatusAnswer } from '../../../src/web/schemas/wire.ts';
 import { api, type Api } from './api.ts';
 
-export const TICKET_CATEGORIES = ['meter', 'billing', 'disconnection', 'other'] as const;
-export type TicketCategory = (typeof TICKET_CATEGORIES)[number];
+export type TicketCategory = OpenTicketInput['category'];
+// Listed again for the form (the domain's list comes with zod); the route's schema checks it.
+export const TICKET_CATEGORIES = [
+  'meter',
+  'billing',
+  'disconnection',
+  'other',
+] as const satisfies readonly TicketCategory[];
 
 export type { Ticket, TicketDetail };
 
