@@ -20,6 +20,7 @@ import {
   decodeMessageBody,
   encodeMessageBody,
   messageFrameType,
+  readingsBodyOf,
   type Message,
 } from '../src/iot/protocol/messages.ts';
 import type { MeterEvent, MeterIdentity } from '../src/iot/session/meter-session.ts';
@@ -90,6 +91,8 @@ export class FleetSession {
         return { event: { type: 'established', serverTime: m.serverTime } };
       case 'ack':
         return { event: { type: 'ack', seq: m.seq } };
+      case 'acks':
+        return { event: { type: 'acks', seqs: m.seqs } };
       case 'read':
         return { event: { type: 'read', requestId: m.requestId, runId: m.runId } };
       case 'error':
@@ -99,7 +102,8 @@ export class FleetSession {
       case 'pong':
         return { event: { type: 'pong', nonce: m.nonce } };
       case 'reading':
-        throw new ProtocolError('UNEXPECTED_FRAME', 'reading from the gateway');
+      case 'readings':
+        throw new ProtocolError('UNEXPECTED_FRAME', `${m.type} from the gateway`);
       default: {
         const _exhaustive: never = m;
         return _exhaustive;
@@ -115,5 +119,11 @@ export class FleetSession {
   sealSigned(r: SignedReading): Uint8Array {
     if (!this.sealer || !this.open) throw new Error('session is not open');
     return this.sealer.seal(FrameType.Reading, r.body);
+  }
+
+  /** One `readings` frame of 1..16 signed readings: their encoded bodies, joined. */
+  sealSignedBatch(readings: readonly SignedReading[]): Uint8Array {
+    if (!this.sealer || !this.open) throw new Error('session is not open');
+    return this.sealer.seal(FrameType.Readings, readingsBodyOf(readings.map((r) => r.body)));
   }
 }

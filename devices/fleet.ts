@@ -6,6 +6,7 @@
 // may be pre-signed (`presign`) so that signing is not measured as load.
 
 import WebSocket from 'ws';
+import { Limits } from '../src/iot/protocol/constants.ts';
 import { ProtocolError } from '../src/iot/protocol/errors.ts';
 import type { MeterIdentity } from '../src/iot/session/meter-session.ts';
 import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff.ts';
@@ -35,6 +36,12 @@ export interface FleetOptions {
    * TCP connection that neither answers the upgrade nor closes.
    */
   handshakeTimeoutMs?: number;
+  /**
+   * Most readings one frame carries (default 1: a `reading` frame each, as
+   * before batching). Above 1, `sendReadings` and resends after a reconnect
+   * go out in `readings` frames of up to this many (at most 16).
+   */
+  maxBatch?: number;
   /** Answer bill-run `read` requests (default true). */
   answerReads?: boolean;
   clock?: () => number;
@@ -62,12 +69,16 @@ export class SimMeter {
   readsAnswered = 0;
   /** Readings sent (first sends, not resends). */
   sent = 0;
+  /** Frames that carried those first sends. */
+  framesSent = 0;
+  private readonly maxBatch: number;
 
   constructor(
     readonly spec: FleetMeterSpec,
     private readonly fleet: FleetOptions,
   ) {
     this.seq = spec.lastSeq;
+    this.maxBatch = Math.min(Limits.maxReadingsPerFrame, Math.max(1, fleet.maxBatch ?? 1));
     this.register = new RegisterSimulator(spec.profile, spec.startWh, this.now(), spec.scale ?? 1);
   }
 
@@ -105,8 +116,25 @@ export class SimMeter {
         ? this.presigned.shift()!
         : this.sign(this.now(), requestId);
     this.sent++;
-    this.transmit(reading);
+    this.framesSent++;
+    this.transmit([reading]);
     return true;
+  }
+
+  /**
+   * Sends the next `count` pre-signed readings in frames of up to `maxBatch`
+   * (the bill-run answers stay single `reading` frames: see sendReading).
+   * Returns how many were sent: 0 when not connected.
+   */
+  sendReadings(count: number): number {
+    if (!this.connected || !this.ws) return 0;
+    const taken = this.presigned.splice(0, count);
+    for (let at = 0; at < taken.length; at += this.maxBatch) {
+      this.transmit(taken.slice(at, at + this.maxBatch));
+      this.framesSent++;
+    }
+    this.sent += taken.length;
+    return taken.length;
   }
 
   private sign(readAt: number, requestId?: string): SignedReading {
@@ -120,9 +148,14 @@ export class SimMeter {
     return signReading(reading, this.spec.identity.privateKey);
   }
 
-  private transmit(reading: SignedReading): void {
-    this.unacked.set(reading.seq, { reading, sentAt: this.now() });
-    this.ws!.send(this.session!.sealSigned(reading));
+  /** One frame: a `reading` frame unless batching is on and there are several. */
+  private transmit(readings: SignedReading[]): void {
+    const sentAt = this.now();
+    for (const reading of readings) this.unacked.set(reading.seq, { reading, sentAt });
+    const session = this.session!;
+    this.ws!.send(
+      this.maxBatch > 1 ? session.sealSignedBatch(readings) : session.sealSigned(readings[0]!),
+    );
   }
 
   connect(): void {
@@ -159,18 +192,13 @@ export class SimMeter {
       case 'established':
         clearTimeout(this.handshakeDeadline);
         // Readings the last gateway never acked: a stored one is acked again, not stored twice.
-        for (const { reading } of [...this.unacked.values()]) this.transmit(reading);
+        this.resendUnacked();
         this.connectedWaiters.splice(0).forEach((w) => w());
         return;
-      case 'ack': {
-        // Reset on an ack, not on connecting: a gateway that connects but cannot
-        // store (its database is down) must still see this meter back off.
-        this.attempt = 0;
-        const sent = this.unacked.get(e.seq);
-        this.unacked.delete(e.seq);
-        if (sent) this.fleet.onAck?.(this.meterId, e.seq, this.now() - sent.sentAt);
-        return;
-      }
+      case 'ack':
+        return this.acked([e.seq]);
+      case 'acks':
+        return this.acked(e.seqs);
       case 'rejected':
         if (e.refSeq && RETRY_LATER.has(e.code) && this.unacked.has(e.refSeq)) {
           this.fleet.onRetryLater?.(this.meterId, e.refSeq, e.code);
@@ -193,6 +221,30 @@ export class SimMeter {
         return _exhaustive;
       }
     }
+  }
+
+  private resendUnacked(): void {
+    const readings = [...this.unacked.values()].map((u) => u.reading);
+    for (let at = 0; at < readings.length; at += this.maxBatch)
+      this.transmit(readings.slice(at, at + this.maxBatch));
+  }
+
+  private acked(seqs: number[]): void {
+    // Reset on an ack, not on connecting: a gateway that connects but cannot
+    // store (its database is down) must still see this meter back off.
+    this.attempt = 0;
+    // Every seq leaves the window before anyone hears of one, so the first
+    // onAck finds all the room the frame freed (and can fill it with one frame).
+    const now = this.now();
+    const latencies = seqs.map((seq) => {
+      const sent = this.unacked.get(seq);
+      this.unacked.delete(seq);
+      return sent && now - sent.sentAt;
+    });
+    seqs.forEach((seq, i) => {
+      const ms = latencies[i];
+      if (ms !== undefined) this.fleet.onAck?.(this.meterId, seq, ms);
+    });
   }
 
   async stop(): Promise<void> {

@@ -1,11 +1,16 @@
 // A meter client as firmware would run it: loads its key file and persistent
 // seq, connects to its gateway, keeps reconnecting with backoff and jitter,
-// sends signed readings and answers bill-run `read` requests.
+// sends signed readings and answers bill-run `read` requests. Readings not
+// answered yet (sent before a drop, or taken while disconnected) stay in a
+// backlog and go out again after the next handshake, in `readings` frames.
 
 import WebSocket from 'ws';
+import { Limits } from '../src/iot/protocol/constants.ts';
 import { ProtocolError, type ProtocolErrorCode } from '../src/iot/protocol/errors.ts';
+import type { SignedEntry } from '../src/iot/protocol/messages.ts';
 import {
   MeterSession,
+  signEntry,
   type MeterEvent,
   type MeterIdentity,
 } from '../src/iot/session/meter-session.ts';
@@ -40,7 +45,7 @@ export type MeterClientEvent =
   | { type: 'disconnected'; code: number; reason: string; retryInMs: number }
   | { type: 'protocol-error'; code: ProtocolErrorCode };
 
-/** What became of one reading: stored (acked), refused with a code, or lost with the connection. */
+/** What became of one reading: stored (acked), refused with a code, or unanswered when the meter stopped. */
 export type ReadingOutcome =
   | { seq: number; result: 'ack' }
   | { seq: number; result: 'rejected'; code: ProtocolErrorCode }
@@ -54,6 +59,8 @@ export class MeterClient {
   private retryTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private readonly pending = new Map<number, (o: ReadingOutcome) => void>();
+  /** Signed readings not answered yet, in seq order: resent after every handshake. */
+  private readonly backlog = new Map<number, SignedEntry>();
   private connectedWaiters: (() => void)[] = [];
 
   private constructor(
@@ -89,6 +96,11 @@ export class MeterClient {
     return new Promise((resolve) => this.connectedWaiters.push(resolve));
   }
 
+  /** Readings signed and not answered yet (they go out again after the next handshake). */
+  get backlogSize(): number {
+    return this.backlog.size;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
@@ -99,36 +111,48 @@ export class MeterClient {
         ws.close(1000, 'meter stopping');
       });
     }
+    for (const seq of [...this.pending.keys()]) this.settle({ seq, result: 'disconnected' });
   }
 
-  /** Signs and sends the current register; resolves when the gateway acks or refuses it. */
+  /**
+   * Signs the current register and sends it in a `reading` frame, or, while
+   * disconnected, keeps it for the next session; resolves when the gateway
+   * acks or refuses it (or with `disconnected` if the meter stops first).
+   */
   async sendReading(requestId?: string): Promise<ReadingOutcome> {
-    const session = this.session;
-    if (!session || session.status !== 'open' || !this.ws)
-      throw new Error('meter is not connected');
+    if (this.stopped || !this.ws) throw new Error('meter is not started');
     const seq = await this.seq.next();
+    // Stopped while the seq was being persisted: nothing will send or answer it.
+    if (this.stopped) return { seq, result: 'disconnected' };
     const now = (this.opts.clock ?? Date.now)();
     const reading = {
       meterId: this.identity.meterId,
       seq,
       registerWh: this.opts.readRegister(),
       readAt: now,
+      ...(requestId === undefined ? {} : { requestId }),
     };
+    const entry = signEntry(reading, this.identity.privateKey);
     const outcome = new Promise<ReadingOutcome>((resolve) => this.pending.set(seq, resolve));
-    // The session may have dropped while the seq was being persisted.
-    if (this.session !== session || session.status !== 'open') {
-      this.settle({ seq, result: 'disconnected' });
-    } else {
-      this.ws.send(
-        session.sealReading(requestId === undefined ? reading : { ...reading, requestId }).frame,
-      );
-    }
+    this.backlog.set(seq, entry);
+    // Not connected (or the session dropped while the seq was being persisted):
+    // it goes out with the backlog after the next handshake.
+    const session = this.session;
+    if (session?.status === 'open') this.ws.send(session.seal({ type: 'reading', ...entry }));
     return outcome;
   }
 
   private settle(outcome: ReadingOutcome): void {
+    this.backlog.delete(outcome.seq);
     this.pending.get(outcome.seq)?.(outcome);
     this.pending.delete(outcome.seq);
+  }
+
+  /** The backlog in seq order, up to 16 readings a frame. */
+  private resendBacklog(ws: WebSocket, session: MeterSession): void {
+    const entries = [...this.backlog.values()];
+    for (let at = 0; at < entries.length; at += Limits.maxReadingsPerFrame)
+      ws.send(session.sealReadings(entries.slice(at, at + Limits.maxReadingsPerFrame)));
   }
 
   private connect(): void {
@@ -150,6 +174,7 @@ export class MeterClient {
       try {
         const step = session.receive(new Uint8Array(data));
         for (const frame of step.send) ws.send(frame);
+        if (step.event?.type === 'established') this.resendBacklog(ws, session);
         if (step.event) this.onSessionEvent(step.event);
         feed();
       } catch (err) {
@@ -161,9 +186,8 @@ export class MeterClient {
     });
     ws.on('close', (code, reason) => {
       clearTimeout(this.watchdog);
-      // Not connected from now on: a send would go to a closed socket and never settle.
+      // Not connected from now on: readings wait in the backlog for the next session.
       if (this.session === session) this.session = undefined;
-      for (const seq of [...this.pending.keys()]) this.settle({ seq, result: 'disconnected' });
       if (this.stopped) return;
       const retryInMs = backoffDelay(
         this.attempt++,
@@ -186,6 +210,9 @@ export class MeterClient {
         return;
       case 'ack':
         return this.settle({ seq: e.seq, result: 'ack' });
+      case 'acks':
+        for (const seq of e.seqs) this.settle({ seq, result: 'ack' });
+        return;
       case 'rejected':
         if (e.refSeq) this.settle({ seq: e.refSeq, result: 'rejected', code: e.code });
         return;

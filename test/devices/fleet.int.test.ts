@@ -77,6 +77,50 @@ it('stores every reading of the fleet once, answers reads and resends across a r
   }
 });
 
+it('sends readings in frames of up to maxBatch, stored once each across a gateway restart', async () => {
+  const batchIds = ids.slice(0, 8).map((id) => `${id}-B`);
+  for (const id of batchIds) await installMeter(db.store, id);
+  const verifier = inlineVerifier();
+  const first = await startTestGateway(db.store, verifier, { flushIntervalMs: 30 });
+  const port = Number(new URL(first.url!).port);
+  let acks = 0;
+  const fleet = Fleet.start({
+    url: first.url!,
+    meters: batchIds.map((id, i) => ({ ...specs[i]!, identity: identityOf(id) })),
+    maxBatch: 4,
+    backoff: { baseMs: 50, maxMs: 200 },
+    onAck: () => void acks++,
+  });
+  try {
+    await fleet.waitConnected();
+    for (const m of fleet.meters) m.presign(10);
+    // 6 readings: one frame of 4 and one of 2.
+    for (const m of fleet.meters) expect(m.sendReadings(6)).toBe(6);
+    expect(fleet.meters.map((m) => [m.sent, m.framesSent])).toEqual(batchIds.map(() => [6, 2]));
+    await expect.poll(() => acks).toBe(6 * batchIds.length);
+    // Four more (one frame) in flight as the gateway restarts: acked before it closes, or resent.
+    for (const m of fleet.meters) m.sendReadings(4);
+    await first.close();
+    const second = await startTestGateway(db.store, verifier, { port });
+    try {
+      await expect
+        .poll(() => fleet.meters.every((m) => m.connected && m.unacked.size === 0), {
+          timeout: 10_000,
+        })
+        .toBe(true);
+    } finally {
+      await fleet.stop();
+      await second.close();
+    }
+  } finally {
+    await fleet.stop();
+  }
+  for (const id of batchIds)
+    expect((await readingsIn(db.store, id)).map((s) => s.seq)).toEqual(
+      Array.from({ length: 10 }, (_, i) => i + 1),
+    );
+});
+
 it('gives up on a connection whose upgrade is never answered and connects again', async () => {
   // Accepts TCP and then says nothing, as a gateway with an overflowing accept queue can.
   const sockets: Socket[] = [];

@@ -139,6 +139,45 @@ describe('meter client', () => {
     expect(await meter.sendReading()).toEqual({ seq: 1, result: 'ack' });
   });
 
+  it('keeps readings taken while disconnected and resends them in one readings frame', async () => {
+    const events: MeterClientEvent[] = [];
+    let wh = 100;
+    const meter = await makeMeter('DEV-7', { events, register: () => (wh += 5) });
+    meter.start();
+    await meter.waitConnected();
+    expect(await meter.sendReading()).toEqual({ seq: 1, result: 'ack' });
+    const port = Number(new URL(gateway.url as string).port);
+    await gateway.close();
+    await expect.poll(() => meter.connected).toBe(false);
+    const outcomes = [meter.sendReading(), meter.sendReading(), meter.sendReading()];
+    await expect.poll(() => meter.backlogSize).toBe(3);
+    gateway = await startGateway(port);
+    expect(await Promise.all(outcomes)).toEqual([2, 3, 4].map((seq) => ({ seq, result: 'ack' })));
+    // Answered together: the gateway acks in `acks` frames only after a `readings` frame.
+    expect(events.filter((e) => e.type === 'acks')).toEqual([{ type: 'acks', seqs: [2, 3, 4] }]);
+    expect(meter.backlogSize).toBe(0);
+    expect(sink.storedFor('DEV-7').map((r) => [r.seq, r.registerWh])).toEqual([
+      [1, 105],
+      [2, 110],
+      [3, 115],
+      [4, 120],
+    ]);
+  });
+
+  it('settles its backlog as disconnected when it stops', async () => {
+    const meter = await makeMeter('DEV-8');
+    meter.start();
+    await meter.waitConnected();
+    const port = Number(new URL(gateway.url as string).port);
+    await gateway.close();
+    await expect.poll(() => meter.connected).toBe(false);
+    const outcome = meter.sendReading();
+    await expect.poll(() => meter.backlogSize).toBe(1);
+    await meter.stop();
+    expect(await outcome).toEqual({ seq: 1, result: 'disconnected' });
+    gateway = await startGateway(port);
+  });
+
   it('abandons a gateway that never says hello, and keeps retrying', async () => {
     const mute = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise((resolve) => mute.once('listening', resolve));

@@ -15,7 +15,14 @@ import {
   encodeMessageBody,
   messageFrameType,
   type Message,
+  type SignedEntry,
 } from '../protocol/messages.ts';
+
+/** Signs a reading with a meter's long-term key: what a `reading` frame or a batch entry carries. */
+export const signEntry = (reading: Reading, privateKey: Uint8Array): SignedEntry => ({
+  canonical: encodeReading(reading),
+  signature: signHash(readingHash(reading), privateKey),
+});
 
 export interface MeterIdentity {
   meterId: string;
@@ -27,6 +34,8 @@ export interface MeterIdentity {
 export type MeterEvent =
   | { type: 'established'; serverTime: number }
   | { type: 'ack'; seq: number }
+  /** Several stored readings answered together, in the order the meter sent them. */
+  | { type: 'acks'; seqs: number[] }
   | { type: 'read'; requestId: string; runId: string }
   | { type: 'rejected'; code: ProtocolErrorCode; refSeq: number; message: string }
   | { type: 'pong'; nonce: number };
@@ -122,6 +131,8 @@ export class MeterSession {
     switch (m.type) {
       case 'ack':
         return { send: [], event: { type: 'ack', seq: m.seq } };
+      case 'acks':
+        return { send: [], event: { type: 'acks', seqs: m.seqs } };
       case 'read':
         return { send: [], event: { type: 'read', requestId: m.requestId, runId: m.runId } };
       case 'error':
@@ -135,6 +146,7 @@ export class MeterSession {
         return { send: [], event: { type: 'pong', nonce: m.nonce } };
       case 'auth-ok':
       case 'reading':
+      case 'readings':
         throw new ProtocolError('UNEXPECTED_FRAME', `${m.type} from the gateway`);
       default: {
         const _exhaustive: never = m;
@@ -164,8 +176,12 @@ export class MeterSession {
 
   /** Signs the reading with the meter's long-term key and seals it. */
   sealReading(reading: Reading): { frame: Uint8Array; signature: Uint8Array } {
-    const signature = signHash(readingHash(reading), this.id.privateKey);
-    const frame = this.seal({ type: 'reading', canonical: encodeReading(reading), signature });
-    return { frame, signature };
+    const entry = signEntry(reading, this.id.privateKey);
+    return { frame: this.seal({ type: 'reading', ...entry }), signature: entry.signature };
+  }
+
+  /** Seals readings signed earlier (a backlog) into one `readings` frame: 1..16 of them. */
+  sealReadings(readings: SignedEntry[]): Uint8Array {
+    return this.seal({ type: 'readings', readings });
   }
 }
