@@ -6,22 +6,13 @@
 
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import { takeSmsAllowance } from '../auth/limits.ts';
 import { issueCode, issueLink, type CodePurpose, type LinkPurpose } from '../auth/one-time.ts';
 import { findAccountIdByEmail, loadAccount, openPersonalData } from '../commands/accounts.ts';
 import type { AccountPersonalData, AccountState } from '../domain/account/index.ts';
 import { renderEmail, smsCodeText } from '../notify/index.ts';
 import { ATTEMPT_COOKIE_MAX_AGE_S, cookieOptions, setSessionCookie } from './context.ts';
-
-export const problemSchema = z.looseObject({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().int(),
-  code: z.string(),
-  detail: z.string().optional(),
-  instance: z.string(),
-});
+import { problemSchema } from './schemas/wire.ts';
 
 /** The problem responses every auth route may give, for the OpenAPI document and serialisation. */
 export const problems = {
@@ -34,8 +25,6 @@ export const problems = {
   422: problemSchema,
   429: problemSchema,
 } as const;
-
-export { statusSchema } from './schemas/wire.ts';
 
 const attemptKey = (id: string) => `attempt:${id}`;
 

@@ -12,9 +12,10 @@ import type { AuditReport, RunAuditOptions } from '../../audit/run-audit.ts';
 import type { SqlDatabase } from '../../db/sql.ts';
 import type { PaymentProvider } from '../../payments/port.ts';
 import type { PropertyRow } from '../../projections/properties/index.ts';
-import { problemSchema, problems as authProblems } from '../auth-support.ts';
+import { problems as authProblems } from '../auth-support.ts';
 import type { Actor } from '../context.ts';
 import { ProblemError } from '../problem.ts';
+import { problemSchema } from '../schemas/wire.ts';
 
 export interface ApiOptions {
   readDb: SqlDatabase;

@@ -20,11 +20,11 @@ import {
   emailLinkIfAccount,
   problems,
   sendCode,
-  statusSchema,
 } from '../auth-support.ts';
 import { commandMetadata, setSessionCookie } from '../context.ts';
 import { ProblemError } from '../problem.ts';
 import { signInResultSchema as signInResult } from '../schemas/auth.ts';
+import { statusSchema } from '../schemas/wire.ts';
 import { authRateLimit, type RateLimits } from '../security.ts';
 import { codeProblem, codeSchema, smsLimitProblem, tokenSchema } from './auth-signup.ts';
 

@@ -9,15 +9,10 @@ import { z } from 'zod';
 import { consumeLink, sha256 } from '../../auth/one-time.ts';
 import { changePassword, setPassword } from '../../commands/accounts.ts';
 import { actorOf, requireSession } from '../auth-guard.ts';
-import {
-  activeAccount,
-  currentAttempt,
-  emailLinkIfAccount,
-  problems,
-  statusSchema,
-} from '../auth-support.ts';
+import { activeAccount, currentAttempt, emailLinkIfAccount, problems } from '../auth-support.ts';
 import { commandMetadata, setSessionCookie } from '../context.ts';
 import { ProblemError } from '../problem.ts';
+import { statusSchema } from '../schemas/wire.ts';
 import { authRateLimit, type RateLimits } from '../security.ts';
 import { assertPasswordPolicy, tokenSchema } from './auth-signup.ts';
 

@@ -7,9 +7,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { disableAccount, readProfile } from '../../commands/accounts.ts';
 import { actorOf, requireRole, requireSession } from '../auth-guard.ts';
-import { problems, statusSchema } from '../auth-support.ts';
+import { problems } from '../auth-support.ts';
 import { clearSessionCookie, commandMetadata } from '../context.ts';
 import { profileSchema } from '../schemas/auth.ts';
+import { statusSchema } from '../schemas/wire.ts';
 
 export async function sessionRoutes(root: FastifyInstance) {
   const app = root.withTypeProvider<ZodTypeProvider>();

@@ -26,10 +26,10 @@ import {
   problems,
   sendCode,
   sendLink,
-  statusSchema,
 } from '../auth-support.ts';
 import { commandMetadata, idFromKey } from '../context.ts';
 import { signupBody } from '../schemas/auth.ts';
+import { statusSchema } from '../schemas/wire.ts';
 import { ProblemError } from '../problem.ts';
 import { authRateLimit, type RateLimits } from '../security.ts';
 

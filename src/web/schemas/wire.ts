@@ -31,3 +31,17 @@ export type StatusAnswer<T extends string> = z.input<ReturnType<typeof statusSch
 /** The answer of a command that has nothing else to say. */
 export const doneSchema = statusSchema('done');
 export type Done = z.input<typeof doneSchema>;
+
+/** application/problem+json, every error answer (src/web/problem.ts sends it). */
+export const problemSchema = z.looseObject({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  code: z.string(),
+  detail: z.string().optional(),
+  /** The request id, so a user can quote it and an operator find the log line. */
+  instance: z.string(),
+  /** What was wrong with a refused request, field by field (validation, tariff rules). */
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+export type WireProblem = z.input<typeof problemSchema>;

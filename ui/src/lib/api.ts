@@ -3,16 +3,12 @@
 // it) on every state-changing request, and problem+json answers turned into an
 // ApiError with the server's stable `code` and a friendly, translated message.
 
+import type { WireProblem } from '../../../src/web/schemas/wire.ts';
 import { hasMessage, t } from './i18n/index.ts';
 
-export interface Problem {
-  status: number;
-  code: string;
-  title?: string;
-  detail?: string;
-  instance?: string;
-  errors?: { path: string; message: string }[];
-}
+/** A problem as the server sends it (src/web/schemas/wire.ts), or as made up here for a failure without one. */
+export type Problem = Pick<WireProblem, 'status' | 'code'> &
+  Partial<Pick<WireProblem, 'title' | 'detail' | 'instance' | 'errors'>>;
 
 export class ApiError extends Error {
   readonly status: number;
