@@ -1,14 +1,14 @@
 // Ingest throughput: FLEET_METERS simulated meters (default 5,000) over real
 // WebSockets to one in-process gateway on a fresh Postgres database. The
-// fleet runs in a child process (this file with --fleet) so its CPU is
-// measured apart; its readings are pre-signed before the window opens. The
-// last stdout line is JSON for docs/benchmarks.md.
+// fleet runs in a child process (this file with --fleet, the role in
+// support/ingest-fleet.ts) so its CPU is measured apart; its readings are
+// pre-signed before the window opens. FLEET_BATCH sets the most readings a
+// meter sends in one frame. The last stdout line is JSON for docs/benchmarks.md.
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
-import { Fleet, type SimMeter } from '../devices/fleet.ts';
 import { signReading } from '../devices/fleet-session.ts';
 import { postgresDatabase } from '../src/db/postgres.ts';
 import { migrate, openPostgresEventStore } from '../src/eventstore/postgres/index.ts';
@@ -20,129 +20,20 @@ import { nobleVerify } from '../src/iot/verify/noble.ts';
 import { VerifyPool } from '../src/iot/verify/pool.ts';
 import type { VerifyFn } from '../src/iot/verify/types.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
+import { publicKeyHex, registerBulkMeters } from './support/fleet.ts';
 import {
-  benchGatewayKey,
-  benchMeterKey,
-  publicKeyHex,
-  registerBulkMeters,
-} from './support/fleet.ts';
+  BATCH,
+  METERS,
+  RATE,
+  SECONDS,
+  fleetRole,
+  gatewayKey,
+  meterId,
+  meterKey,
+  type FleetReport,
+} from './support/ingest-fleet.ts';
 import { cpuSecondsOf, samplePostgresCpu } from './support/postgres-cpu.ts';
 import { startProfile } from './support/profile.ts';
-
-const METERS = Number(process.env.FLEET_METERS ?? 5000);
-const RATE = Number(process.env.FLEET_RATE ?? 3); // readings per meter per second offered
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
-// Readings a meter may have un-acked at once (the gateway takes up to 8 per connection).
-const WINDOW = Number(process.env.FLEET_WINDOW ?? 8);
-// The gateway accepts readAt within ±5 min of its clock. Pre-signing 5,000
-// meters' readings can take minutes on a loaded machine, so they are stamped
-// 4 min ahead: valid from 1 min before signing until 9 min after.
-const READ_AT_AHEAD_MS = 4 * 60_000;
-const meterKey = (i: number) => benchMeterKey('ingest', i);
-const gatewayKey = benchGatewayKey('ingest');
-const meterId = (i: number) => `bench-${i}`;
-
-type FleetReport = {
-  acked: number;
-  rejected: number;
-  rejectedByCode: Record<string, number>;
-  p99AckMs: number;
-  cpuPct: number;
-  cpuSeconds: number;
-  seconds: number;
-};
-
-async function fleetRole(): Promise<void> {
-  const send = (m: object) => process.send!(m);
-  // Signing blocks this process for a while: do it before connecting, or the
-  // gateway's heartbeat would drop meters that cannot answer its pings.
-  const fleet = Fleet.create({
-    url: process.env.GATEWAY_URL!,
-    meters: Array.from({ length: METERS }, (_, i) => ({
-      identity: {
-        meterId: meterId(i),
-        privateKey: meterKey(i),
-        gatewayPublicKey: nodeBackend.publicKeyOf(gatewayKey),
-      },
-      profile: i % 4 === 0 ? 'commercial' : 'residential',
-      startWh: 1000 * i,
-      lastSeq: 0,
-      scale: 0.5 + (i % 7) / 6,
-    })),
-    onAck: (id, _seq, ms) => {
-      if (!open) return;
-      latencies.push(ms);
-      acked++;
-      // The ack freed a window slot: send what is due now, not at the next tick
-      // (a loop busy reading 5,000 sockets can run its timers seconds late).
-      const i = indexOf.get(id)!;
-      topUp(i, fleet.meters[i]!, (performance.now() - t0) / 1000);
-    },
-    onReject: (id, _seq, code) => {
-      rejected++;
-      rejectedByCode[code] = (rejectedByCode[code] ?? 0) + 1;
-      if (!open) return;
-      const i = indexOf.get(id)!;
-      topUp(i, fleet.meters[i]!, (performance.now() - t0) / 1000);
-    },
-  });
-  const indexOf = new Map(fleet.meters.map((m, i) => [m.meterId, i]));
-  let open = false;
-  let t0 = 0;
-  // Each meter sends RATE readings a second, spread evenly, never more than WINDOW un-acked.
-  // A meter that stops with room in its window waits for the tick (`roomy`);
-  // one that fills it waits for an ack, so under overload the tick visits
-  // few meters (visiting all 5,000 every 10 ms was ~14% of the fleet's CPU).
-  const roomy = new Set<number>();
-  const topUp = (i: number, m: SimMeter, elapsedSeconds: number) => {
-    const due = Math.floor(elapsedSeconds * RATE + (i % 100) / 100);
-    while (m.sent < due && m.unacked.size < WINDOW && m.presignedLeft > 0) m.sendReading();
-    if (m.unacked.size < WINDOW && m.presignedLeft > 0) roomy.add(i);
-    else roomy.delete(i);
-  };
-  let acked = 0;
-  let rejected = 0;
-  const rejectedByCode: Record<string, number> = {};
-  const latencies: number[] = [];
-  const perMeter = Math.ceil(RATE * SECONDS * 1.1);
-  const signing = performance.now();
-  for (const m of fleet.meters) m.presign(perMeter, Date.now() + READ_AT_AHEAD_MS);
-  process.stderr.write(`pre-signed in ${((performance.now() - signing) / 1000).toFixed(0)} s\n`);
-  fleet.connect(5000);
-  await fleet.waitConnected();
-  send({ type: 'ready' });
-  await new Promise<void>((resolve) => process.once('message', () => resolve()));
-  const stopProfile = await startProfile((m) => process.stderr.write(`fleet: ${m}\n`));
-  const cpu0 = process.cpuUsage();
-  t0 = performance.now();
-  open = true;
-  for (let i = 0; i < fleet.meters.length; i++) roomy.add(i);
-  const timer = setInterval(() => {
-    // One clock read a tick (one per meter was 2% of the fleet's CPU).
-    const elapsed = (performance.now() - t0) / 1000;
-    // A copy: topUp takes meters out of the set as it goes.
-    for (const i of [...roomy]) topUp(i, fleet.meters[i]!, elapsed);
-  }, 10);
-  await new Promise((r) => setTimeout(r, SECONDS * 1000));
-  open = false;
-  clearInterval(timer);
-  const wall = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  latencies.sort((a, b) => a - b);
-  const report: FleetReport = {
-    acked,
-    rejected,
-    rejectedByCode,
-    p99AckMs: Math.round(latencies[Math.floor(latencies.length * 0.99)] ?? NaN),
-    cpuPct: Math.round(((cpu.user + cpu.system) / 1e6 / wall) * 100),
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    seconds: wall,
-  };
-  send({ type: 'report', report });
-  await stopProfile();
-  await fleet.stop();
-  process.exit(0);
-}
 
 /**
  * Verifications per second in this thread for `seconds`, on pre-signed
@@ -352,6 +243,8 @@ async function main(): Promise<void> {
         offeredPerSec: METERS * RATE,
         seconds: Number(report.seconds.toFixed(1)),
         readingsPerSec: Math.round(report.acked / report.seconds),
+        fleetBatch: BATCH,
+        readingsPerFrame: Number((report.readingsSent / Math.max(1, report.framesSent)).toFixed(2)),
         p99AckMs: report.p99AckMs,
         verifyPerSec,
         verifyWorkers: verifier.size,
