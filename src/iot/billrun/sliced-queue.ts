@@ -1,9 +1,13 @@
 // Work that would block the event loop if done in one pass, done a slice at
-// a time: each slice runs in its own turn of the loop (setImmediate), so
-// sockets, timers and database replies are served between slices. A
-// gateway's fan-out sends its `read` frames this way: 10,000 in one pass
-// blocked its loop for 1.5 s, holding back the answers, acks and appends
-// that could flow meanwhile.
+// a time: each slice runs in its own turn of the loop (setImmediate) for at
+// most a time budget, so sockets, timers and database replies are served
+// between slices. A gateway's fan-out sends its `read` frames this way:
+// 10,000 in one pass blocked its loop for 1.5 s, holding back the answers,
+// acks and appends that could flow meanwhile. The budget is time, not a
+// count of items: a slower machine sends fewer per slice, not longer slices.
+
+/** Items handled between two looks at the clock. */
+const CLOCK_EVERY = 16;
 
 export class SlicedQueue<T> {
   private items: T[] = [];
@@ -11,11 +15,13 @@ export class SlicedQueue<T> {
   private stopped = false;
 
   constructor(
-    private readonly sliceSize: number,
+    /** Longest stretch of one slice (ms); at least one item is handled per slice. */
+    private readonly budgetMs: number,
     private readonly handle: (item: T) => void,
+    private readonly clock: () => number = () => performance.now(),
   ) {
-    if (!Number.isSafeInteger(sliceSize) || sliceSize < 1)
-      throw new RangeError(`slice size must be a positive integer, got ${sliceSize}`);
+    if (!Number.isFinite(budgetMs) || budgetMs <= 0)
+      throw new RangeError(`a slice's budget must be a positive number of ms, got ${budgetMs}`);
   }
 
   /** Queues an item; it is handled in a later turn of the loop, in the order queued. */
@@ -34,9 +40,16 @@ export class SlicedQueue<T> {
 
   private slice(): void {
     this.next = undefined;
-    const slice = this.items.slice(0, this.sliceSize);
-    this.items = this.items.slice(this.sliceSize);
-    for (const item of slice) this.handle(item);
-    if (this.items.length > 0 && !this.stopped) this.next = setImmediate(() => this.slice());
+    const items = this.items;
+    const started = this.clock();
+    let done = 0;
+    while (done < items.length && !this.stopped) {
+      this.handle(items[done++]!);
+      if (done % CLOCK_EVERY === 0 && this.clock() - started >= this.budgetMs) break;
+    }
+    if (this.stopped) return;
+    // Items pushed while handling went to the end of the same array.
+    this.items = items.slice(done);
+    if (this.items.length > 0) this.next = setImmediate(() => this.slice());
   }
 }
