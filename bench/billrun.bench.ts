@@ -21,6 +21,7 @@ import {
 } from '../src/domain/billrun/index.ts';
 import { migrate, openPostgresEventStore } from '../src/eventstore/postgres/index.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
+import { samplePostgresCpu } from './support/postgres-cpu.ts';
 import { startProfile } from './support/profile.ts';
 import { phaseMarks } from './support/billrun-phases.ts';
 import { childRole, cpuSince } from './support/billrun-roles.ts';
@@ -82,6 +83,7 @@ async function main(): Promise<void> {
     // BENCH_PROFILE=<file.cpuprofile> profiles this process (gw-a and the
     // progress poll) from the first startBillRun to the last completion.
     const stopProfile = await startProfile((message) => process.stderr.write(`${message}\n`));
+    const postgresCpu = await samplePostgresCpu(db);
     b.child.send({ type: 'start' });
     const cpuA0 = process.cpuUsage();
     const t0 = performance.now();
@@ -143,6 +145,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 250));
     }
     const cpuA = cpuSince(cpuA0);
+    const cpuPostgres = await postgresCpu();
     await stopProfile();
     const totals = progress;
     const phases = marks.phases(totals.billed + totals.missed + totals.skipped);
@@ -180,6 +183,11 @@ async function main(): Promise<void> {
         gatewayCpuSeconds: {
           'gw-a': Number(cpuA.toFixed(1)),
           'gw-b': Number((cpuB as number).toFixed(1)),
+        },
+        /** Postgres over the runs: this database's backends, and the server's shared processes. */
+        postgresCpuSeconds: {
+          backends: Number(cpuPostgres.backends.toFixed(1)),
+          shared: Number(cpuPostgres.shared.toFixed(1)),
         },
         generatorCpuSeconds: Number(
           done.reduce((n, d) => n + (d.cpuSeconds as number), 0).toFixed(1),
