@@ -27,7 +27,7 @@ import type { StoredReading } from '../ingest/store-sink.ts';
 import { findOpenRuns } from './open-runs.ts';
 import { RunBiller, type PipelinedBillingStats } from './run-biller.ts';
 import { SlicedQueue } from './sliced-queue.ts';
-import { foldRun, RunWriter, type TrackedRun } from './run-writer.ts';
+import { foldRun, RunWriter, type RunWriterStats, type TrackedRun } from './run-writer.ts';
 
 // Namespace of request ids: uuid v5 of the run id, the same on every gateway
 // and after a restart, so an answer resent to a new gateway still maps to its run.
@@ -142,9 +142,9 @@ export class BillRunFanOut {
     });
   };
 
-  /** What this gateway's pipelined billing has done so far. */
-  billingStats(): PipelinedBillingStats {
-    return { ...this.biller.stats };
+  /** What this gateway's pipelined billing, and its writer of asks and answers, have done so far. */
+  billingStats(): PipelinedBillingStats & { runWrites: RunWriterStats } {
+    return { ...this.biller.stats, runWrites: { ...this.writer.stats } };
   }
 
   /** Runs this gateway follows that are not completed. */

@@ -51,7 +51,16 @@ export interface RunWriterOptions {
   onAnswersRecorded?: (run: TrackedRun, answers: MeterAnswer[]) => void;
 }
 
+/** What a run writer has done so far (for benchmarks and metrics). */
+export interface RunWriterStats {
+  /** Appends of asks and answers that went in. */
+  appends: number;
+  /** Appends refused because another writer appended first (each read what it gained and decided again). */
+  conflicts: number;
+}
+
 export class RunWriter {
+  readonly stats: RunWriterStats = { appends: 0, conflicts: 0 };
   private readonly queues = new Map<TrackedRun, RunFact[]>();
   private readonly flushing = new Set<TrackedRun>();
   private readonly idle: (() => void)[] = [];
@@ -104,12 +113,14 @@ export class RunWriter {
         await this.store.append(billRunStream(run.runId), events, {
           expectedRevision: expected,
         });
+        this.stats.appends++;
         // A follower may have folded some of these already while the append was in flight.
         foldIn(run, events, expected + 1);
         if (answers.length > 0) this.options.onAnswersRecorded?.(run, answers);
         return;
       } catch (error) {
         if (!isRunConflict(error)) throw error;
+        this.stats.conflicts++;
         // What other writers appended since (a run of 20,000 meters written
         // before batch events holds some 60,000: never read it whole per conflict).
         await catchUp(this.store, run.runId, run);
