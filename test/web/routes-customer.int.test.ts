@@ -6,6 +6,25 @@
 // Each GET right after a POST sees the write (read-your-writes).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type {
+  BillRunStarted,
+  GatewayAdded,
+  InventoryMeter,
+  MeterAdded,
+  PendingProperty,
+} from '../../src/web/schemas/admin.ts';
+import type {
+  Balance,
+  Bill,
+  BillDetail,
+  Checkout,
+  ConsumptionPoint,
+  Payment,
+  Reading,
+} from '../../src/web/schemas/billing.ts';
+import type { Invited, Property, PropertyAdded } from '../../src/web/schemas/properties.ts';
+import type { TicketOpened } from '../../src/web/schemas/tickets.ts';
+import type { WireProblem } from '../../src/web/schemas/wire.ts';
 import { RESIDENTIAL_TARIFF } from '../support/residential-tariff.ts';
 import type { Browser } from './auth-fixture.ts';
 import {
@@ -49,7 +68,7 @@ describe('customer flows over HTTP', () => {
       address: ADDRESS,
     });
     expect(added.statusCode).toBe(201);
-    propertyId = added.json<{ propertyId: string }>().propertyId;
+    propertyId = added.json<PropertyAdded>().propertyId;
     expect(added.headers['x-read-your-writes']).toBe('settled');
     const got = await owner.browser.get(`/api/properties/${propertyId}`);
     expect(got.statusCode).toBe(200);
@@ -61,7 +80,7 @@ describe('customer flows over HTTP', () => {
       meter: null,
     });
     const list = await owner.browser.get('/api/properties');
-    expect(list.json<{ propertyId: string }[]>().map((p) => p.propertyId)).toEqual([propertyId]);
+    expect(list.json<Property[]>().map((p) => p.propertyId)).toEqual([propertyId]);
   });
 
   it('an admin registers inventory and approves the property with a gateway and meter of its area', async () => {
@@ -73,21 +92,19 @@ describe('customer flows over HTTP', () => {
       publicKey: KEY_B,
     });
     expect(gateway.statusCode).toBe(201);
-    const { gatewayId } = gateway.json<{ gatewayId: string }>();
+    const { gatewayId } = gateway.json<GatewayAdded>();
     const meter = await admin.post('/api/admin/meters', {
       serial: `SN-${now}`,
       publicKey: KEY_A,
       kind: 'single-phase',
     });
     expect(meter.statusCode).toBe(201);
-    meterId = meter.json<{ meterId: string }>().meterId;
+    meterId = meter.json<MeterAdded>().meterId;
     const free = await admin.get('/api/admin/meters?free=true');
-    expect(free.json<{ meterId: string }[]>().map((m) => m.meterId)).toContain(meterId);
+    expect(free.json<InventoryMeter[]>().map((m) => m.meterId)).toContain(meterId);
 
     const pending = await admin.get('/api/admin/approvals');
-    const row = pending
-      .json<{ propertyId: string; gateways: { gatewayId: string }[] }[]>()
-      .find((p) => p.propertyId === propertyId)!;
+    const row = pending.json<PendingProperty[]>().find((p) => p.propertyId === propertyId)!;
     expect(row.gateways.map((g) => g.gatewayId)).toEqual([gatewayId]);
 
     const approved = await admin.post(`/api/admin/properties/${propertyId}/approve`, {
@@ -117,7 +134,7 @@ describe('customer flows over HTTP', () => {
       mobile: tenant.mobile,
     });
     expect(invited.statusCode).toBe(201);
-    const { invitationId } = invited.json<{ invitationId: string }>();
+    const { invitationId } = invited.json<Invited>();
     const mine = await tenant.browser.get('/api/invitations');
     expect(mine.json()).toEqual([
       expect.objectContaining({
@@ -145,14 +162,12 @@ describe('customer flows over HTTP', () => {
     await h.reading(meterId, 1, 1_000, new Date(now - 3 * 3600_000).toISOString());
     await h.reading(meterId, 2, 6_000, new Date(now - 2 * 3600_000).toISOString());
     const readings = await owner.browser.get(`/api/properties/${propertyId}/readings`);
-    expect(readings.json<{ registerWh: number }[]>().map((r) => r.registerWh)).toEqual([
-      1_000, 6_000,
-    ]);
+    expect(readings.json<Reading[]>().map((r) => r.registerWh)).toEqual([1_000, 6_000]);
     const monthly = await tenant.browser.get(
       `/api/properties/${propertyId}/consumption?granularity=monthly`,
     );
     expect(monthly.statusCode).toBe(200);
-    const total = monthly.json<{ wh: number }[]>().reduce((sum, r) => sum + r.wh, 0);
+    const total = monthly.json<ConsumptionPoint[]>().reduce((sum, r) => sum + r.wh, 0);
     expect(total).toBe(5_000);
     const bad = await owner.browser.get(
       `/api/properties/${propertyId}/consumption?granularity=hourly`,
@@ -168,7 +183,7 @@ describe('customer flows over HTTP', () => {
       dueDays: 'soon',
     });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json<{ errors: unknown[] }>().errors.length).toBeGreaterThanOrEqual(2);
+    expect(bad.json<WireProblem>().errors?.length).toBeGreaterThanOrEqual(2);
     const rules = await superuser.post('/api/admin/tariffs/residential', {
       ...RESIDENTIAL_TARIFF,
       effectiveFrom: '2026-02-30',
@@ -194,7 +209,7 @@ describe('customer flows over HTTP', () => {
 
     const run = await admin.post('/api/admin/bill-runs', { period });
     expect(run.statusCode).toBe(201);
-    const { runId } = run.json<{ runId: string }>();
+    const { runId } = run.json<BillRunStarted>();
     const progress = await admin.get(`/api/admin/bill-runs/${runId}`);
     expect(progress.json()).toMatchObject({ runId, status: 'open', total: 1 });
     await h.bill(runId, meterId, 156_000, new Date(now - 3600_000).toISOString());
@@ -203,13 +218,11 @@ describe('customer flows over HTTP', () => {
   it('lists the bill, itemises it, prints it and downloads a PDF', async () => {
     const bills = await owner.browser.get(`/api/properties/${propertyId}/bills`);
     expect(bills.statusCode).toBe(200);
-    const [bill] = bills.json<{ billId: string; totalPaise: number; units: number }[]>();
+    const [bill] = bills.json<Bill[]>();
     billId = bill!.billId;
     expect(bill!.totalPaise).toBeGreaterThan(0);
     const one = await tenant.browser.get(`/api/bills/${billId}`);
-    expect(
-      one.json<{ lines: { amountPaise: number }[]; totalPaise: number }>().lines.length,
-    ).toBeGreaterThan(1);
+    expect(one.json<BillDetail>().lines.length).toBeGreaterThan(1);
     const html = await owner.browser.get(`/api/bills/${billId}/print`);
     expect(html.headers['content-type']).toContain('text/html');
     expect(html.body).toContain('Lotus Court');
@@ -220,16 +233,13 @@ describe('customer flows over HTTP', () => {
 
   it('pays the bill through the test checkout; balance and history show it', async () => {
     const before = await owner.browser.get(`/api/properties/${propertyId}/balance`);
-    const owed = before.json<{ balancePaise: number }>().balancePaise;
+    const owed = before.json<Balance>().balancePaise;
     expect(owed).toBeGreaterThan(0);
     const checkout = await owner.browser.post(`/api/bills/${billId}/checkout`, {
       returnPath: '/bills',
     });
     expect(checkout.statusCode).toBe(200);
-    const { checkoutUrl, amountPaise } = checkout.json<{
-      checkoutUrl: string;
-      amountPaise: number;
-    }>();
+    const { checkoutUrl, amountPaise } = checkout.json<Checkout>();
     expect(amountPaise).toBe(owed);
     const path = new URL(checkoutUrl).pathname;
     const page = await owner.browser.get(path);
@@ -272,7 +282,7 @@ describe('customer flows over HTTP', () => {
     const all = await admin.get('/api/admin/payments');
     expect(
       all
-        .json<{ method: string }[]>()
+        .json<Payment[]>()
         .map((p) => p.method)
         .sort(),
     ).toEqual(['online', 'upi']);
@@ -286,7 +296,7 @@ describe('customer flows over HTTP', () => {
       text: 'The display went blank this morning.',
     });
     expect(opened.statusCode).toBe(201);
-    const { ticketId } = opened.json<{ ticketId: string }>();
+    const { ticketId } = opened.json<TicketOpened>();
     expect((await tenant.browser.get('/api/tickets')).json()).toEqual([
       expect.objectContaining({ ticketId, status: 'open' }),
     ]);
@@ -337,7 +347,7 @@ describe('customer flows over HTTP', () => {
         mobile: tenant.mobile,
       });
       expect(r.statusCode).toBe(201);
-      return `/api/properties/${propertyId}/invitations/${r.json<{ invitationId: string }>().invitationId}`;
+      return `/api/properties/${propertyId}/invitations/${r.json<Invited>().invitationId}`;
     };
     const declined = await invite();
     expect((await tenant.browser.post(`${declined}/decline`)).statusCode).toBe(200);

@@ -6,6 +6,9 @@
 // problem+json.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventPage } from '../../src/web/schemas/audit.ts';
+import type { Property } from '../../src/web/schemas/properties.ts';
+import type { WireProblem } from '../../src/web/schemas/wire.ts';
 import type { Browser } from './auth-fixture.ts';
 import { createRoutesHarness, type RoutesHarness } from './routes-fixture.ts';
 import { buildWorld, type CustomerWorld, type World } from './routes-world.ts';
@@ -101,9 +104,7 @@ describe('route security', () => {
 
   it('the other customer does not see the property in lists or as a ticket subject', async () => {
     const list = await w.b.browser.get('/api/properties');
-    expect(list.json<{ propertyId: string }[]>().map((p) => p.propertyId)).toEqual([
-      w.b.propertyId,
-    ]);
+    expect(list.json<Property[]>().map((p) => p.propertyId)).toEqual([w.b.propertyId]);
     const ticket = await w.b.browser.post('/api/tickets', {
       propertyId: w.a.propertyId,
       category: 'other',
@@ -140,7 +141,7 @@ describe('route security', () => {
     expect(su.statusCode).toBe(403);
     expect((await w.admin.get('/api/auditor/events')).statusCode).toBe(403);
     const events = await w.superuser.get('/api/auditor/events?limit=5');
-    expect(events.json<{ events: unknown[]; next: string }>().events).toHaveLength(5);
+    expect(events.json<EventPage>().events).toHaveLength(5);
   });
 
   it('bad, malformed and oversized bodies get 4xx problem+json', async () => {
@@ -148,7 +149,7 @@ describe('route security', () => {
     const missing = await browser.post('/api/properties', { kind: 'castle' });
     expect(missing.statusCode).toBe(400);
     expect(missing.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
-    expect(missing.json<{ errors: unknown[] }>().errors.length).toBeGreaterThan(0);
+    expect(missing.json<WireProblem>().errors?.length).toBeGreaterThan(0);
     const extra = await browser.post('/api/tickets', {
       propertyId: w.a.propertyId,
       category: 'meter',

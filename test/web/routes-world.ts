@@ -5,6 +5,10 @@
 
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
+import type { BillRunStarted, GatewayAdded, MeterAdded } from '../../src/web/schemas/admin.ts';
+import type { Bill } from '../../src/web/schemas/billing.ts';
+import type { Invited, PropertyAdded } from '../../src/web/schemas/properties.ts';
+import type { TicketOpened } from '../../src/web/schemas/tickets.ts';
 import type { Browser } from './auth-fixture.ts';
 import { ADDRESS, KEY_A, KEY_B, publishTariff, type RoutesHarness } from './routes-fixture.ts';
 
@@ -37,7 +41,7 @@ export async function buildWorld(h: RoutesHarness): Promise<World> {
     ...{ name: 'Pune', state: 'MH', city: 'Pune', pincode: '411001' },
     publicKey: KEY_B,
   });
-  const { gatewayId } = gateway.json<{ gatewayId: string }>();
+  const { gatewayId } = gateway.json<GatewayAdded>();
   const now = Date.now();
 
   const customer = async () => {
@@ -47,11 +51,11 @@ export async function buildWorld(h: RoutesHarness): Promise<World> {
       kind: 'residential',
       address: ADDRESS,
     });
-    const { propertyId } = added.json<{ propertyId: string }>();
+    const { propertyId } = added.json<PropertyAdded>();
     const meter = await admin.post('/api/admin/meters', {
       ...{ serial: `SN-${randomUUID().slice(0, 8)}`, publicKey: KEY_A, kind: 'single-phase' },
     });
-    const { meterId } = meter.json<{ meterId: string }>();
+    const { meterId } = meter.json<MeterAdded>();
     const approved = await admin.post(`/api/admin/properties/${propertyId}/approve`, {
       gatewayId,
       meterId,
@@ -62,11 +66,11 @@ export async function buildWorld(h: RoutesHarness): Promise<World> {
       username: invitee.username,
       mobile: invitee.mobile,
     });
-    const { invitationId } = invited.json<{ invitationId: string }>();
+    const { invitationId } = invited.json<Invited>();
     const ticket = await c.browser.post('/api/tickets', {
       ...{ propertyId, category: 'billing', subject: 'Query', text: 'About my bill.' },
     });
-    const { ticketId } = ticket.json<{ ticketId: string }>();
+    const { ticketId } = ticket.json<TicketOpened>();
     return { ...c, propertyId, meterId, invitationId, ticketId, billId: '' };
   };
   const a = await customer();
@@ -74,11 +78,11 @@ export async function buildWorld(h: RoutesHarness): Promise<World> {
   const run = await admin.post('/api/admin/bill-runs', {
     period: new Date(now).toISOString().slice(0, 7),
   });
-  const { runId } = run.json<{ runId: string }>();
+  const { runId } = run.json<BillRunStarted>();
   for (const c of [a, b]) {
     await h.bill(runId, c.meterId, 120_000, new Date(now - 3600_000).toISOString());
     const bills = await c.browser.get(`/api/properties/${c.propertyId}/bills`);
-    c.billId = bills.json<{ billId: string }[]>()[0]!.billId;
+    c.billId = bills.json<Bill[]>()[0]!.billId;
   }
   return { admin, superuser, a, b, gatewayId, runId };
 }
