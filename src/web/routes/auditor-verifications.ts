@@ -3,10 +3,11 @@
 // instance: one at a time); GET .../:id gives its status and, once done, the
 // report; GET .../:id/events streams its progress as server-sent events
 // (`progress` on each change, then `done` with the report, then the stream
-// ends). Jobs are rows in the read-model database, so any instance answers
-// for a job another one runs. The run goes to a worker thread when
-// `api.auditWorker` says where it can connect (Postgres), else to this
-// process's loop through `api.runAudit` (PGlite). Auditors and superusers only.
+// ends), each job encoded by the same schema as the GET answer. Jobs are rows
+// in the read-model database, so any instance answers for a job another one
+// runs. The run goes to a worker thread when `api.auditWorker` says where it
+// can connect (Postgres), else to this process's loop through `api.runAudit`
+// (PGlite). Auditors and superusers only.
 
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -86,8 +87,14 @@ export async function verificationRoutes(root: FastifyInstance) {
       const known = await job(request.params.id);
       const stream = openStream(request, reply);
       const stop = await jobs!.follow(known.id, (current) => {
+        // Through the GET answer's schema, so the stream sends the same shape or nothing.
+        const wire = jobSchema.safeEncode(current);
+        if (!wire.success) {
+          request.log.error({ err: wire.error }, 'verification job does not fit its schema');
+          return stream.end();
+        }
         const finished = current.finishedAt !== null;
-        stream.send(finished ? 'done' : 'progress', current);
+        stream.send(finished ? 'done' : 'progress', wire.data);
         if (finished) setImmediate(() => stream.end());
       });
       if (stop) stream.onClose(stop);
