@@ -166,12 +166,18 @@ it('closes from a run state the caller follows, catching up when it is behind', 
   const events = await runEvents(runId);
   // What a gateway knew before the last two answers came in.
   const behind = events.slice(0, -2);
+  const known = { state: foldBillRun(behind), revision: behind.length - 1 };
   const closed = await closeBillRun(
     world.deps,
     { runId },
     meta('system:billrun', new Date(AFTER_DEADLINE).toISOString()),
-    { knownRun: { state: foldBillRun(behind), revision: behind.length - 1 } },
+    { knownRun: known },
   );
   expect(closed.progress).toMatchObject({ billed: 6, missed: 0 });
   expect(await billsOf(meters)).toEqual(Array(6).fill(1));
+  // The close moved the caller's run forward in place to the stream's end, as a follower would.
+  const all = await runEvents(runId);
+  expect(known.revision).toBe(all.length - 1);
+  expect(known.state).toEqual(foldBillRun(all));
+  expect(known.state.status).toBe('completed');
 });

@@ -147,6 +147,11 @@ describe('bill-run fan-out', () => {
     expect(countFacts(events, 'billed')).toBe(2);
     expect(countFacts(events, 'missed')).toBe(0);
     expect(events.filter((e) => e.type === 'BillRunCloseClaimed')).toHaveLength(1);
+    // Both gateways let go of the completed run, the closer too (its close
+    // folded the completion in before its follower saw the event).
+    await expect
+      .poll(() => [g1, g2].flatMap((g) => g.fanOut!.openRunIds()), { timeout: 5_000 })
+      .toEqual([]);
     expect(errors).toEqual([]);
   });
 });
