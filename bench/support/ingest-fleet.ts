@@ -80,15 +80,23 @@ export async function fleetRole(): Promise<void> {
   // A meter that stops with room in its window waits for the tick (`roomy`);
   // one that fills it waits for an ack, so under overload the tick visits
   // few meters (visiting all 5,000 every 10 ms was ~14% of the fleet's CPU).
+  // Batching, a meter behind (more due than its window takes) waits until a
+  // whole frame fits: sending what one ack freed would go on as one reading a
+  // frame for good, as the readings of a frame are acked together.
+  const frame = Math.max(1, Math.min(BATCH, WINDOW));
   const roomy = new Set<number>();
-  // Everything due that fits in the window goes out at once, in frames of up to BATCH.
   const topUp = (i: number, m: SimMeter, elapsedSeconds: number) => {
-    const due = Math.floor(elapsedSeconds * RATE + (i % 100) / 100);
-    const n = Math.min(due - m.sent, WINDOW - m.unacked.size, m.presignedLeft);
-    if (n > 0) m.sendReadings(n);
-    if (m.unacked.size < WINDOW && m.presignedLeft > 0) roomy.add(i);
+    const due = Math.floor(elapsedSeconds * RATE + (i % 100) / 100) - m.sent;
+    const ready = Math.min(due, m.presignedLeft);
+    const room = WINDOW - m.unacked.size;
+    const sent =
+      ready > 0 && room >= Math.min(ready, frame) ? m.sendReadings(Math.min(ready, room)) : 0;
+    const left = room - sent;
+    // Worth a visit at the next tick: room for a frame, or caught up and waiting for time.
+    if (m.presignedLeft > 0 && left > 0 && (left >= frame || due - sent <= 0)) roomy.add(i);
     else roomy.delete(i);
   };
+
   let acked = 0;
   let rejected = 0;
   const rejectedByCode: Record<string, number> = {};
