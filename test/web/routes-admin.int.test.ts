@@ -155,8 +155,8 @@ describe('admin, auditor and live routes', () => {
         )
         .map(([method]) => `${method} ${path}`),
     );
-    // Bytes and event streams: a PDF, the SSE feeds (their payloads are the job's schema or
-    // the live feeds' own shapes).
+    // Bytes and event streams: a PDF and the SSE feeds, whose messages go through the job's
+    // schema or the live feeds' (src/web/schemas/live.ts) in the route.
     expect(unchecked.sort()).toEqual([
       'get /api/auditor/verifications/{id}/events',
       'get /api/bills/{billId}/pdf',

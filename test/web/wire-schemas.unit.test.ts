@@ -2,8 +2,8 @@
 // sends: a route answers through its response schema, so a row in the read
 // model's loose shape leaves as the wire shape and a row the schema refuses
 // never leaves at all; the OpenAPI document describes that wire side (integers
-// and date-times, no other keys); and the schema modules stay importable by
-// the UI, which takes only their types.
+// and date-times, no other keys); live feed messages get the same treatment;
+// and the schema modules stay importable by the UI, which takes only their types.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,11 +13,13 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerOpenApi } from '../../src/web/openapi.ts';
 import { installProblemHandlers } from '../../src/web/problem.ts';
 import { ok } from '../../src/web/routes/api-support.ts';
+import { wireEncoder } from '../../src/web/routes/live.ts';
 import { billSchema, type Bill } from '../../src/web/schemas/billing.ts';
+import { dashboardTopics } from '../../src/web/schemas/live.ts';
 
 describe('a route answering through its wire schema', () => {
   let app: FastifyInstance;
@@ -55,6 +57,39 @@ describe('a route answering through its wire schema', () => {
     expect(schema.properties.issuedAt).toMatchObject({ type: 'string', format: 'date-time' });
     // The decoded side (digit strings, any string for an instant) is a route's business only.
     expect(JSON.stringify(doc.paths)).not.toContain('^-?\\\\d+$');
+  });
+});
+
+describe('live feed messages', () => {
+  const log = { error: vi.fn() };
+  const encode = wireEncoder({ log } as unknown as FastifyInstance, dashboardTopics);
+  const tickets = [{ ticketId: 't-1', subject: 'No power', status: 'open', openedAt: new Date(0) }];
+
+  it('go through their topic schema once, however many streams carry the same message', () => {
+    const first = encode('tickets', tickets);
+    expect(first).toEqual({
+      ok: true,
+      data: [
+        {
+          ticketId: 't-1',
+          subject: 'No power',
+          status: 'open',
+          openedAt: '1970-01-01T00:00:00.000Z',
+        },
+      ],
+    });
+    expect(encode('tickets', tickets)).toBe(first);
+    expect(encode('meters', { total: '3', online: 1n })).toEqual({
+      ok: true,
+      data: { total: 3, online: 1 },
+    });
+  });
+
+  it('are held back and logged when they do not fit; signals without a schema pass as they are', () => {
+    expect(encode('meters', { total: 3 })).toEqual({ ok: false });
+    expect(log.error).toHaveBeenCalledTimes(1);
+    const signal = [{ propertyId: 'p-1' }];
+    expect(encode('payments', signal)).toEqual({ ok: true, data: signal });
   });
 });
 

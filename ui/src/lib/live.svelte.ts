@@ -6,16 +6,12 @@
 // loaders on, so a new bill or a staff reply shows without a reload. Each
 // feed's one connection is shared by every page that subscribes and closed
 // when the last one leaves; `connected` tells pages whether to fall back to
-// polling.
+// polling. Message shapes are the server's wire schemas (src/web/schemas/live.ts).
 
+import type { LiveMeter, LiveTicket, MeterCounts } from '../../../src/web/schemas/live.ts';
 import type { BillRun } from './admin-api.ts';
 
-export interface LiveTicket {
-  ticketId: string;
-  subject: string;
-  status: string;
-  openedAt: string;
-}
+export type { LiveMeter, LiveTicket };
 
 /** The part of EventSource the feed uses, so specs can drive it. */
 export interface EventSourceLike {
@@ -71,7 +67,7 @@ const browserSource = (url: string) =>
 
 export class Live extends SharedFeed {
   billRuns = $state<BillRun[] | null>(null);
-  meters = $state<{ total: number; online: number } | null>(null);
+  meters = $state<MeterCounts | null>(null);
   tickets = $state<LiveTicket[] | null>(null);
 
   constructor(open: (url: string) => EventSourceLike = browserSource) {
@@ -87,14 +83,6 @@ export class Live extends SharedFeed {
 
 export type PortalTopic = 'properties' | 'bills' | 'payments' | 'tickets';
 const PORTAL_TOPICS: readonly PortalTopic[] = ['properties', 'bills', 'payments', 'tickets'];
-
-export interface LiveMeter {
-  propertyId: string;
-  meterId: string;
-  online: boolean;
-  lastSeenAt: string | null;
-  lastReadingAt: string | null;
-}
 
 export class PortalLive extends SharedFeed {
   meters = $state<LiveMeter[] | null>(null);
