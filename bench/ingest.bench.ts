@@ -3,7 +3,7 @@
 // fleet runs in a child process (this file with --fleet, the role in
 // support/ingest-fleet.ts) so its CPU is measured apart; its readings are
 // pre-signed before the window opens. FLEET_BATCH sets the most readings a
-// meter sends in one frame. The last stdout line is JSON for docs/benchmarks.md.
+// meter sends in one frame (default 8; 1 for one `reading` frame each). The last stdout line is JSON for docs/benchmarks.md.
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';

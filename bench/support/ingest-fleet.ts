@@ -15,8 +15,10 @@ export const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 // Readings a meter may have un-acked at once (the gateway takes up to 8 per connection).
 export const WINDOW = Number(process.env.FLEET_WINDOW ?? 8);
 // Most readings a meter sends in one frame (1: a `reading` frame each; above 1,
-// `readings` frames of everything due that fits in its window).
-export const BATCH = Number(process.env.FLEET_BATCH ?? 1);
+// `readings` frames of everything due that fits in its window). 8, the window:
+// at 10:54-11:05 FLEET_BATCH=8 gave 10,103 readings/s against 9,052 for 4 and
+// 9,737 for 16 (with FLEET_WINDOW=16, p99 9.1 s against 4.6 s).
+export const BATCH = Number(process.env.FLEET_BATCH ?? 8);
 // The gateway accepts readAt within ±5 min of its clock. Pre-signing 5,000
 // meters' readings can take minutes on a loaded machine, so they are stamped
 // 4 min ahead: valid from 1 min before signing until 9 min after.
