@@ -65,9 +65,12 @@ if (staleReason()) {
       console.log(`Building the web UI (${reason})…`);
       const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
       const config = join(ui, 'vite.config.ts');
+      // Always a production build: under vitest NODE_ENV is 'test', and Vite would
+      // otherwise leave a larger development-mode bundle that `npm start` then serves.
       const result = spawnSync(process.execPath, [vite, 'build', '--config', config], {
         cwd: root,
         stdio: 'inherit',
+        env: { ...process.env, NODE_ENV: 'production' },
       });
       if (result.status !== 0) process.exitCode = result.status ?? 1;
     }
