@@ -77,6 +77,8 @@ export async function billAnsweredMeters(
      * writer may have billed some meanwhile); the results then cover only those.
      */
     due?: (chunk: AnsweredMeter[]) => AnsweredMeter[] | Promise<AnsweredMeter[]>;
+    /** Counts meters that took the one-meter path (billed elsewhere meanwhile, skipped, conflicts). */
+    stats?: { oneMeterPath: number };
   },
 ): Promise<(IssuedBill | string)[]> {
   const chunks: AnsweredMeter[][] = [];
@@ -90,7 +92,7 @@ export async function billAnsweredMeters(
     const chunk = options.due ? await options.due(all) : all;
     if (chunk.length === 0) return [];
     const prepared = await prepareAll(deps.store, tariffs, chunk, metadata);
-    const results = await writeChunk(deps, tariffs, chunk, prepared, metadata, options.concurrency);
+    const results = await writeChunk(deps, tariffs, chunk, prepared, metadata, options);
     reported = reported.then(() => options.onChunk?.(chunk, results));
     await reported;
     return results;
@@ -104,7 +106,7 @@ async function writeChunk(
   chunk: AnsweredMeter[],
   prepared: Prepared[],
   metadata: CommandMetadata,
-  concurrency: number,
+  { concurrency, stats }: { concurrency: number; stats?: { oneMeterPath: number } },
 ): Promise<(IssuedBill | string)[]> {
   // Bills first: only a meter whose bill this append created may have its
   // charge and history written from the bill decided here.
@@ -137,6 +139,7 @@ async function writeChunk(
     }
     // Everything else, skips included, takes the one-meter path: it looks
     // for a bill already issued (by a retried close) before saying why not.
+    if (stats) stats.oneMeterPath++;
     return billAnswer(deps, tariffs, m, metadata);
   });
 }

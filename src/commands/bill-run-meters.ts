@@ -74,6 +74,11 @@ export interface BilledAndRecorded {
   skipped: number;
   /** Outcomes the run refused to record (e.g. another writer skipped the meter meanwhile). */
   refused: Refused[];
+  /**
+   * Meters billed one by one: found billed by another writer meanwhile (a
+   * close and a gateway billing the same chunk), skipped, or in conflict.
+   */
+  oneMeterPath: number;
 }
 
 /**
@@ -91,8 +96,10 @@ export async function billAndRecord(
 ): Promise<BilledAndRecorded> {
   const refused: Refused[] = [];
   const due = run.due?.bind(run);
+  const stats = { oneMeterPath: 0 };
   const results = await billAnsweredMeters(deps, tariffs, meters, metadata, {
     concurrency,
+    stats,
     ...(due ? { due } : {}),
     onChunk: async (chunk, bills) => {
       const commands = [...(run.alongside?.() ?? []), ...chunkOutcomes(chunk, bills, metadata)];
@@ -101,7 +108,7 @@ export async function billAndRecord(
       refused.push(...recorded.refused);
     },
   });
-  return { ...countsOf(results), refused };
+  return { ...countsOf(results), refused, ...stats };
 }
 
 function countsOf(results: (IssuedBill | string)[]): { billed: number; skipped: number } {

@@ -54,6 +54,8 @@ export interface CloseResult {
   progress: BillRunProgress;
   /** Outcomes the run refused to record (e.g. it shows the meter ended otherwise), with why. */
   refused: { meterId: string; reason: string }[];
+  /** Meters billed one by one (e.g. a gateway billed their chunk meanwhile: bill-run-meters.ts). */
+  oneMeterPath: number;
 }
 
 export interface CloseOptions {
@@ -178,6 +180,7 @@ export async function closeBillRun(
     missed,
     progress: billRunProgress(at.state),
     refused,
+    oneMeterPath: billing.oneMeterPath,
   };
 }
 

@@ -17,6 +17,7 @@ import {
 } from '../../commands/bill-run-meters.ts';
 import { PeriodTariffs, type AnsweredMeter } from '../../commands/bill-meter.ts';
 import type { BillingDeps } from '../../commands/billing-shared.ts';
+import { catchUp } from '../../commands/record-on-run.ts';
 import type { MeterAnswer } from '../../domain/billrun/index.ts';
 import type { TrackedRun } from './run-writer.ts';
 
@@ -40,11 +41,13 @@ export interface PipelinedBillingStats {
   /** Meters of the chunks recorded so far: billed (or found billed by a close) and skipped. */
   billed: number;
   skipped: number;
+  /** Meters that took the one-meter path (e.g. a close billed their chunk meanwhile). */
+  oneMeterPath: number;
 }
 
 export class RunBiller {
   private readonly runs = new Map<TrackedRun, Billing>();
-  readonly stats: PipelinedBillingStats = { rounds: 0, billed: 0, skipped: 0 };
+  readonly stats: PipelinedBillingStats = { rounds: 0, billed: 0, skipped: 0, oneMeterPath: 0 };
 
   constructor(
     private readonly billing: BillingDeps,
@@ -113,7 +116,7 @@ export class RunBiller {
     // A meter the run refuses to record ended otherwise meanwhile (e.g. the
     // close skipped it): the run's record stands, nothing to do here.
     this.stats.rounds++;
-    await billAndRecord(
+    const { oneMeterPath } = await billAndRecord(
       this.billing,
       tariffs,
       run.runId,
@@ -126,10 +129,16 @@ export class RunBiller {
           this.stats.billed += chunk.billed;
           this.stats.skipped += chunk.skipped;
         },
-        // As each chunk starts: what the close has billed meanwhile, as this gateway follows the run.
-        due: (chunk) => stillAnswered(run.state, chunk),
+        // As each chunk starts: what a close (billing the other way) has billed
+        // meanwhile, read from the store rather than waiting for this gateway's
+        // follower, so the two meet with as little billing twice as may be.
+        due: async (chunk) => {
+          await catchUp(this.billing.store, run.runId, run);
+          return stillAnswered(run.state, chunk);
+        },
       },
       CONCURRENCY,
     );
+    this.stats.oneMeterPath += oneMeterPath;
   }
 }
