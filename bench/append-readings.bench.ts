@@ -9,8 +9,11 @@
 // also loads that checkout's store and runs it in alternating rounds on a
 // second fresh database in the same process, so both sides see the same
 // machine. Events are built before each round, outside the measured window.
+// CURRENT_SQL=<statements> runs on the current side's database after it is
+// migrated, to price a schema change (BASELINE=. compares it with none).
 // Progress goes to stderr; the last stdout line is JSON.
 
+import path from 'node:path';
 import { cpuSecondsOf, samplePostgresCpu } from './support/postgres-cpu.ts';
 import { postgresDatabase } from '../src/db/postgres.ts';
 import type { SqlDatabase } from '../src/db/sql.ts';
@@ -26,6 +29,7 @@ const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 4);
 const ROUNDS = Number(process.env.ROUNDS ?? 6);
 const COMMITS_PER_ROUND = Number(process.env.COMMITS ?? 100);
 const BASELINE = process.env.BASELINE;
+const CURRENT_SQL = process.env.CURRENT_SQL;
 // Commits in flight must never share a meter, or they would conflict.
 if (METERS < BATCH * IN_FLIGHT) throw new Error(`METERS must be ${BATCH * IN_FLIGHT}+`);
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -51,10 +55,11 @@ interface Variant {
 
 const meterId = (m: number) => `MTR-${String(m).padStart(6, '0')}`;
 
-async function openVariant(name: string, module: StoreModule): Promise<Variant> {
+async function openVariant(name: string, module: StoreModule, setup?: string): Promise<Variant> {
   const database = await createTestDatabase('bench_append');
   const db = postgresDatabase(database.url);
   await module.migrate(db);
+  if (setup) await db.query(setup);
   const store = module.openPostgresEventStore(db);
   const at = '2026-11-01T00:00:00.000Z';
   const meters = Array.from({ length: METERS }, (_, m) => new MeterEntry(meterId(m)));
@@ -153,9 +158,10 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 
 async function main(): Promise<void> {
   const current = (await import('../src/eventstore/postgres/index.ts')) as StoreModule;
-  const variants = [await openVariant('current', current)];
+  const variants = [await openVariant('current', current, CURRENT_SQL)];
   if (BASELINE) {
-    const base = (await import(`${BASELINE}/src/eventstore/postgres/index.ts`)) as StoreModule;
+    const dir = path.resolve(BASELINE);
+    const base = (await import(`${dir}/src/eventstore/postgres/index.ts`)) as StoreModule;
     variants.push(await openVariant('baseline', base));
   }
   try {
