@@ -38,6 +38,7 @@ import type {
   ReadingObserver,
   ReadingSink,
 } from './ports.ts';
+import { AckSender } from './ack-sender.ts';
 import { TokenBucket } from './rate-limit.ts';
 import { ReadingWindow, type ReadingOutcome } from './reading-window.ts';
 
@@ -89,10 +90,7 @@ export class GatewaySession {
   private readonly clock: () => number;
   private readonly crypto: CryptoBackend;
   private readonly readings: ReadingWindow;
-  /** Set by the meter's first `readings` frame: from then on stored readings are acked in `acks` frames. */
-  private batchedAcks = false;
-  /** Seqs of stored readings answered but not acked yet (batched acks only), in order. */
-  private readonly pendingAcks: number[] = [];
+  private readonly acks = new AckSender((m) => this.send(m));
 
   constructor(
     private readonly deps: GatewaySessionDeps,
@@ -131,7 +129,7 @@ export class GatewaySession {
 
   /** Resolves once every reading taken so far has been answered (or dropped by a close). */
   settled(): Promise<void> {
-    return this.readings.settled().then(this.flushAcks);
+    return this.readings.settled().then(this.acks.flush);
   }
 
   /**
@@ -174,7 +172,7 @@ export class GatewaySession {
   send(message: Message): boolean {
     if (this.state.status !== 'open') return false;
     // Acks of readings stored earlier leave before anything sent after them.
-    if (message.type !== 'acks') this.flushAcks();
+    if (message.type !== 'acks') this.acks.flush();
     const frame = this.state.sealer.seal(messageFrameType(message), encodeMessageBody(message));
     this.transport.send(frame);
     return true;
@@ -229,9 +227,9 @@ export class GatewaySession {
   private onMessage(m: Message): Promise<void> | undefined {
     switch (m.type) {
       case 'reading':
-        return this.onReading(m.canonical, m.signature);
+        return this.onReadings([m], false);
       case 'readings':
-        return this.onReadings(m.readings);
+        return this.onReadings(m.readings, true);
       case 'ping':
         this.send({ type: 'pong', nonce: m.nonce });
         return;
@@ -254,41 +252,29 @@ export class GatewaySession {
     }
   }
 
-  private onReading(canonical: Uint8Array, signature: Uint8Array): Promise<void> | undefined {
-    if (this.state.status !== 'open') return;
-    const reading = decodeReading(canonical);
-    this.checkMeter(reading, this.state.meterId);
-    this.take(reading, canonical, signature);
-    // Backpressure: the next frame waits until a reading of the window is answered.
-    return this.readings.room();
-  }
-
   /**
-   * A batch is checked as a frame first, all or nothing: a malformed reading
-   * or one naming another meter ends the session before any of the frame is
-   * taken. Then each reading goes through the per-reading checks in order.
-   * The window takes the whole frame even beyond its size; the next frame
-   * waits until fewer than `readingWindow` readings are in progress again.
+   * The readings of a `reading` or `readings` frame, checked as a frame first,
+   * all or nothing: a malformed reading or one naming another meter ends the
+   * session before any of the frame is taken. Then each reading goes through
+   * the per-reading checks in order. The window takes a whole frame even past
+   * its size; the next frame waits until fewer than its size are in progress.
    */
-  private onReadings(entries: readonly SignedEntry[]): Promise<void> | undefined {
+  private onReadings(entries: readonly SignedEntry[], batch: boolean): Promise<void> | undefined {
     if (this.state.status !== 'open') return;
     const { meterId } = this.state;
     const readings = entries.map((e) => decodeReading(e.canonical));
-    for (const reading of readings) this.checkMeter(reading, meterId);
-    this.batchedAcks = true;
+    const stranger = readings.find((r) => r.meterId !== meterId);
+    if (stranger) {
+      throw new ProtocolError(
+        'METER_MISMATCH',
+        `reading for ${stranger.meterId} in ${meterId}'s session`,
+      );
+    }
+    if (batch) this.acks.batch();
     for (let i = 0; i < entries.length; i++) {
       this.take(readings[i]!, entries[i]!.canonical, entries[i]!.signature);
     }
     return this.readings.room();
-  }
-
-  private checkMeter(reading: Reading, meterId: string): void {
-    if (reading.meterId !== meterId) {
-      throw new ProtocolError(
-        'METER_MISMATCH',
-        `reading for ${reading.meterId} in ${meterId}'s session`,
-      );
-    }
   }
 
   /** Per-reading checks in order (rate, clock, signature); storage decides the rest. */
@@ -317,28 +303,12 @@ export class GatewaySession {
     if (outcome === null) return;
     if (outcome === 'stored') {
       this.deps.observer?.readingIngested();
-      if (!this.batchedAcks) {
-        this.send({ type: 'ack', seq });
-        return;
-      }
-      // A group commit resolves its readings' promises in one loop, so their
-      // answers run back to back in one microtask checkpoint: a flush queued
-      // behind the first runs after the last and sends them in one frame.
-      const pending = this.pendingAcks.push(seq);
-      if (pending === 1) queueMicrotask(this.flushAcks);
-      else if (pending === Limits.maxReadingsPerFrame) this.flushAcks();
+      this.acks.stored(seq);
     } else {
       // Sending the error first flushes the acks of the readings before it.
       this.refuse(outcome.code, outcome.message, seq);
     }
   }
-
-  /** Stored readings answered together and not acked yet leave as one `acks` frame. */
-  private readonly flushAcks = (): void => {
-    if (this.pendingAcks.length === 0) return;
-    this.send({ type: 'acks', seqs: this.pendingAcks });
-    this.pendingAcks.length = 0;
-  };
 
   private refuse(code: ProtocolErrorCode, message: string, seq: number): void {
     this.deps.observer?.readingRejected(code);
