@@ -2,11 +2,16 @@
 // seq, connects to its gateway, keeps reconnecting with backoff and jitter,
 // sends signed readings and answers bill-run `read` requests. Readings not
 // answered yet (sent before a drop, or taken while disconnected) stay in a
-// backlog and go out again after the next handshake, in `readings` frames.
+// backlog and go out again after the next handshake, in `readings` frames,
+// paced to the gateway's limits (at most 16 unanswered, 20 readings/s) so a
+// long backlog is neither refused RATE_LIMITED nor cut off for queued frames.
+// The backlog is bounded: past `maxBacklog` the oldest reading is dropped
+// (the register is cumulative, so later readings still carry the energy).
 
 import WebSocket from 'ws';
 import { Limits } from '../src/iot/protocol/constants.ts';
 import { ProtocolError, type ProtocolErrorCode } from '../src/iot/protocol/errors.ts';
+import { TokenBucket } from '../src/iot/session/rate-limit.ts';
 import type { SignedEntry } from '../src/iot/protocol/messages.ts';
 import {
   MeterSession,
@@ -36,6 +41,8 @@ export interface MeterClientOptions {
    */
   silenceTimeoutMs?: number;
   random?: () => number;
+  /** Readings kept unanswered at most (default 1,000); past it the oldest is dropped. */
+  maxBacklog?: number;
   /** Everything the session reports, plus connection changes, for logs and tests. */
   onEvent?: (e: MeterClientEvent) => void;
 }
@@ -45,11 +52,19 @@ export type MeterClientEvent =
   | { type: 'disconnected'; code: number; reason: string; retryInMs: number }
   | { type: 'protocol-error'; code: ProtocolErrorCode };
 
-/** What became of one reading: stored (acked), refused with a code, or unanswered when the meter stopped. */
+/**
+ * What became of one reading: stored (acked), refused with a code, unanswered
+ * when the meter stopped, or dropped from a full backlog before an answer.
+ */
 export type ReadingOutcome =
   | { seq: number; result: 'ack' }
   | { seq: number; result: 'rejected'; code: ProtocolErrorCode }
-  | { seq: number; result: 'disconnected' };
+  | { seq: number; result: 'disconnected' }
+  | { seq: number; result: 'dropped' };
+
+const DEFAULT_MAX_BACKLOG = 1000;
+/** Readings sent and not answered at most: one full frame. */
+const MAX_UNANSWERED = Limits.maxReadingsPerFrame;
 
 export class MeterClient {
   private ws: WebSocket | undefined;
@@ -61,6 +76,11 @@ export class MeterClient {
   private readonly pending = new Map<number, (o: ReadingOutcome) => void>();
   /** Signed readings not answered yet, in seq order: resent after every handshake. */
   private readonly backlog = new Map<number, SignedEntry>();
+  /** Backlog readings sent in this session and not answered yet. */
+  private readonly inFlight = new Set<number>();
+  /** The gateway's per-session rate limit, kept on this side (section 8). */
+  private bucket: TokenBucket | undefined;
+  private pumpTimer: NodeJS.Timeout | undefined;
   private connectedWaiters: (() => void)[] = [];
 
   private constructor(
@@ -104,6 +124,7 @@ export class MeterClient {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.pumpTimer);
     const ws = this.ws;
     if (ws && ws.readyState !== WebSocket.CLOSED) {
       await new Promise<void>((resolve) => {
@@ -115,9 +136,10 @@ export class MeterClient {
   }
 
   /**
-   * Signs the current register and sends it in a `reading` frame, or, while
-   * disconnected, keeps it for the next session; resolves when the gateway
-   * acks or refuses it (or with `disconnected` if the meter stops first).
+   * Signs the current register and sends it (in seq order after any backlog),
+   * or, while disconnected, keeps it for the next session; resolves when the
+   * gateway acks or refuses it (or `disconnected` if the meter stops first,
+   * `dropped` if the backlog overflows first).
    */
   async sendReading(requestId?: string): Promise<ReadingOutcome> {
     if (this.stopped || !this.ws) throw new Error('meter is not started');
@@ -135,24 +157,54 @@ export class MeterClient {
     const entry = signEntry(reading, this.identity.privateKey);
     const outcome = new Promise<ReadingOutcome>((resolve) => this.pending.set(seq, resolve));
     this.backlog.set(seq, entry);
+    const max = this.opts.maxBacklog ?? DEFAULT_MAX_BACKLOG;
+    while (this.backlog.size > max) {
+      const oldest = this.backlog.keys().next().value!;
+      this.settle({ seq: oldest, result: 'dropped' });
+    }
     // Not connected (or the session dropped while the seq was being persisted):
     // it goes out with the backlog after the next handshake.
-    const session = this.session;
-    if (session?.status === 'open') this.ws.send(session.seal({ type: 'reading', ...entry }));
+    this.pump();
     return outcome;
   }
 
   private settle(outcome: ReadingOutcome): void {
     this.backlog.delete(outcome.seq);
+    this.inFlight.delete(outcome.seq);
     this.pending.get(outcome.seq)?.(outcome);
     this.pending.delete(outcome.seq);
   }
 
-  /** The backlog in seq order, up to 16 readings a frame. */
-  private resendBacklog(ws: WebSocket, session: MeterSession): void {
-    const entries = [...this.backlog.values()];
-    for (let at = 0; at < entries.length; at += Limits.maxReadingsPerFrame)
-      ws.send(session.sealReadings(entries.slice(at, at + Limits.maxReadingsPerFrame)));
+  /**
+   * Sends the backlog's next unsent readings in seq order, one frame (`reading`
+   * for one, `readings` for more) while fewer than 16 are unanswered and the
+   * rate limit has tokens; called again by each answer, or by a timer while
+   * the rate limit holds it back.
+   */
+  private pump(): void {
+    const session = this.session;
+    if (!this.ws || !this.bucket || session?.status !== 'open') return;
+    clearTimeout(this.pumpTimer);
+    const now = (this.opts.clock ?? Date.now)();
+    const frame: SignedEntry[] = [];
+    const seqs: number[] = [];
+    for (const [seq, entry] of this.backlog) {
+      if (this.inFlight.has(seq)) continue;
+      if (this.inFlight.size + frame.length >= MAX_UNANSWERED) break;
+      if (!this.bucket.take(now)) {
+        this.pumpTimer = setTimeout(() => this.pump(), 1000 / Limits.ratePerSecond);
+        break;
+      }
+      frame.push(entry);
+      seqs.push(seq);
+    }
+    if (frame.length === 0) return;
+    for (const seq of seqs) this.inFlight.add(seq);
+    this.ws.send(
+      frame.length === 1
+        ? session.seal({ type: 'reading', ...frame[0]! })
+        : session.sealReadings(frame),
+    );
   }
 
   private connect(): void {
@@ -174,7 +226,6 @@ export class MeterClient {
       try {
         const step = session.receive(new Uint8Array(data));
         for (const frame of step.send) ws.send(frame);
-        if (step.event?.type === 'established') this.resendBacklog(ws, session);
         if (step.event) this.onSessionEvent(step.event);
         feed();
       } catch (err) {
@@ -187,7 +238,11 @@ export class MeterClient {
     ws.on('close', (code, reason) => {
       clearTimeout(this.watchdog);
       // Not connected from now on: readings wait in the backlog for the next session.
-      if (this.session === session) this.session = undefined;
+      if (this.session === session) {
+        this.session = undefined;
+        this.inFlight.clear();
+        clearTimeout(this.pumpTimer);
+      }
       if (this.stopped) return;
       const retryInMs = backoffDelay(
         this.attempt++,
@@ -206,16 +261,25 @@ export class MeterClient {
     switch (e.type) {
       case 'established':
         this.attempt = 0;
+        // The backlog goes out again from its start, within a fresh rate budget.
+        this.inFlight.clear();
+        this.bucket = new TokenBucket(
+          Limits.ratePerSecond,
+          Limits.rateBurst,
+          (this.opts.clock ?? Date.now)(),
+        );
+        this.pump();
         for (const w of this.connectedWaiters.splice(0)) w();
         return;
       case 'ack':
-        return this.settle({ seq: e.seq, result: 'ack' });
+        this.settle({ seq: e.seq, result: 'ack' });
+        return this.pump();
       case 'acks':
         for (const seq of e.seqs) this.settle({ seq, result: 'ack' });
-        return;
+        return this.pump();
       case 'rejected':
         if (e.refSeq) this.settle({ seq: e.refSeq, result: 'rejected', code: e.code });
-        return;
+        return this.pump();
       case 'read':
         // Answered in the background; the outcome reaches the gateway as ack or error.
         this.sendReading(e.requestId).catch(() => undefined);

@@ -39,6 +39,7 @@ const makeMeter = async (
     register?: () => number;
     events?: MeterClientEvent[];
     url?: string;
+    maxBacklog?: number;
   } = {},
 ) => {
   const keyFile = join(dir, `${meterId}.key.json`);
@@ -59,6 +60,7 @@ const makeMeter = async (
     backoff: { baseMs: 20, maxMs: 200 },
     handshakeTimeoutMs: 300,
     onEvent: (e) => opts.events?.push(e),
+    ...(opts.maxBacklog === undefined ? {} : { maxBacklog: opts.maxBacklog }),
   });
   clients.push(client);
   return client;
@@ -176,6 +178,49 @@ describe('meter client', () => {
     await meter.stop();
     expect(await outcome).toEqual({ seq: 1, result: 'disconnected' });
     gateway = await startGateway(port);
+  });
+
+  it('paces a backlog past the rate burst so every reading is stored, none refused', async () => {
+    const events: MeterClientEvent[] = [];
+    let wh = 0;
+    const meter = await makeMeter('DEV-9', { events, register: () => (wh += 1) });
+    meter.start();
+    await meter.waitConnected();
+    const port = Number(new URL(gateway.url as string).port);
+    await gateway.close();
+    await expect.poll(() => meter.connected).toBe(false);
+    // 60 readings: sent at once they would pass the 40-reading burst and get RATE_LIMITED.
+    const outcomes = Array.from({ length: 60 }, () => meter.sendReading());
+    await expect.poll(() => meter.backlogSize).toBe(60);
+    gateway = await startGateway(port);
+    const settled = await Promise.all(outcomes);
+    expect(settled.filter((o) => o.result !== 'ack')).toEqual([]);
+    expect(sink.storedFor('DEV-9').map((r) => r.seq)).toEqual(
+      Array.from({ length: 60 }, (_, i) => i + 1),
+    );
+    // Never more than one full frame unanswered: acks come in frames of at most 16.
+    const acked = events.flatMap((e) => (e.type === 'acks' ? [e.seqs.length] : []));
+    expect(Math.max(...acked)).toBeLessThanOrEqual(16);
+    expect(events.some((e) => e.type === 'rejected')).toBe(false);
+  });
+
+  it('drops the oldest reading once its backlog is full', async () => {
+    const meter = await makeMeter('DEV-10', { maxBacklog: 2 });
+    meter.start();
+    await meter.waitConnected();
+    const port = Number(new URL(gateway.url as string).port);
+    await gateway.close();
+    await expect.poll(() => meter.connected).toBe(false);
+    const outcomes = [meter.sendReading(), meter.sendReading(), meter.sendReading()];
+    expect(await outcomes[0]).toEqual({ seq: 1, result: 'dropped' });
+    expect(meter.backlogSize).toBe(2);
+    gateway = await startGateway(port);
+    expect(await Promise.all(outcomes)).toEqual([
+      { seq: 1, result: 'dropped' },
+      { seq: 2, result: 'ack' },
+      { seq: 3, result: 'ack' },
+    ]);
+    expect(sink.storedFor('DEV-10').map((r) => r.seq)).toEqual([2, 3]);
   });
 
   it('abandons a gateway that never says hello, and keeps retrying', async () => {

@@ -1,7 +1,7 @@
 // The meters' side of a fault, against a real gateway server over WebSockets
 // (in-memory directory and sink): a meter whose gateway went away says it is
-// not connected and refuses a send at once instead of writing to the dead
-// socket and waiting forever; a fleet meter keeps readings the gateway
+// not connected and keeps a new reading in its backlog instead of writing to
+// the dead socket and waiting forever (stopping settles it); a fleet meter keeps readings the gateway
 // refused with UNAVAILABLE and stores them once the gateway can again.
 
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -54,7 +54,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-it('a meter client whose gateway is gone refuses a send instead of hanging', async () => {
+it('a meter client whose gateway is gone keeps a reading for later and settles it on stop, never hanging', async () => {
   const meterId = 'fault-client';
   const keyFile = join(dir, `${meterId}.key.json`);
   directory.register(meterId, testKey(meterId));
@@ -94,8 +94,11 @@ it('a meter client whose gateway is gone refuses a send instead of hanging', asy
     5_000,
   );
   expect(client.connected).toBe(false);
-  await expect(client.sendReading()).rejects.toThrow('meter is not connected');
+  // Kept in the backlog for the next session (section 9), not sent to the dead socket.
+  const outcome = client.sendReading();
+  await until('the reading to wait in the backlog', () => client.backlogSize === 1, 5_000);
   await client.stop();
+  expect(await outcome).toEqual({ seq: 2, result: 'disconnected' });
 });
 
 it('a fleet meter keeps readings refused UNAVAILABLE and stores them once the gateway can', async () => {
