@@ -117,7 +117,7 @@ export class SimMeter {
         : this.sign(this.now(), requestId);
     this.sent++;
     this.framesSent++;
-    this.transmit([reading]);
+    this.transmitOne(reading);
     return true;
   }
 
@@ -128,6 +128,16 @@ export class SimMeter {
    */
   sendReadings(count: number): number {
     if (!this.connected || !this.ws) return 0;
+    if (this.maxBatch === 1) {
+      // One `reading` frame each, without the arrays a batch takes.
+      let sent = 0;
+      for (; sent < count && this.presigned.length > 0; sent++) {
+        this.transmitOne(this.presigned.shift()!);
+        this.framesSent++;
+      }
+      this.sent += sent;
+      return sent;
+    }
     const taken = this.presigned.splice(0, count);
     for (let at = 0; at < taken.length; at += this.maxBatch) {
       this.transmit(taken.slice(at, at + this.maxBatch));
@@ -148,14 +158,17 @@ export class SimMeter {
     return signReading(reading, this.spec.identity.privateKey);
   }
 
-  /** One frame: a `reading` frame unless batching is on and there are several. */
+  /** One frame: a `reading` frame for one reading, a `readings` frame for several. */
   private transmit(readings: SignedReading[]): void {
+    if (readings.length === 1) return this.transmitOne(readings[0]!);
     const sentAt = this.now();
     for (const reading of readings) this.unacked.set(reading.seq, { reading, sentAt });
-    const session = this.session!;
-    this.ws!.send(
-      this.maxBatch > 1 ? session.sealSignedBatch(readings) : session.sealSigned(readings[0]!),
-    );
+    this.ws!.send(this.session!.sealSignedBatch(readings));
+  }
+
+  private transmitOne(reading: SignedReading): void {
+    this.unacked.set(reading.seq, { reading, sentAt: this.now() });
+    this.ws!.send(this.session!.sealSigned(reading));
   }
 
   connect(): void {
@@ -195,8 +208,13 @@ export class SimMeter {
         this.resendUnacked();
         this.connectedWaiters.splice(0).forEach((w) => w());
         return;
-      case 'ack':
-        return this.acked([e.seq]);
+      case 'ack': {
+        this.attempt = 0;
+        const sent = this.unacked.get(e.seq);
+        this.unacked.delete(e.seq);
+        if (sent) this.fleet.onAck?.(this.meterId, e.seq, this.now() - sent.sentAt);
+        return;
+      }
       case 'acks':
         return this.acked(e.seqs);
       case 'rejected':
@@ -229,6 +247,7 @@ export class SimMeter {
       this.transmit(readings.slice(at, at + this.maxBatch));
   }
 
+  /** An `acks` frame (an `ack` frame is the same for one seq, without the arrays). */
   private acked(seqs: number[]): void {
     // Reset on an ack, not on connecting: a gateway that connects but cannot
     // store (its database is down) must still see this meter back off.
