@@ -1,7 +1,7 @@
 // Bill runs through real gateways on real Postgres: answering, silent,
 // late-connecting and offline meters in one run on one gateway; then two
 // gateways sharing a run, one meter connected to both (one of them takes the
-// close's lease); and a run closed as soon as every meter answered, long
+// close's lease); and a run completed as soon as every meter answered, long
 // before its deadline.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,7 +131,7 @@ describe('bill-run fan-out', () => {
     expect(events.filter((e) => e.type === 'BillRunCloseClaimed')).toHaveLength(1);
   });
 
-  it('closes a run as soon as every meter has answered, long before its deadline', async () => {
+  it('completes a run as soon as every meter has answered, long before its deadline', async () => {
     const [g1, g2] = [await startGateway('gw-c'), await startGateway('gw-d')];
     const [one, two] = (await Promise.all([21, 22].map((n) => installKeyedMeter(world, n)))) as [
       Fixture,
@@ -146,7 +146,11 @@ describe('bill-run fan-out', () => {
     const events = await eventsOf(runId);
     expect(countFacts(events, 'billed')).toBe(2);
     expect(countFacts(events, 'missed')).toBe(0);
-    expect(events.filter((e) => e.type === 'BillRunCloseClaimed')).toHaveLength(1);
+    // The gateways bill answers as they are recorded, so their billing may end
+    // the run before the early close claims it; never more than one claim.
+    const claims = events.filter((e) => e.type === 'BillRunCloseClaimed');
+    expect(claims.length).toBeLessThanOrEqual(1);
+    expect(events.filter((e) => e.type === 'BillRunCompleted')).toHaveLength(1);
     // Both gateways let go of the completed run, the closer too (its close
     // folded the completion in before its follower saw the event).
     await expect
