@@ -29,3 +29,4 @@ export const billRunReplay: typeof billRunDecider = {
 
 export * from './events.ts';
 export * from './decide.ts';
+export * from './batch-events.ts';
