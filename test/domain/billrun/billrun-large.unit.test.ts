@@ -15,25 +15,7 @@ import {
   type BillRunCommand,
   type BillRunEvent,
 } from '../../../src/domain/billrun/index.ts';
-
-const now = '2026-02-01T00:00:00.000Z';
-const deadline = '2026-02-02T06:00:00.000Z';
-const meta = { now, commandId: 'c', actor: 'system:test' };
-const meters = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({ meterId: `m${i}`, propertyId: `p${i}` }));
-
-function started(n: number): BillRunEvent[] {
-  const decided = billRunDecider.decide(
-    {
-      type: 'StartBillRun',
-      data: { runId: 'r', period: '2026-01', deadline, meters: meters(n) },
-      metadata: meta,
-    },
-    billRunDecider.initialState,
-  );
-  if (decided instanceof Error) throw decided;
-  return decided;
-}
+import { meta, meters, now, started } from './run-fixture.ts';
 
 describe('bill run: large runs', () => {
   it('lists the meters of a run over several events of one decision', () => {

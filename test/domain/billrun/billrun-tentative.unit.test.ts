@@ -7,33 +7,13 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  billRunDecider,
   decideMeters,
   foldBillRun,
-  initialState,
   tentative,
   type BillRunEvent,
   type BillRunState,
 } from '../../../src/domain/billrun/index.ts';
-
-const now = '2026-02-01T00:00:00.000Z';
-const deadline = '2026-02-02T06:00:00.000Z';
-const meta = { now, commandId: 'c', actor: 'system:test' };
-const meters = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({ meterId: `m${i}`, propertyId: `p${i}` }));
-
-function started(n: number): BillRunEvent[] {
-  const decided = billRunDecider.decide(
-    {
-      type: 'StartBillRun',
-      data: { runId: 'r', period: '2026-01', deadline, meters: meters(n) },
-      metadata: meta,
-    },
-    initialState,
-  );
-  if (decided instanceof Error) throw decided;
-  return decided;
-}
+import { deadline, meta, now, started } from './run-fixture.ts';
 
 const answered = (ids: number[]): BillRunEvent => ({
   type: 'MetersAnswered',
